@@ -1,0 +1,163 @@
+//! Diagnostics: what is wrong with a flow, where, in words a flow builder understands.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The flow cannot be published until this is fixed.
+    Error,
+    /// The flow can be published, but probably does not do what was meant.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A line and column, both counted from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One problem found in a flow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable identifier the editor can key on, e.g. `too_many_buttons`.
+    pub code: String,
+    /// Says what is wrong and how to fix it.
+    pub message: String,
+    /// The node the problem is on, if it is on one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// The field the problem is in, as a path: `config.buttons[3].title`, `edges[2].to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For malformed JSON, where in the document; for an expression, where in the expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+
+    fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
+        Self {
+            severity,
+            code: code.as_str().to_owned(),
+            message: message.into(),
+            node_id: None,
+            field: None,
+            location: None,
+        }
+    }
+
+    pub fn on_node(mut self, node_id: impl Into<String>) -> Self {
+        self.node_id = Some(node_id.into());
+        self
+    }
+
+    pub fn on_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $text:literal: $doc:literal,)*) => {
+        /// Every diagnostic code, with what it means. The strings are stable: the editor and
+        /// API clients key on them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $doc,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    MalformedJson => "malformed_json": "The file is not valid JSON.",
+    UnsupportedSchema => "unsupported_schema": "The document's `schema` is not a version this Spool reads.",
+    InvalidFlow => "invalid_flow": "A top-level field of the flow is missing or of the wrong kind.",
+    InvalidNode => "invalid_node": "A node is missing `id` or `type`, or has a field nodes do not have.",
+    InvalidEdge => "invalid_edge": "An edge is missing `from`, `port` or `to`, or has a field edges do not have.",
+    InvalidSettings => "invalid_settings": "A flow setting has a wrong value.",
+    UnknownNodeType => "unknown_node_type": "A node's `type` is not one Spool knows.",
+    InvalidConfig => "invalid_config": "A node's configuration is missing a field, has a wrong value, or has a field its type does not have.",
+    DuplicateNodeId => "duplicate_node_id": "Two nodes share an id.",
+    MissingTrigger => "missing_trigger": "Nothing starts the flow: it has no trigger node.",
+    EdgeFromUnknownNode => "edge_from_unknown_node": "An edge starts at a node that does not exist.",
+    EdgeToUnknownNode => "edge_to_unknown_node": "An edge leads to a node that does not exist.",
+    UnknownPort => "unknown_port": "An edge leaves a node through a port its type does not have.",
+    PortConnectedTwice => "port_connected_twice": "One port has two edges; a contact can only go one way.",
+    DuplicatePort => "duplicate_port": "Two buttons, rows, cases or branches of one node share a port name.",
+    ReservedPortName => "reserved_port_name": "A button, row, case or branch uses a port name the node type keeps for itself.",
+    UnconnectedPort => "unconnected_port": "A port contacts normally take leads nowhere, so their journey ends there.",
+    UnreachableNode => "unreachable_node": "No trigger leads to this node, so no contact will ever reach it.",
+    LoopWithoutWait => "loop_without_wait": "A loop has no step that waits, so a contact entering it would spin forever.",
+    WaitTimeoutUnconnected => "wait_timeout_unconnected": "A wait's `timeout` port leads nowhere, so contacts who never answer wait forever.",
+    ExpressionSyntax => "expression_syntax": "An expression does not compile.",
+    UnknownVariable => "unknown_variable": "An expression reads a name flows do not have.",
+    TemplateSyntax => "template_syntax": "Text has a `{{` without its `}}`, or an empty `{{ }}`.",
+    InvalidRegex => "invalid_regex": "A regular expression does not compile.",
+    InvalidName => "invalid_name": "A variable, hook or port name has characters it may not have.",
+    EmptyField => "empty_field": "A field that needs a value is empty.",
+    TooManyButtons => "too_many_buttons": "WhatsApp allows at most 3 reply buttons.",
+    ButtonTitleTooLong => "button_title_too_long": "WhatsApp cuts button titles at 20 characters.",
+    DuplicateButtonTitle => "duplicate_button_title": "WhatsApp needs the titles of a message's buttons to differ.",
+    TooManyListRows => "too_many_list_rows": "WhatsApp allows at most 10 rows in a list.",
+    TooManyListSections => "too_many_list_sections": "WhatsApp allows at most 10 sections in a list.",
+    TextTooLong => "text_too_long": "A text is longer than WhatsApp accepts for that field.",
+    InvalidTemplateName => "invalid_template_name": "A template name must be lowercase letters, digits and `_`.",
+    InvalidLanguage => "invalid_language": "A template language must be a code such as `en`, `en_US` or `pt_BR`.",
+    InvalidUrl => "invalid_url": "A URL must start with https:// or http://.",
+    InvalidValue => "invalid_value": "A number or time is out of the range allowed.",
+    WindowMayBeClosed => "window_may_be_closed": "A free-form message may be sent more than 24 hours after the contact's last message; WhatsApp only delivers templates then.",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,96 @@
+//! The Spool flow document: the language journeys are written in.
+//!
+//! It owns the serde types the editor saves and the runtime runs ([`Flow`], [`NodeKind`]),
+//! their JSON Schema, validation that reports every problem at once as [`Diagnostic`]s a
+//! flow builder can act on, and compilation to a [`CompiledFlow`] the interpreter walks.
+//! It does no I/O and knows nothing of Redis, HTTP or SQL; expressions are only compiled
+//! here, never evaluated.
+
+pub mod catalog;
+pub mod compile;
+pub mod config;
+pub mod diagnostic;
+pub mod document;
+pub mod expr;
+mod parse;
+mod validate;
+pub mod values;
+mod window;
+
+pub use catalog::{Category, NodeType, Port, PortRole};
+pub use compile::CompiledFlow;
+pub use config::NodeKind;
+pub use diagnostic::{Code, Diagnostic, Location, Severity};
+pub use document::{Edge, Flow, Node, Position, Reentry, SCHEMA_VERSION, Settings};
+pub use validate::whatsapp;
+
+/// Why a flow cannot be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the flow has {} error(s), the first: {}", .0.iter().filter(|d| d.is_error()).count(), first_error(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn first_error(diagnostics: &[Diagnostic]) -> &str {
+    diagnostics.iter().find(|d| d.is_error()).map_or("", |d| d.message.as_str())
+}
+
+/// The outcome of checking a document.
+#[derive(Debug)]
+pub struct Checked {
+    /// The flow, when the whole document could be read.
+    pub flow: Option<Flow>,
+    /// Every problem found: errors first, then warnings, each in document order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads and validates a flow document, reporting every problem at once.
+pub fn check(source: &str) -> Checked {
+    let partial = match parse::parse(source) {
+        Ok(partial) => partial,
+        Err(diagnostic) => return Checked { flow: None, diagnostics: vec![diagnostic] },
+    };
+    let mut diagnostics = partial.diagnostics;
+    let analysis = validate::analyse(&partial.flow, &partial.untyped);
+    let complete = diagnostics.is_empty();
+    diagnostics.extend(analysis.diagnostics);
+    diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
+    Checked { flow: complete.then_some(partial.flow), diagnostics }
+}
+
+/// Validates a flow that is already typed.
+pub fn validate(flow: &Flow) -> Vec<Diagnostic> {
+    let mut diagnostics = validate::analyse(flow, &Default::default()).diagnostics;
+    diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
+    diagnostics
+}
+
+/// Compiles a flow; refuses one with errors (warnings are kept on the result).
+pub fn compile(flow: Flow) -> Result<CompiledFlow, Error> {
+    let mut analysis = validate::analyse(&flow, &Default::default());
+    if analysis.diagnostics.iter().any(Diagnostic::is_error) {
+        analysis.diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
+        return Err(Error::Invalid(analysis.diagnostics));
+    }
+    Ok(CompiledFlow::new(flow, analysis))
+}
+
+/// Reads, validates and compiles a flow document.
+pub fn compile_source(source: &str) -> Result<CompiledFlow, Error> {
+    let checked = check(source);
+    match checked.flow {
+        Some(flow) if !checked.has_errors() => compile(flow),
+        _ => Err(Error::Invalid(checked.diagnostics)),
+    }
+}
+
+/// The JSON Schema of the flow document (what `docs/flow.schema.json` holds).
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Flow)).unwrap_or_default()
+}

@@ -1,0 +1,120 @@
+//! The static 24-hour window check.
+//!
+//! WhatsApp delivers free-form messages only within 24 hours of the contact's last message.
+//! For every node this computes the longest time that may have passed since the contact last
+//! wrote (or since a template invited them to), along any path from a trigger, and warns on
+//! free-form sends where that may exceed 24 hours.
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::config::NodeKind;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::document::Flow;
+
+const WINDOW_SECS: u64 = 24 * 3600;
+/// Anything past the window is the same for this check; capping keeps loops finite.
+const PAST_WINDOW: u64 = WINDOW_SECS + 1;
+
+/// Seconds since the contact last wrote when leaving `kind` through `port`, given the seconds
+/// on entering it.
+fn leaving(kind: &NodeKind, port: &str, entered: u64) -> u64 {
+    let after = |secs: u64| entered.saturating_add(secs).min(PAST_WINDOW);
+    match kind {
+        // The contact just wrote (an answer, a tap, a conversation turn).
+        NodeKind::WaitForReply(_) if port == "reply" || port == "invalid" => 0,
+        NodeKind::WaitForReply(wait) => after(wait.timeout.as_secs()),
+        NodeKind::SendButtons(send) if port == "timeout" => after(send.timeout.as_secs()),
+        NodeKind::SendList(send) if port == "timeout" => after(send.timeout.as_secs()),
+        NodeKind::SendButtons(_) | NodeKind::SendList(_) if port != "error" => 0,
+        NodeKind::AiAgent(_) if port == "done" || port == "handoff" => 0,
+        NodeKind::Handoff(_) if port == "resolved" => 0,
+        NodeKind::Handoff(handoff) => after(handoff.timeout.map_or(0, |timeout| timeout.as_secs())),
+        // A computed delay (`until`) is unknown here; only fixed ones are counted.
+        NodeKind::Delay(delay) => after(delay.duration.map_or(0, |duration| duration.as_secs())),
+        // A template is the sanctioned way back into a conversation.
+        NodeKind::SendTemplate(_) => 0,
+        _ => entered,
+    }
+}
+
+pub(crate) fn check(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: &mut Vec<Diagnostic>) {
+    let kind = |ix: NodeIndex| &flow.nodes[graph[ix]].kind;
+    let mut entered: Vec<Option<u64>> = vec![None; graph.node_count()];
+    for ix in graph.node_indices().filter(|ix| kind(*ix).node_type().is_trigger()) {
+        entered[ix.index()] = Some(0);
+    }
+
+    // Components in topological order: values flow forward once; inside a loop they are
+    // relaxed until stable. tarjan_scc returns them in reverse topological order.
+    let mut components = petgraph::algo::tarjan_scc(graph);
+    components.reverse();
+    let mut component_of = vec![0; graph.node_count()];
+    for (number, component) in components.iter().enumerate() {
+        for ix in component {
+            component_of[ix.index()] = number;
+        }
+    }
+    let relax = |entered: &mut Vec<Option<u64>>, from: NodeIndex, to: NodeIndex, port: &str| -> bool {
+        let Some(value) = entered[from.index()] else { return false };
+        let out = leaving(kind(from), port, value);
+        match entered[to.index()] {
+            Some(existing) if existing >= out => false,
+            _ => {
+                entered[to.index()] = Some(out);
+                true
+            }
+        }
+    };
+
+    for (number, component) in components.iter().enumerate() {
+        if component.len() > 1 || graph.contains_edge(component[0], component[0]) {
+            // Longest paths with a cap: values only grow and are bounded, so this ends.
+            let mut rounds = 0;
+            loop {
+                let mut grown = Vec::new();
+                for &from in component {
+                    for edge in graph.edges_directed(from, Direction::Outgoing) {
+                        if component_of[edge.target().index()] == number
+                            && relax(&mut entered, from, edge.target(), edge.weight())
+                        {
+                            grown.push(edge.target());
+                        }
+                    }
+                }
+                if grown.is_empty() {
+                    break;
+                }
+                rounds += 1;
+                if rounds > component.len() {
+                    // Still growing after every simple path was tried: some loop adds time
+                    // on each round, so what it reaches can be past the window.
+                    for ix in grown {
+                        entered[ix.index()] = Some(PAST_WINDOW);
+                    }
+                }
+            }
+        }
+        for &from in component {
+            for edge in graph.edges_directed(from, Direction::Outgoing) {
+                if component_of[edge.target().index()] != number {
+                    relax(&mut entered, from, edge.target(), edge.weight());
+                }
+            }
+        }
+    }
+
+    for ix in graph.node_indices() {
+        let node = &flow.nodes[graph[ix]];
+        if node.kind.node_type().sends_free_form() && entered[ix.index()].is_some_and(|secs| secs > WINDOW_SECS) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::WindowMayBeClosed,
+                    "This message may go out more than 24 hours after the contact last wrote, when WhatsApp only delivers templates. Send a template first, or wait for a reply before it.",
+                )
+                .on_node(node.id.clone()),
+            );
+        }
+    }
+}
