@@ -71,7 +71,10 @@ pub struct Port {
 
 impl Port {
     fn fixed(name: &str, role: PortRole) -> Self {
-        Self { name: name.to_owned(), role }
+        Self {
+            name: name.to_owned(),
+            role,
+        }
     }
 }
 
@@ -93,7 +96,13 @@ const fn entry(
     category: Category,
     description: &'static str,
 ) -> Entry {
-    Entry { node_type, name, label, category, description }
+    Entry {
+        node_type,
+        name,
+        label,
+        category,
+        description,
+    }
 }
 
 #[rustfmt::skip]
@@ -173,7 +182,10 @@ impl NodeType {
     }
 
     pub fn from_name(name: &str) -> Option<NodeType> {
-        ENTRIES.iter().find(|entry| entry.name == name).map(|entry| entry.node_type)
+        ENTRIES
+            .iter()
+            .find(|entry| entry.name == name)
+            .map(|entry| entry.node_type)
     }
 
     /// The known type name closest to a misspelt one, if any is close.
@@ -230,7 +242,9 @@ impl NodeType {
             NodeType::Switch => &[("default", Main), ("error", Error)],
             NodeType::Split => &[],
             NodeType::Set | NodeType::Delay => &[("next", Main), ("error", Error)],
-            NodeType::WaitForReply => &[("reply", Main), ("invalid", Optional), ("timeout", Timeout)],
+            NodeType::WaitForReply => {
+                &[("reply", Main), ("invalid", Optional), ("timeout", Timeout)]
+            }
             NodeType::GotoFlow => &[("error", Error)],
             NodeType::End => &[],
             NodeType::SendText
@@ -245,7 +259,10 @@ impl NodeType {
             NodeType::AiAgent => &[("done", Main), ("handoff", Optional), ("error", Error)],
             NodeType::Handoff => &[("resolved", Optional), ("timeout", Optional)],
         };
-        ports.iter().map(|(name, role)| Port::fixed(name, *role)).collect()
+        ports
+            .iter()
+            .map(|(name, role)| Port::fixed(name, *role))
+            .collect()
     }
 }
 
@@ -326,7 +343,10 @@ impl NodeKind {
         let mut ports: Vec<Port> = self
             .configured_ports()
             .into_iter()
-            .map(|(name, _)| Port { name, role: PortRole::Main })
+            .map(|(name, _)| Port {
+                name,
+                role: PortRole::Main,
+            })
             .collect();
         ports.extend(self.node_type().fixed_ports());
         ports
@@ -357,7 +377,10 @@ mod tests {
     #[test]
     fn misspelt_type_names_get_a_suggestion() {
         assert_eq!(NodeType::closest_name("send_txt"), Some("send_text"));
-        assert_eq!(NodeType::closest_name("wait_for_replies"), Some("wait_for_reply"));
+        assert_eq!(
+            NodeType::closest_name("wait_for_replies"),
+            Some("wait_for_reply")
+        );
         assert_eq!(NodeType::closest_name("banana_split_sundae"), None);
     }
 }

@@ -27,11 +27,33 @@ pub struct CompiledFlow {
 
 impl CompiledFlow {
     pub(crate) fn new(flow: Flow, analysis: Analysis) -> Self {
-        let Analysis { diagnostics, graph, ports, artifacts } = analysis;
-        let index = flow.nodes.iter().enumerate().map(|(position, node)| (node.id.clone(), NodeIndex::new(position))).collect();
-        let triggers = graph.node_indices().filter(|ix| flow.nodes[ix.index()].kind.node_type().is_trigger()).collect();
+        let Analysis {
+            diagnostics,
+            graph,
+            ports,
+            artifacts,
+        } = analysis;
+        let index = flow
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(position, node)| (node.id.clone(), NodeIndex::new(position)))
+            .collect();
+        let triggers = graph
+            .node_indices()
+            .filter(|ix| flow.nodes[ix.index()].kind.node_type().is_trigger())
+            .collect();
         let hash = content_hash(&flow);
-        Self { flow, hash, graph, index, ports, artifacts, triggers, warnings: diagnostics }
+        Self {
+            flow,
+            hash,
+            graph,
+            index,
+            ports,
+            artifacts,
+            triggers,
+            warnings: diagnostics,
+        }
     }
 
     pub fn flow(&self) -> &Flow {
@@ -75,12 +97,22 @@ impl CompiledFlow {
 
     /// The compiled expression in a node's field, e.g. `config.expression`.
     pub fn expression(&self, ix: NodeIndex, field: &str) -> Option<&rhai::AST> {
-        self.artifacts.get(ix.index())?.expressions.iter().find(|(name, _)| name == field).map(|(_, ast)| ast)
+        self.artifacts
+            .get(ix.index())?
+            .expressions
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, ast)| ast)
     }
 
     /// The compiled template in a node's field, e.g. `config.text`.
     pub fn template(&self, ix: NodeIndex, field: &str) -> Option<&CompiledTemplate> {
-        self.artifacts.get(ix.index())?.templates.iter().find(|(name, _)| name == field).map(|(_, template)| template)
+        self.artifacts
+            .get(ix.index())?
+            .templates
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, template)| template)
     }
 
     pub fn triggers(&self) -> &[NodeIndex] {

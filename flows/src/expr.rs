@@ -66,21 +66,30 @@ impl ExprError {
     fn shifted(self, origin: Location) -> Self {
         let shift = |location: Location| {
             if location.line == 1 {
-                Location { line: origin.line, column: origin.column + location.column - 1 }
+                Location {
+                    line: origin.line,
+                    column: origin.column + location.column - 1,
+                }
             } else {
-                Location { line: origin.line + location.line - 1, column: location.column }
+                Location {
+                    line: origin.line + location.line - 1,
+                    column: location.column,
+                }
             }
         };
         match self {
-            ExprError::Syntax { message, location } => {
-                ExprError::Syntax { message, location: shift(location) }
-            }
-            ExprError::UnknownVariable { name, location } => {
-                ExprError::UnknownVariable { name, location: shift(location) }
-            }
-            ExprError::Template { message, location } => {
-                ExprError::Template { message, location: shift(location) }
-            }
+            ExprError::Syntax { message, location } => ExprError::Syntax {
+                message,
+                location: shift(location),
+            },
+            ExprError::UnknownVariable { name, location } => ExprError::UnknownVariable {
+                name,
+                location: shift(location),
+            },
+            ExprError::Template { message, location } => ExprError::Template {
+                message,
+                location: shift(location),
+            },
         }
     }
 }
@@ -100,7 +109,9 @@ pub enum TemplatePart {
 impl CompiledTemplate {
     /// True when the template has no placeholders at all.
     pub fn is_literal(&self) -> bool {
-        self.parts.iter().all(|part| matches!(part, TemplatePart::Text(_)))
+        self.parts
+            .iter()
+            .all(|part| matches!(part, TemplatePart::Text(_)))
     }
 }
 
@@ -118,7 +129,9 @@ impl Default for Compiler {
 
 impl Compiler {
     pub fn new() -> Self {
-        Self { engine: sandboxed_engine() }
+        Self {
+            engine: sandboxed_engine(),
+        }
     }
 
     fn scope(extra_names: &[&str]) -> Scope<'static> {
@@ -149,16 +162,24 @@ impl Compiler {
                     column: position.position().unwrap_or(1),
                 };
                 match *err.err_type() {
-                    ParseErrorType::VariableUndefined(ref name) => {
-                        ExprError::UnknownVariable { name: name.clone(), location }
-                    }
-                    ref other => ExprError::Syntax { message: other.to_string(), location },
+                    ParseErrorType::VariableUndefined(ref name) => ExprError::UnknownVariable {
+                        name: name.clone(),
+                        location,
+                    },
+                    ref other => ExprError::Syntax {
+                        message: other.to_string(),
+                        location,
+                    },
                 }
             })
     }
 
     /// Compiles a template, reporting every broken placeholder, not just the first.
-    pub fn template(&self, source: &str, extra_names: &[&str]) -> Result<CompiledTemplate, Vec<ExprError>> {
+    pub fn template(
+        &self,
+        source: &str,
+        extra_names: &[&str],
+    ) -> Result<CompiledTemplate, Vec<ExprError>> {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut rest = source;
@@ -180,8 +201,9 @@ impl Compiler {
             let inner_origin = location_of(source, consumed + inner_start);
             if inner.trim().is_empty() {
                 errors.push(ExprError::Template {
-                    message: "`{{ }}` has nothing inside; write what to show, e.g. {{ contact.name }}"
-                        .to_owned(),
+                    message:
+                        "`{{ }}` has nothing inside; write what to show, e.g. {{ contact.name }}"
+                            .to_owned(),
                     location: location_of(source, consumed + open),
                 });
             } else {
@@ -197,7 +219,11 @@ impl Compiler {
         if !rest.is_empty() {
             parts.push(TemplatePart::Text(rest.to_owned()));
         }
-        if errors.is_empty() { Ok(CompiledTemplate { parts }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(CompiledTemplate { parts })
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -206,7 +232,10 @@ fn location_of(text: &str, offset: usize) -> Location {
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-    Location { line, column: before[line_start..].chars().count() + 1 }
+    Location {
+        line,
+        column: before[line_start..].chars().count() + 1,
+    }
 }
 
 #[cfg(test)]
@@ -216,16 +245,31 @@ mod tests {
     #[test]
     fn expressions_read_the_run_and_nothing_else() {
         let compiler = Compiler::new();
-        assert!(compiler.expression("payload.cart.total > 50 && contact.tags.contains(\"vip\")", &[]).is_ok());
-        let err = compiler.expression("cart.total > 50", &[]).expect_err("unknown root");
+        assert!(
+            compiler
+                .expression(
+                    "payload.cart.total > 50 && contact.tags.contains(\"vip\")",
+                    &[]
+                )
+                .is_ok()
+        );
+        let err = compiler
+            .expression("cart.total > 50", &[])
+            .expect_err("unknown root");
         assert!(matches!(err, ExprError::UnknownVariable { ref name, .. } if name == "cart"));
-        assert!(compiler.expression("response.status == 200", &["response"]).is_ok());
+        assert!(
+            compiler
+                .expression("response.status == 200", &["response"])
+                .is_ok()
+        );
     }
 
     #[test]
     fn syntax_errors_point_inside_the_expression() {
         let compiler = Compiler::new();
-        let err = compiler.expression("vars.score >", &[]).expect_err("incomplete");
+        let err = compiler
+            .expression("vars.score >", &[])
+            .expect_err("incomplete");
         assert!(matches!(err, ExprError::Syntax { .. }));
         assert_eq!(err.location().line, 1);
         assert!(err.location().column >= 12, "{err:?}");
@@ -241,21 +285,38 @@ mod tests {
     #[test]
     fn templates_split_into_text_and_placeholders() {
         let compiler = Compiler::new();
-        let template = compiler.template("Hi {{ contact.name }}, total {{payload.total}}!", &[]).expect("ok");
+        let template = compiler
+            .template("Hi {{ contact.name }}, total {{payload.total}}!", &[])
+            .expect("ok");
         assert_eq!(template.parts.len(), 5);
-        assert!(compiler.template("no placeholders", &[]).expect("ok").is_literal());
+        assert!(
+            compiler
+                .template("no placeholders", &[])
+                .expect("ok")
+                .is_literal()
+        );
     }
 
     #[test]
     fn template_errors_are_all_reported_with_their_place() {
         let compiler = Compiler::new();
-        let errors = compiler.template("A {{ }} B {{ vars.x + }} C {{ who }}", &[]).expect_err("broken");
+        let errors = compiler
+            .template("A {{ }} B {{ vars.x + }} C {{ who }}", &[])
+            .expect_err("broken");
         assert_eq!(errors.len(), 3);
         assert!(matches!(errors[0], ExprError::Template { .. }));
         assert!(matches!(errors[1], ExprError::Syntax { .. }));
         assert!(matches!(errors[2], ExprError::UnknownVariable { ref name, .. } if name == "who"));
-        assert_eq!(errors[2].location(), Location { line: 1, column: 31 });
-        let unclosed = compiler.template("Hello\n{{ contact.name", &[]).expect_err("unclosed");
+        assert_eq!(
+            errors[2].location(),
+            Location {
+                line: 1,
+                column: 31
+            }
+        );
+        let unclosed = compiler
+            .template("Hello\n{{ contact.name", &[])
+            .expect_err("unclosed");
         assert_eq!(unclosed[0].location(), Location { line: 2, column: 1 });
     }
 }

@@ -32,7 +32,10 @@ pub enum Error {
 }
 
 fn first_error(diagnostics: &[Diagnostic]) -> &str {
-    diagnostics.iter().find(|d| d.is_error()).map_or("", |d| d.message.as_str())
+    diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .map_or("", |d| d.message.as_str())
 }
 
 /// The outcome of checking a document.
@@ -54,14 +57,22 @@ impl Checked {
 pub fn check(source: &str) -> Checked {
     let partial = match parse::parse(source) {
         Ok(partial) => partial,
-        Err(diagnostic) => return Checked { flow: None, diagnostics: vec![diagnostic] },
+        Err(diagnostic) => {
+            return Checked {
+                flow: None,
+                diagnostics: vec![*diagnostic],
+            };
+        }
     };
     let mut diagnostics = partial.diagnostics;
     let analysis = validate::analyse(&partial.flow, &partial.untyped);
     let complete = diagnostics.is_empty();
     diagnostics.extend(analysis.diagnostics);
     diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
-    Checked { flow: complete.then_some(partial.flow), diagnostics }
+    Checked {
+        flow: complete.then_some(partial.flow),
+        diagnostics,
+    }
 }
 
 /// Validates a flow that is already typed.
@@ -75,7 +86,9 @@ pub fn validate(flow: &Flow) -> Vec<Diagnostic> {
 pub fn compile(flow: Flow) -> Result<CompiledFlow, Error> {
     let mut analysis = validate::analyse(&flow, &Default::default());
     if analysis.diagnostics.iter().any(Diagnostic::is_error) {
-        analysis.diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
+        analysis
+            .diagnostics
+            .sort_by_key(|diagnostic| diagnostic.severity);
         return Err(Error::Invalid(analysis.diagnostics));
     }
     Ok(CompiledFlow::new(flow, analysis))

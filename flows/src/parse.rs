@@ -1,53 +1,76 @@
 //! Reading a flow document leniently: every structural problem is reported, and what could be
 //! read is kept so that the rest of the flow can still be checked.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::catalog::NodeType;
 use crate::config::NodeKind;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::document::{Edge, Flow, Node, Position, SCHEMA_VERSION, Settings};
-use crate::catalog::NodeType;
 
 /// What could be read of a document.
 #[derive(Debug)]
 pub(crate) struct Partial {
     /// The flow with every node whose type and config could be read.
     pub flow: Flow,
-    /// Ids of nodes that exist but could not be typed; edges to them are not "dangling".
-    pub untyped: BTreeSet<String>,
+    /// Nodes that exist but could not be typed (edges to them are not "dangling"), with the
+    /// node type they declared when it is a known one.
+    pub untyped: BTreeMap<String, Option<NodeType>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const FLOW_FIELDS: &[&str] = &["schema", "id", "name", "description", "nodes", "edges", "settings"];
+const FLOW_FIELDS: &[&str] = &[
+    "schema",
+    "id",
+    "name",
+    "description",
+    "nodes",
+    "edges",
+    "settings",
+];
 const NODE_FIELDS: &[&str] = &["id", "type", "position", "config"];
 const EDGE_FIELDS: &[&str] = &["from", "port", "to"];
 
-pub(crate) fn parse(source: &str) -> Result<Partial, Diagnostic> {
+pub(crate) fn parse(source: &str) -> Result<Partial, Box<Diagnostic>> {
     let root: Value = serde_json::from_str(source).map_err(|err| {
-        Diagnostic::error(Code::MalformedJson, format!("This is not valid JSON: {err}"))
-            .at(Location { line: err.line().max(1), column: err.column().max(1) })
+        Diagnostic::error(
+            Code::MalformedJson,
+            format!("This is not valid JSON: {err}"),
+        )
+        .at(Location {
+            line: err.line().max(1),
+            column: err.column().max(1),
+        })
     })?;
     let Value::Object(mut root) = root else {
-        return Err(Diagnostic::error(
+        return Err(Box::new(Diagnostic::error(
             Code::InvalidFlow,
             "A flow must be a JSON object with `schema`, `id`, `name`, `nodes` and `edges`.",
-        ));
+        )));
     };
 
     let mut diagnostics = Vec::new();
     for key in root.keys() {
         if !FLOW_FIELDS.contains(&key.as_str()) {
             diagnostics.push(
-                Diagnostic::error(Code::InvalidFlow, format!("A flow has no field `{key}`; its fields are {}.", list(FLOW_FIELDS)))
-                    .on_field(key.clone()),
+                Diagnostic::error(
+                    Code::InvalidFlow,
+                    format!(
+                        "A flow has no field `{key}`; its fields are {}.",
+                        list(FLOW_FIELDS)
+                    ),
+                )
+                .on_field(key.clone()),
             );
         }
     }
 
     let schema = match root.get("schema") {
-        Some(Value::Number(number)) if number.as_u64() == Some(u64::from(SCHEMA_VERSION)) => SCHEMA_VERSION,
+        Some(Value::Number(number)) if number.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {
+            SCHEMA_VERSION
+        }
         Some(other) => {
             diagnostics.push(
                 Diagnostic::error(
@@ -60,8 +83,11 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Diagnostic> {
         }
         None => {
             diagnostics.push(
-                Diagnostic::error(Code::InvalidFlow, format!("`schema` is missing; write \"schema\": {SCHEMA_VERSION}."))
-                    .on_field("schema"),
+                Diagnostic::error(
+                    Code::InvalidFlow,
+                    format!("`schema` is missing; write \"schema\": {SCHEMA_VERSION}."),
+                )
+                .on_field("schema"),
             );
             SCHEMA_VERSION
         }
@@ -72,24 +98,39 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Diagnostic> {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(text.clone()),
         Some(_) => {
-            diagnostics.push(Diagnostic::error(Code::InvalidFlow, "`description` must be text.").on_field("description"));
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFlow, "`description` must be text.")
+                    .on_field("description"),
+            );
             None
         }
     };
 
-    let mut untyped = BTreeSet::new();
+    let mut untyped = BTreeMap::new();
     let nodes = match root.remove("nodes") {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(index, item)| parse_node(index, item, &mut untyped, &mut diagnostics))
-            .collect(),
+        Some(Value::Array(items)) => {
+            let mut seen = std::collections::HashSet::with_capacity(items.len());
+            let mut nodes = Vec::with_capacity(items.len());
+            for (index, item) in items.into_iter().enumerate() {
+                if unique_id(index, &item, &mut seen, &mut diagnostics)
+                    && let Some(node) = parse_node(index, item, &mut untyped, &mut diagnostics)
+                {
+                    nodes.push(node);
+                }
+            }
+            nodes
+        }
         Some(_) => {
-            diagnostics.push(Diagnostic::error(Code::InvalidFlow, "`nodes` must be a list of nodes.").on_field("nodes"));
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFlow, "`nodes` must be a list of nodes.")
+                    .on_field("nodes"),
+            );
             Vec::new()
         }
         None => {
-            diagnostics.push(Diagnostic::error(Code::InvalidFlow, "`nodes` is missing.").on_field("nodes"));
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFlow, "`nodes` is missing.").on_field("nodes"),
+            );
             Vec::new()
         }
     };
@@ -101,7 +142,10 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Diagnostic> {
             .collect(),
         None | Some(Value::Null) => Vec::new(),
         Some(_) => {
-            diagnostics.push(Diagnostic::error(Code::InvalidFlow, "`edges` must be a list of edges.").on_field("edges"));
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFlow, "`edges` must be a list of edges.")
+                    .on_field("edges"),
+            );
             Vec::new()
         }
     };
@@ -112,58 +156,128 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Diagnostic> {
             Err(err) => {
                 let (field, message) = describe_serde_error(&err, "settings");
                 diagnostics.push(
-                    Diagnostic::error(Code::InvalidSettings, format!("Flow settings: {message}")).on_field(field),
+                    Diagnostic::error(Code::InvalidSettings, format!("Flow settings: {message}"))
+                        .on_field(field),
                 );
                 Settings::default()
             }
         },
     };
 
-    let flow = Flow { schema, id, name, description, nodes, edges, settings };
-    Ok(Partial { flow, untyped, diagnostics })
+    let flow = Flow {
+        schema,
+        id,
+        name,
+        description,
+        nodes,
+        edges,
+        settings,
+    };
+    Ok(Partial {
+        flow,
+        untyped,
+        diagnostics,
+    })
 }
 
-fn required_string(root: &Map<String, Value>, key: &str, diagnostics: &mut Vec<Diagnostic>) -> String {
+fn required_string(
+    root: &Map<String, Value>,
+    key: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> String {
     match root.get(key) {
         Some(Value::String(text)) if !text.trim().is_empty() => text.clone(),
         Some(Value::String(_)) => {
-            diagnostics.push(Diagnostic::error(Code::EmptyField, format!("`{key}` is empty.")).on_field(key));
+            diagnostics.push(
+                Diagnostic::error(Code::EmptyField, format!("`{key}` is empty.")).on_field(key),
+            );
             String::new()
         }
         Some(_) => {
-            diagnostics.push(Diagnostic::error(Code::InvalidFlow, format!("`{key}` must be text.")).on_field(key));
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFlow, format!("`{key}` must be text."))
+                    .on_field(key),
+            );
             String::new()
         }
         None => {
-            diagnostics.push(Diagnostic::error(Code::InvalidFlow, format!("`{key}` is missing.")).on_field(key));
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFlow, format!("`{key}` is missing.")).on_field(key),
+            );
             String::new()
         }
     }
 }
 
-fn parse_node(index: usize, item: Value, untyped: &mut BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) -> Option<Node> {
+/// Keeps the first node with an id; later ones are reported and left out, so edges reach
+/// the first.
+fn unique_id(
+    index: usize,
+    item: &Value,
+    seen: &mut std::collections::HashSet<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let Some(id) = item.get("id").and_then(Value::as_str) else {
+        return true;
+    };
+    if seen.insert(id.to_owned()) {
+        return true;
+    }
+    diagnostics.push(
+        Diagnostic::error(
+            Code::DuplicateNodeId,
+            format!("Another node already has the id `{id}`; ids must be unique."),
+        )
+        .on_node(id)
+        .on_field(format!("nodes[{index}].id")),
+    );
+    false
+}
+
+fn parse_node(
+    index: usize,
+    item: Value,
+    untyped: &mut BTreeMap<String, Option<NodeType>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Node> {
     let at = format!("nodes[{index}]");
     let Value::Object(mut object) = item else {
-        diagnostics.push(Diagnostic::error(Code::InvalidNode, format!("Node {} is not an object.", index + 1)).on_field(at));
+        diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidNode,
+                format!("Node {} is not an object.", index + 1),
+            )
+            .on_field(at),
+        );
         return None;
     };
     let id = match object.get("id") {
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
         _ => {
             diagnostics.push(
-                Diagnostic::error(Code::InvalidNode, format!("Node {} has no `id` (a non-empty text).", index + 1))
-                    .on_field(format!("{at}.id")),
+                Diagnostic::error(
+                    Code::InvalidNode,
+                    format!("Node {} has no `id` (a non-empty text).", index + 1),
+                )
+                .on_field(format!("{at}.id")),
             );
             return None;
         }
     };
-    let node_diagnostic = |code: Code, message: String, field: String| Diagnostic::error(code, message).on_node(id.clone()).on_field(field);
+    let node_diagnostic = |code: Code, message: String, field: String| {
+        Diagnostic::error(code, message)
+            .on_node(id.clone())
+            .on_field(field)
+    };
 
     for key in object.keys() {
         if !NODE_FIELDS.contains(&key.as_str()) {
             diagnostics.push(node_diagnostic(
                 Code::InvalidNode,
-                format!("A node has no field `{key}`; its fields are {}. Settings go inside `config`.", list(NODE_FIELDS)),
+                format!(
+                    "A node has no field `{key}`; its fields are {}. Settings go inside `config`.",
+                    list(NODE_FIELDS)
+                ),
                 key.clone(),
             ));
         }
@@ -184,28 +298,38 @@ fn parse_node(index: usize, item: Value, untyped: &mut BTreeSet<String>, diagnos
     let type_name = match object.get("type") {
         Some(Value::String(name)) => name.clone(),
         _ => {
-            diagnostics.push(node_diagnostic(Code::InvalidNode, "The node has no `type`.".to_owned(), "type".to_owned()));
-            untyped.insert(id);
+            diagnostics.push(node_diagnostic(
+                Code::InvalidNode,
+                "The node has no `type`.".to_owned(),
+                "type".to_owned(),
+            ));
+            untyped.insert(id, None);
             return None;
         }
     };
-    if NodeType::from_name(&type_name).is_none() {
-        let hint = NodeType::closest_name(&type_name).map(|name| format!(" Did you mean `{name}`?")).unwrap_or_default();
+    let Some(node_type) = NodeType::from_name(&type_name) else {
+        let hint = NodeType::closest_name(&type_name)
+            .map(|name| format!(" Did you mean `{name}`?"))
+            .unwrap_or_default();
         diagnostics.push(node_diagnostic(
             Code::UnknownNodeType,
             format!("`{type_name}` is not a node type.{hint}"),
             "type".to_owned(),
         ));
-        untyped.insert(id);
+        untyped.insert(id, None);
         return None;
-    }
+    };
 
     let config = match object.remove("config") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(config @ Value::Object(_)) => config,
         Some(_) => {
-            diagnostics.push(node_diagnostic(Code::InvalidConfig, "`config` must be an object.".to_owned(), "config".to_owned()));
-            untyped.insert(id);
+            diagnostics.push(node_diagnostic(
+                Code::InvalidConfig,
+                "`config` must be an object.".to_owned(),
+                "config".to_owned(),
+            ));
+            untyped.insert(id, Some(node_type));
             return None;
         }
     };
@@ -222,7 +346,7 @@ fn parse_node(index: usize, item: Value, untyped: &mut BTreeSet<String>, diagnos
                 format!("This {type_name} node's settings are wrong: {message}"),
                 field,
             ));
-            untyped.insert(id);
+            untyped.insert(id, Some(node_type));
             None
         }
     }
@@ -231,10 +355,19 @@ fn parse_node(index: usize, item: Value, untyped: &mut BTreeSet<String>, diagnos
 fn parse_edge(index: usize, item: Value, diagnostics: &mut Vec<Diagnostic>) -> Option<Edge> {
     let at = format!("edges[{index}]");
     let Value::Object(object) = item else {
-        diagnostics.push(Diagnostic::error(Code::InvalidEdge, format!("Edge {} is not an object.", index + 1)).on_field(at));
+        diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidEdge,
+                format!("Edge {} is not an object.", index + 1),
+            )
+            .on_field(at),
+        );
         return None;
     };
-    let from_node = object.get("from").and_then(Value::as_str).map(str::to_owned);
+    let from_node = object
+        .get("from")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let with_node = |diagnostic: Diagnostic| match &from_node {
         Some(from) => diagnostic.on_node(from.clone()),
         None => diagnostic,
@@ -243,8 +376,14 @@ fn parse_edge(index: usize, item: Value, diagnostics: &mut Vec<Diagnostic>) -> O
     for key in object.keys() {
         if !EDGE_FIELDS.contains(&key.as_str()) {
             diagnostics.push(with_node(
-                Diagnostic::error(Code::InvalidEdge, format!("An edge has no field `{key}`; its fields are {}.", list(EDGE_FIELDS)))
-                    .on_field(format!("{at}.{key}")),
+                Diagnostic::error(
+                    Code::InvalidEdge,
+                    format!(
+                        "An edge has no field `{key}`; its fields are {}.",
+                        list(EDGE_FIELDS)
+                    ),
+                )
+                .on_field(format!("{at}.{key}")),
             ));
             ok = false;
         }
@@ -253,8 +392,11 @@ fn parse_edge(index: usize, item: Value, diagnostics: &mut Vec<Diagnostic>) -> O
         Some(Value::String(value)) if !value.is_empty() => Some(value.clone()),
         _ => {
             diagnostics.push(with_node(
-                Diagnostic::error(Code::InvalidEdge, format!("Edge {} has no `{key}` (a non-empty text).", index + 1))
-                    .on_field(format!("{at}.{key}")),
+                Diagnostic::error(
+                    Code::InvalidEdge,
+                    format!("Edge {} has no `{key}` (a non-empty text).", index + 1),
+                )
+                .on_field(format!("{at}.{key}")),
             ));
             None
         }
@@ -267,18 +409,28 @@ fn parse_edge(index: usize, item: Value, diagnostics: &mut Vec<Diagnostic>) -> O
 }
 
 /// Turns a serde error into (field path, message a person can act on).
-fn describe_serde_error(err: &serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> (String, String) {
+fn describe_serde_error(
+    err: &serde_path_to_error::Error<serde_json::Error>,
+    prefix: &str,
+) -> (String, String) {
     let mut path = err.path().to_string();
     if path == "." {
         path.clear();
     }
     let message = err.inner().to_string();
     // serde reports a missing field at its parent; point at the field itself.
-    if let Some(missing) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
         path = join(&path, missing);
     }
     let field = join(prefix, &path);
-    let field = if field.is_empty() { "config".to_owned() } else { field };
+    let field = if field.is_empty() {
+        "config".to_owned()
+    } else {
+        field
+    };
     (field, message)
 }
 
@@ -292,5 +444,9 @@ fn join(prefix: &str, path: &str) -> String {
 }
 
 fn list(fields: &[&str]) -> String {
-    fields.iter().map(|field| format!("`{field}`")).collect::<Vec<_>>().join(", ")
+    fields
+        .iter()
+        .map(|field| format!("`{field}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

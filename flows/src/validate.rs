@@ -3,13 +3,13 @@
 //! Validation also produces what compilation needs (the node index, the port table and the
 //! compiled expressions), so a flow is analysed once whether it is only checked or compiled.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use regex::Regex;
 
-use crate::catalog::{Port, PortRole, RESERVED_PORT_NAMES};
+use crate::catalog::{NodeType, Port, PortRole, RESERVED_PORT_NAMES};
 use crate::config::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Flow, Node, Settings};
@@ -44,13 +44,20 @@ const MAX_HTTP_TIMEOUT: Duration = Duration::from_secs(120);
 const MAX_HTTP_RETRIES: u8 = 5;
 const MAX_AI_TURNS: u32 = 100;
 
-static VARIABLE_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$").expect("valid regex"));
-static HOOK_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]{0,63}$").expect("valid regex"));
-static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_-]{1,64}$").expect("valid regex"));
-static TEMPLATE_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9_]+$").expect("valid regex"));
-static LANGUAGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z]{2,3}(_[A-Z]{2})?$").expect("valid regex"));
-static TOOL_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_-]{1,64}$").expect("valid regex"));
-static CLOCK_TIME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([01][0-9]|2[0-3]):[0-5][0-9]$").expect("valid regex"));
+static VARIABLE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$").expect("valid regex"));
+static HOOK_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]{0,63}$").expect("valid regex"));
+static SECRET_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_-]{1,64}$").expect("valid regex"));
+static TEMPLATE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9_]+$").expect("valid regex"));
+static LANGUAGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z]{2,3}(_[A-Z]{2})?$").expect("valid regex"));
+static TOOL_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_-]{1,64}$").expect("valid regex"));
+static CLOCK_TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([01][0-9]|2[0-3]):[0-5][0-9]$").expect("valid regex"));
 
 /// The compiled expressions and templates of one node, keyed by their field path.
 #[derive(Debug, Default)]
@@ -70,25 +77,44 @@ pub(crate) struct Analysis {
     pub artifacts: Vec<NodeArtifacts>,
 }
 
-pub(crate) fn analyse(flow: &Flow, untyped: &BTreeSet<String>) -> Analysis {
+/// Nodes that could not be typed, with the type they declared when it is a known one.
+pub(crate) type Untyped = BTreeMap<String, Option<NodeType>>;
+
+pub(crate) fn analyse(flow: &Flow, untyped: &Untyped) -> Analysis {
     let mut diagnostics = Vec::new();
     let compiler = Compiler::new();
 
     // Node ids: the first node with an id owns it.
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(flow.nodes.len());
     for (position, node) in flow.nodes.iter().enumerate() {
-        if index.contains_key(node.id.as_str()) || untyped.contains(&node.id) {
+        if index.contains_key(node.id.as_str()) {
             diagnostics.push(
-                Diagnostic::error(Code::DuplicateNodeId, format!("Another node already has the id `{}`; ids must be unique.", node.id))
-                    .on_node(node.id.clone())
-                    .on_field(format!("nodes[{position}].id")),
+                Diagnostic::error(
+                    Code::DuplicateNodeId,
+                    format!(
+                        "Another node already has the id `{}`; ids must be unique.",
+                        node.id
+                    ),
+                )
+                .on_node(node.id.clone())
+                .on_field(format!("nodes[{position}].id")),
             );
         } else {
             index.insert(node.id.as_str(), position);
         }
     }
 
-    if !flow.nodes.iter().any(|node| node.kind.node_type().is_trigger()) && untyped.is_empty() {
+    // A trigger whose config is broken is reported as such, not as a missing trigger.
+    let declared_trigger = untyped
+        .values()
+        .flatten()
+        .any(|node_type| node_type.is_trigger());
+    if !flow
+        .nodes
+        .iter()
+        .any(|node| node.kind.node_type().is_trigger())
+        && !declared_trigger
+    {
         diagnostics.push(Diagnostic::error(
             Code::MissingTrigger,
             "Nothing starts this flow. Add a trigger: a message received, an ad click, a webhook, a contact event or a broadcast.",
@@ -100,11 +126,22 @@ pub(crate) fn analyse(flow: &Flow, untyped: &BTreeSet<String>) -> Analysis {
     let mut artifacts = Vec::with_capacity(flow.nodes.len());
     let mut ports: Vec<Vec<(Port, Option<NodeIndex>)>> = Vec::with_capacity(flow.nodes.len());
     for node in &flow.nodes {
-        let mut check = NodeCheck { node, compiler: &compiler, diagnostics: &mut diagnostics, artifacts: NodeArtifacts::default() };
+        let mut check = NodeCheck {
+            node,
+            compiler: &compiler,
+            diagnostics: &mut diagnostics,
+            artifacts: NodeArtifacts::default(),
+        };
         check.config();
         check.configured_ports();
         artifacts.push(check.artifacts);
-        ports.push(node.kind.ports().into_iter().map(|port| (port, None)).collect());
+        ports.push(
+            node.kind
+                .ports()
+                .into_iter()
+                .map(|port| (port, None))
+                .collect(),
+        );
     }
 
     let mut graph = DiGraph::with_capacity(flow.nodes.len(), flow.edges.len());
@@ -115,29 +152,53 @@ pub(crate) fn analyse(flow: &Flow, untyped: &BTreeSet<String>) -> Analysis {
         let from = index.get(edge.from.as_str()).copied();
         let to = index.get(edge.to.as_str()).copied();
         let field = |end: &str| format!("edges[{edge_index}].{end}");
-        if from.is_none() && !untyped.contains(&edge.from) {
+        if from.is_none() && !untyped.contains_key(&edge.from) {
             diagnostics.push(
-                Diagnostic::error(Code::EdgeFromUnknownNode, format!("An edge starts at `{}`, but there is no node with that id.", edge.from))
-                    .on_field(field("from")),
+                Diagnostic::error(
+                    Code::EdgeFromUnknownNode,
+                    format!(
+                        "An edge starts at `{}`, but there is no node with that id.",
+                        edge.from
+                    ),
+                )
+                .on_field(field("from")),
             );
         }
-        if to.is_none() && !untyped.contains(&edge.to) {
+        if to.is_none() && !untyped.contains_key(&edge.to) {
             let diagnostic = Diagnostic::error(
                 Code::EdgeToUnknownNode,
                 format!("The edge from `{}` through `{}` leads to `{}`, but there is no node with that id.", edge.from, edge.port, edge.to),
             )
             .on_field(field("to"));
-            diagnostics.push(if from.is_some() { diagnostic.on_node(edge.from.clone()) } else { diagnostic });
+            diagnostics.push(if from.is_some() {
+                diagnostic.on_node(edge.from.clone())
+            } else {
+                diagnostic
+            });
         }
         let Some(from) = from else { continue };
         let node = &flow.nodes[from];
-        let Some(slot) = ports[from].iter().position(|(port, _)| port.name == edge.port) else {
-            let names: Vec<&str> = ports[from].iter().map(|(port, _)| port.name.as_str()).collect();
-            let has = if names.is_empty() { "it has no way out".to_owned() } else { format!("its ports are {}", quoted(&names)) };
+        let Some(slot) = ports[from]
+            .iter()
+            .position(|(port, _)| port.name == edge.port)
+        else {
+            let names: Vec<&str> = ports[from]
+                .iter()
+                .map(|(port, _)| port.name.as_str())
+                .collect();
+            let has = if names.is_empty() {
+                "it has no way out".to_owned()
+            } else {
+                format!("its ports are {}", quoted(&names))
+            };
             diagnostics.push(
                 Diagnostic::error(
                     Code::UnknownPort,
-                    format!("A {} node has no port `{}`; {has}.", node.kind.node_type().label(), edge.port),
+                    format!(
+                        "A {} node has no port `{}`; {has}.",
+                        node.kind.node_type().label(),
+                        edge.port
+                    ),
                 )
                 .on_node(node.id.clone())
                 .on_field(field("port")),
@@ -168,12 +229,21 @@ pub(crate) fn analyse(flow: &Flow, untyped: &BTreeSet<String>) -> Analysis {
 
     // The first of several nodes sharing an id is the one edges reach.
     let owner = |position: usize| index.get(flow.nodes[position].id.as_str()) == Some(&position);
-    for (position, node) in flow.nodes.iter().enumerate().filter(|(position, _)| owner(*position)) {
+    for (position, node) in flow
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(position, _)| owner(*position))
+    {
         for (port, target) in &ports[position] {
             if target.is_some() {
                 continue;
             }
-            let on_port = |diagnostic: Diagnostic| diagnostic.on_node(node.id.clone()).on_field(format!("ports.{}", port.name));
+            let on_port = |diagnostic: Diagnostic| {
+                diagnostic
+                    .on_node(node.id.clone())
+                    .on_field(format!("ports.{}", port.name))
+            };
             match port.role {
                 PortRole::Main => diagnostics.push(on_port(Diagnostic::warning(
                     Code::UnconnectedPort,
@@ -192,7 +262,12 @@ pub(crate) fn analyse(flow: &Flow, untyped: &BTreeSet<String>) -> Analysis {
     loops_without_wait(flow, &graph, &mut diagnostics);
     window::check(flow, &graph, &mut diagnostics);
 
-    Analysis { diagnostics, graph, ports, artifacts }
+    Analysis {
+        diagnostics,
+        graph,
+        ports,
+        artifacts,
+    }
 }
 
 const MAX_STEP_BUDGET: u32 = 100_000;
@@ -200,26 +275,42 @@ const MAX_BURST_MERGE: Duration = Duration::from_secs(60);
 
 fn settings(settings: &Settings, diagnostics: &mut Vec<Diagnostic>) {
     let mut error = |field: &str, message: String| {
-        diagnostics.push(Diagnostic::error(Code::InvalidSettings, message).on_field(format!("settings.{field}")));
+        diagnostics.push(
+            Diagnostic::error(Code::InvalidSettings, message).on_field(format!("settings.{field}")),
+        );
     };
     if let Some(budget) = settings.step_budget
         && !(1..=MAX_STEP_BUDGET).contains(&budget)
     {
-        error("step_budget", format!("The step budget must be between 1 and {MAX_STEP_BUDGET}."));
+        error(
+            "step_budget",
+            format!("The step budget must be between 1 and {MAX_STEP_BUDGET}."),
+        );
     }
     if let Some(window) = settings.burst_merge
         && window > MAX_BURST_MERGE
     {
-        error("burst_merge", format!("Merging messages over more than {MAX_BURST_MERGE} would make contacts wait for an answer."));
+        error(
+            "burst_merge",
+            format!(
+                "Merging messages over more than {MAX_BURST_MERGE} would make contacts wait for an answer."
+            ),
+        );
     }
     if let Some(quiet) = &settings.quiet_hours {
         for (field, value) in [("start", &quiet.start), ("end", &quiet.end)] {
             if !CLOCK_TIME.is_match(value) {
-                error(&format!("quiet_hours.{field}"), format!("`{value}` is not a time of day like 21:00."));
+                error(
+                    &format!("quiet_hours.{field}"),
+                    format!("`{value}` is not a time of day like 21:00."),
+                );
             }
         }
         if quiet.start == quiet.end {
-            error("quiet_hours.end", "Quiet hours start and end at the same time.".to_owned());
+            error(
+                "quiet_hours.end",
+                "Quiet hours start and end at the same time.".to_owned(),
+            );
         }
     }
 }
@@ -229,7 +320,7 @@ fn settings(settings: &Settings, diagnostics: &mut Vec<Diagnostic>) {
 fn reachability(
     flow: &Flow,
     graph: &DiGraph<usize, String>,
-    untyped: &BTreeSet<String>,
+    untyped: &Untyped,
     owner: &dyn Fn(usize) -> bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -244,7 +335,7 @@ fn reachability(
     if !untyped.is_empty() {
         // Edges from untyped nodes were not kept; their targets are possible starts too.
         for edge in &flow.edges {
-            if untyped.contains(&edge.from)
+            if untyped.contains_key(&edge.from)
                 && let Some(position) = flow.nodes.iter().position(|node| node.id == edge.to)
             {
                 stack.push(NodeIndex::new(position));
@@ -260,8 +351,11 @@ fn reachability(
     for (position, node) in flow.nodes.iter().enumerate() {
         if !reached[position] && owner(position) && !node.kind.node_type().is_trigger() {
             diagnostics.push(
-                Diagnostic::warning(Code::UnreachableNode, "No trigger leads here, so no contact will ever reach this step.")
-                    .on_node(node.id.clone()),
+                Diagnostic::warning(
+                    Code::UnreachableNode,
+                    "No trigger leads here, so no contact will ever reach this step.",
+                )
+                .on_node(node.id.clone()),
             );
         }
     }
@@ -269,7 +363,11 @@ fn reachability(
 
 /// Errors on loops that pass through no waiting step: a contact entering one would be
 /// stepped round it until the step budget stops the run.
-fn loops_without_wait(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: &mut Vec<Diagnostic>) {
+fn loops_without_wait(
+    flow: &Flow,
+    graph: &DiGraph<usize, String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let waits = |ix: NodeIndex| flow.nodes[graph[ix]].kind.node_type().waits();
     let mut busy = DiGraph::<NodeIndex, ()>::with_capacity(graph.node_count(), graph.edge_count());
     let mut busy_index = vec![None; graph.node_count()];
@@ -277,7 +375,10 @@ fn loops_without_wait(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: 
         busy_index[ix.index()] = Some(busy.add_node(ix));
     }
     for edge in graph.raw_edges() {
-        if let (Some(from), Some(to)) = (busy_index[edge.source().index()], busy_index[edge.target().index()]) {
+        if let (Some(from), Some(to)) = (
+            busy_index[edge.source().index()],
+            busy_index[edge.target().index()],
+        ) {
             busy.add_edge(from, to, ());
         }
     }
@@ -292,7 +393,10 @@ fn loops_without_wait(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: 
         .collect();
     loops.sort_unstable();
     for positions in loops {
-        let ids: Vec<&str> = positions.iter().map(|position| flow.nodes[*position].id.as_str()).collect();
+        let ids: Vec<&str> = positions
+            .iter()
+            .map(|position| flow.nodes[*position].id.as_str())
+            .collect();
         diagnostics.push(
             Diagnostic::error(
                 Code::LoopWithoutWait,
@@ -307,7 +411,11 @@ fn loops_without_wait(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: 
 }
 
 fn quoted(names: &[&str]) -> String {
-    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Checks of one node's configuration.
@@ -320,7 +428,8 @@ struct NodeCheck<'a> {
 
 impl NodeCheck<'_> {
     fn push(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic.on_node(self.node.id.clone()));
+        self.diagnostics
+            .push(diagnostic.on_node(self.node.id.clone()));
     }
 
     fn error(&mut self, code: Code, field: impl Into<String>, message: impl Into<String>) {
@@ -330,16 +439,26 @@ impl NodeCheck<'_> {
     fn expr_error(&mut self, field: &str, source: &str, err: ExprError) {
         let location = err.location();
         let (code, message) = match err {
-            ExprError::Syntax { message, .. } => {
-                (Code::ExpressionSyntax, format!("`{source}` does not work as an expression: {message} (column {}).", location.column))
-            }
+            ExprError::Syntax { message, .. } => (
+                Code::ExpressionSyntax,
+                format!(
+                    "`{source}` does not work as an expression: {message} (column {}).",
+                    location.column
+                ),
+            ),
             ExprError::UnknownVariable { name, .. } => (
                 Code::UnknownVariable,
-                format!("`{name}` is not something a flow can read; start with contact, vars, msg, payload or now (e.g. vars.{name})."),
+                format!(
+                    "`{name}` is not something a flow can read; start with contact, vars, msg, payload or now (e.g. vars.{name})."
+                ),
             ),
             ExprError::Template { message, .. } => (Code::TemplateSyntax, message),
         };
-        self.push(Diagnostic::error(code, message).on_field(field).at(location));
+        self.push(
+            Diagnostic::error(code, message)
+                .on_field(field)
+                .at(location),
+        );
     }
 
     fn expression(&mut self, field: &str, expression: &Expression, extra: &[&str]) {
@@ -383,7 +502,12 @@ impl NodeCheck<'_> {
         }
     }
 
-    fn optional_template(&mut self, field: &str, template: Option<&Template>, max_chars: Option<usize>) {
+    fn optional_template(
+        &mut self,
+        field: &str,
+        template: Option<&Template>,
+        max_chars: Option<usize>,
+    ) {
         if let Some(template) = template {
             self.template(field, template, max_chars);
         }
@@ -392,8 +516,13 @@ impl NodeCheck<'_> {
     fn url(&mut self, field: &str, template: &Template) {
         self.template(field, template, None);
         let text = template.as_str().trim_start();
-        if !text.starts_with("{{") && !text.starts_with("https://") && !text.starts_with("http://") {
-            self.error(Code::InvalidUrl, field, format!("`{text}` is not a web address; it must start with https://."));
+        if !text.starts_with("{{") && !text.starts_with("https://") && !text.starts_with("http://")
+        {
+            self.error(
+                Code::InvalidUrl,
+                field,
+                format!("`{text}` is not a web address; it must start with https://."),
+            );
         }
     }
 
@@ -416,13 +545,23 @@ impl NodeCheck<'_> {
     fn max_chars(&mut self, field: &str, text: &str, max: usize, code: Code, what: &str) {
         let length = text.chars().count();
         if length > max {
-            self.error(code, field, format!("{what} `{text}` is {length} characters long; WhatsApp allows at most {max}."));
+            self.error(
+                code,
+                field,
+                format!(
+                    "{what} `{text}` is {length} characters long; WhatsApp allows at most {max}."
+                ),
+            );
         }
     }
 
     fn wait_length(&mut self, field: &str, duration: Duration) {
         if duration > MAX_WAIT {
-            self.error(Code::InvalidValue, field, format!("{duration} is longer than the longest wait Spool keeps ({MAX_WAIT})."));
+            self.error(
+                Code::InvalidValue,
+                field,
+                format!("{duration} is longer than the longest wait Spool keeps ({MAX_WAIT})."),
+            );
         }
     }
 
@@ -433,15 +572,25 @@ impl NodeCheck<'_> {
                 MessageMatch::Any => {}
                 MessageMatch::Keyword { keywords, .. } => {
                     if keywords.iter().all(|keyword| keyword.trim().is_empty()) {
-                        self.error(Code::EmptyField, "config.match.keywords", "Give at least one keyword.");
+                        self.error(
+                            Code::EmptyField,
+                            "config.match.keywords",
+                            "Give at least one keyword.",
+                        );
                     }
                 }
                 MessageMatch::Regex { pattern } => {
                     if let Err(err) = regex::Regex::new(pattern) {
-                        self.error(Code::InvalidRegex, "config.match.pattern", format!("The pattern does not compile: {err}"));
+                        self.error(
+                            Code::InvalidRegex,
+                            "config.match.pattern",
+                            format!("The pattern does not compile: {err}"),
+                        );
                     }
                 }
-                MessageMatch::ButtonPayload { payload } => self.not_empty("config.match.payload", payload, "The button payload"),
+                MessageMatch::ButtonPayload { payload } => {
+                    self.not_empty("config.match.payload", payload, "The button payload")
+                }
             },
             NodeKind::CtwaReferral(_) | NodeKind::Event(_) | NodeKind::End(_) => {}
             NodeKind::Webhook(webhook) => {
@@ -455,7 +604,13 @@ impl NodeCheck<'_> {
                 if let Some(secret) = &webhook.secret
                     && !SECRET_NAME.is_match(secret)
                 {
-                    self.error(Code::InvalidName, "config.secret", format!("`{secret}` cannot be a secret name: use letters, digits, - and _."));
+                    self.error(
+                        Code::InvalidName,
+                        "config.secret",
+                        format!(
+                            "`{secret}` cannot be a secret name: use letters, digits, - and _."
+                        ),
+                    );
                 }
                 self.expression("config.contact", &webhook.contact, &[]);
             }
@@ -466,10 +621,16 @@ impl NodeCheck<'_> {
                 if let Some(schedule) = &broadcast.schedule
                     && humantime::parse_rfc3339_weak(schedule).is_err()
                 {
-                    self.error(Code::InvalidValue, "config.schedule", format!("`{schedule}` is not a date and time like 2026-12-01T09:00:00Z."));
+                    self.error(
+                        Code::InvalidValue,
+                        "config.schedule",
+                        format!("`{schedule}` is not a date and time like 2026-12-01T09:00:00Z."),
+                    );
                 }
             }
-            NodeKind::Condition(condition) => self.expression("config.expression", &condition.expression, &[]),
+            NodeKind::Condition(condition) => {
+                self.expression("config.expression", &condition.expression, &[])
+            }
             NodeKind::Switch(switch) => {
                 if switch.cases.is_empty() {
                     self.error(Code::EmptyField, "config.cases", "Add at least one case.");
@@ -480,42 +641,81 @@ impl NodeCheck<'_> {
             }
             NodeKind::Split(split) => {
                 if split.branches.is_empty() {
-                    self.error(Code::EmptyField, "config.branches", "Add at least one branch.");
+                    self.error(
+                        Code::EmptyField,
+                        "config.branches",
+                        "Add at least one branch.",
+                    );
                 } else if split.branches.iter().all(|branch| branch.weight == 0) {
-                    self.error(Code::InvalidValue, "config.branches", "Every branch has weight 0; give at least one a weight above 0.");
+                    self.error(
+                        Code::InvalidValue,
+                        "config.branches",
+                        "Every branch has weight 0; give at least one a weight above 0.",
+                    );
                 }
             }
             NodeKind::Set(set) => {
                 if set.assignments.is_empty() {
-                    self.error(Code::EmptyField, "config.assignments", "Add at least one variable to set.");
+                    self.error(
+                        Code::EmptyField,
+                        "config.assignments",
+                        "Add at least one variable to set.",
+                    );
                 }
                 for (i, assignment) in set.assignments.iter().enumerate() {
-                    self.variable(&format!("config.assignments[{i}].variable"), &assignment.variable);
+                    self.variable(
+                        &format!("config.assignments[{i}].variable"),
+                        &assignment.variable,
+                    );
                     self.input(&format!("config.assignments[{i}].value"), &assignment.value);
                 }
             }
             NodeKind::Delay(delay) => match (&delay.duration, &delay.until) {
                 (Some(duration), None) => self.wait_length("config.for", *duration),
                 (None, Some(until)) => self.expression("config.until", until, &[]),
-                (Some(_), Some(_)) => self.error(Code::InvalidConfig, "config.until", "Give either `for` (a duration) or `until` (a time), not both."),
-                (None, None) => self.error(Code::InvalidConfig, "config.for", "Say how long to wait (`for`, e.g. \"1h\") or until when (`until`)."),
+                (Some(_), Some(_)) => self.error(
+                    Code::InvalidConfig,
+                    "config.until",
+                    "Give either `for` (a duration) or `until` (a time), not both.",
+                ),
+                (None, None) => self.error(
+                    Code::InvalidConfig,
+                    "config.for",
+                    "Say how long to wait (`for`, e.g. \"1h\") or until when (`until`).",
+                ),
             },
             NodeKind::WaitForReply(wait) => {
                 self.variable("config.variable", &wait.variable);
                 if let Some(validation) = &wait.validation {
                     self.expression("config.validation", validation, &[]);
                 }
-                self.optional_template("config.retry_message", wait.retry_message.as_ref(), Some(whatsapp::TEXT_BODY));
+                self.optional_template(
+                    "config.retry_message",
+                    wait.retry_message.as_ref(),
+                    Some(whatsapp::TEXT_BODY),
+                );
                 if wait.retries > MAX_RETRIES {
-                    self.error(Code::InvalidValue, "config.retries", format!("Ask again at most {MAX_RETRIES} times."));
+                    self.error(
+                        Code::InvalidValue,
+                        "config.retries",
+                        format!("Ask again at most {MAX_RETRIES} times."),
+                    );
                 }
                 self.wait_length("config.timeout", wait.timeout);
             }
-            NodeKind::GotoFlow(goto) => self.not_empty("config.flow", &goto.flow, "The journey to go to"),
-            NodeKind::SendText(send) => self.template("config.text", &send.text, Some(whatsapp::TEXT_BODY)),
+            NodeKind::GotoFlow(goto) => {
+                self.not_empty("config.flow", &goto.flow, "The journey to go to")
+            }
+            NodeKind::SendText(send) => {
+                self.template("config.text", &send.text, Some(whatsapp::TEXT_BODY))
+            }
             NodeKind::SendMedia(send) => {
                 self.url("config.url", &send.url);
-                self.optional_template("config.caption", send.caption.as_ref(), Some(whatsapp::CAPTION));
+                self.optional_template(
+                    "config.caption",
+                    send.caption.as_ref(),
+                    Some(whatsapp::CAPTION),
+                );
                 self.optional_template("config.filename", send.filename.as_ref(), None);
             }
             NodeKind::SendButtons(send) => self.buttons(send),
@@ -523,7 +723,11 @@ impl NodeCheck<'_> {
             NodeKind::SendTemplate(send) => self.message_template(send),
             NodeKind::Tag(tag) => {
                 if tag.add.is_empty() && tag.remove.is_empty() {
-                    self.error(Code::EmptyField, "config.add", "Say which tags to add or remove.");
+                    self.error(
+                        Code::EmptyField,
+                        "config.add",
+                        "Say which tags to add or remove.",
+                    );
                 }
                 for (field, tags) in [("add", &tag.add), ("remove", &tag.remove)] {
                     for (i, name) in tags.iter().enumerate() {
@@ -532,8 +736,15 @@ impl NodeCheck<'_> {
                 }
             }
             NodeKind::UpdateContact(update) => {
-                if update.properties.is_empty() && update.name.is_none() && update.marketing_opt_in.is_none() {
-                    self.error(Code::EmptyField, "config.properties", "Say what to change about the contact.");
+                if update.properties.is_empty()
+                    && update.name.is_none()
+                    && update.marketing_opt_in.is_none()
+                {
+                    self.error(
+                        Code::EmptyField,
+                        "config.properties",
+                        "Say what to change about the contact.",
+                    );
                 }
                 for (name, value) in &update.properties {
                     self.variable(&format!("config.properties.{name}"), name);
@@ -548,10 +759,18 @@ impl NodeCheck<'_> {
                 }
                 self.optional_template("config.body", http.body.as_ref(), None);
                 if http.timeout > MAX_HTTP_TIMEOUT {
-                    self.error(Code::InvalidValue, "config.timeout", format!("An HTTP call may take at most {MAX_HTTP_TIMEOUT}."));
+                    self.error(
+                        Code::InvalidValue,
+                        "config.timeout",
+                        format!("An HTTP call may take at most {MAX_HTTP_TIMEOUT}."),
+                    );
                 }
                 if http.retries > MAX_HTTP_RETRIES {
-                    self.error(Code::InvalidValue, "config.retries", format!("Try again at most {MAX_HTTP_RETRIES} times."));
+                    self.error(
+                        Code::InvalidValue,
+                        "config.retries",
+                        format!("Try again at most {MAX_HTTP_RETRIES} times."),
+                    );
                 }
                 for (name, expression) in &http.save {
                     self.variable(&format!("config.save.{name}"), name);
@@ -566,13 +785,25 @@ impl NodeCheck<'_> {
                     if !TOOL_NAME.is_match(&tool.name) {
                         self.error(Code::InvalidName, format!("config.tools[{i}].name"), format!("`{}` cannot be a tool name: use letters, digits, - and _ (at most 64).", tool.name));
                     } else if !names.insert(tool.name.as_str()) {
-                        self.error(Code::InvalidName, format!("config.tools[{i}].name"), format!("Two tools are called `{}`.", tool.name));
+                        self.error(
+                            Code::InvalidName,
+                            format!("config.tools[{i}].name"),
+                            format!("Two tools are called `{}`.", tool.name),
+                        );
                     }
-                    self.not_empty(&format!("config.tools[{i}].description"), &tool.description, "The tool's description");
+                    self.not_empty(
+                        &format!("config.tools[{i}].description"),
+                        &tool.description,
+                        "The tool's description",
+                    );
                     self.url(&format!("config.tools[{i}].url"), &tool.url);
                 }
                 if agent.max_turns == 0 || agent.max_turns > MAX_AI_TURNS {
-                    self.error(Code::InvalidValue, "config.max_turns", format!("Allow between 1 and {MAX_AI_TURNS} turns."));
+                    self.error(
+                        Code::InvalidValue,
+                        "config.max_turns",
+                        format!("Allow between 1 and {MAX_AI_TURNS} turns."),
+                    );
                 }
                 if let Some(variable) = &agent.variable {
                     self.variable("config.variable", variable);
@@ -597,10 +828,22 @@ impl NodeCheck<'_> {
 
     fn buttons(&mut self, send: &SendButtons) {
         self.template("config.text", &send.text, Some(whatsapp::INTERACTIVE_BODY));
-        self.optional_template("config.header", send.header.as_ref(), Some(whatsapp::HEADER));
-        self.optional_template("config.footer", send.footer.as_ref(), Some(whatsapp::FOOTER));
+        self.optional_template(
+            "config.header",
+            send.header.as_ref(),
+            Some(whatsapp::HEADER),
+        );
+        self.optional_template(
+            "config.footer",
+            send.footer.as_ref(),
+            Some(whatsapp::FOOTER),
+        );
         if send.buttons.is_empty() {
-            self.error(Code::EmptyField, "config.buttons", "Add at least one button.");
+            self.error(
+                Code::EmptyField,
+                "config.buttons",
+                "Add at least one button.",
+            );
         }
         if send.buttons.len() > whatsapp::MAX_BUTTONS {
             self.error(
@@ -617,11 +860,30 @@ impl NodeCheck<'_> {
         for (i, button) in send.buttons.iter().enumerate() {
             let field = format!("config.buttons[{i}].title");
             self.not_empty(&field, &button.title, "The button title");
-            self.max_chars(&field, &button.title, whatsapp::BUTTON_TITLE, Code::ButtonTitleTooLong, "The button title");
+            self.max_chars(
+                &field,
+                &button.title,
+                whatsapp::BUTTON_TITLE,
+                Code::ButtonTitleTooLong,
+                "The button title",
+            );
             if !titles.insert(button.title.as_str()) {
-                self.error(Code::DuplicateButtonTitle, field, format!("Two buttons are titled `{}`; WhatsApp needs them to differ.", button.title));
+                self.error(
+                    Code::DuplicateButtonTitle,
+                    field,
+                    format!(
+                        "Two buttons are titled `{}`; WhatsApp needs them to differ.",
+                        button.title
+                    ),
+                );
             }
-            self.max_chars(&format!("config.buttons[{i}].id"), &button.id, whatsapp::BUTTON_ID, Code::TextTooLong, "The button id");
+            self.max_chars(
+                &format!("config.buttons[{i}].id"),
+                &button.id,
+                whatsapp::BUTTON_ID,
+                Code::TextTooLong,
+                "The button id",
+            );
         }
         if let Some(variable) = &send.variable {
             self.variable("config.variable", variable);
@@ -631,37 +893,86 @@ impl NodeCheck<'_> {
 
     fn list(&mut self, send: &SendList) {
         self.template("config.text", &send.text, Some(whatsapp::INTERACTIVE_BODY));
-        self.optional_template("config.header", send.header.as_ref(), Some(whatsapp::HEADER));
-        self.optional_template("config.footer", send.footer.as_ref(), Some(whatsapp::FOOTER));
+        self.optional_template(
+            "config.header",
+            send.header.as_ref(),
+            Some(whatsapp::HEADER),
+        );
+        self.optional_template(
+            "config.footer",
+            send.footer.as_ref(),
+            Some(whatsapp::FOOTER),
+        );
         self.not_empty("config.button", &send.button, "The list button's label");
-        self.max_chars("config.button", &send.button, whatsapp::LIST_BUTTON, Code::ButtonTitleTooLong, "The list button's label");
+        self.max_chars(
+            "config.button",
+            &send.button,
+            whatsapp::LIST_BUTTON,
+            Code::ButtonTitleTooLong,
+            "The list button's label",
+        );
         let rows: usize = send.sections.iter().map(|section| section.rows.len()).sum();
         if rows == 0 {
-            self.error(Code::EmptyField, "config.sections", "Add at least one row to the list.");
+            self.error(
+                Code::EmptyField,
+                "config.sections",
+                "Add at least one row to the list.",
+            );
         }
         if rows > whatsapp::LIST_ROWS {
             self.error(
                 Code::TooManyListRows,
                 "config.sections",
-                format!("WhatsApp shows at most {} rows in a list; this one has {rows}.", whatsapp::LIST_ROWS),
+                format!(
+                    "WhatsApp shows at most {} rows in a list; this one has {rows}.",
+                    whatsapp::LIST_ROWS
+                ),
             );
         }
         if send.sections.len() > whatsapp::LIST_SECTIONS {
             self.error(
                 Code::TooManyListSections,
                 "config.sections",
-                format!("WhatsApp shows at most {} sections in a list; this one has {}.", whatsapp::LIST_SECTIONS, send.sections.len()),
+                format!(
+                    "WhatsApp shows at most {} sections in a list; this one has {}.",
+                    whatsapp::LIST_SECTIONS,
+                    send.sections.len()
+                ),
             );
         }
         for (s, section) in send.sections.iter().enumerate() {
-            self.max_chars(&format!("config.sections[{s}].title"), &section.title, whatsapp::LIST_SECTION_TITLE, Code::TextTooLong, "The section title");
+            self.max_chars(
+                &format!("config.sections[{s}].title"),
+                &section.title,
+                whatsapp::LIST_SECTION_TITLE,
+                Code::TextTooLong,
+                "The section title",
+            );
             for (r, row) in section.rows.iter().enumerate() {
                 let at = format!("config.sections[{s}].rows[{r}]");
                 self.not_empty(&format!("{at}.title"), &row.title, "The row title");
-                self.max_chars(&format!("{at}.title"), &row.title, whatsapp::LIST_ROW_TITLE, Code::TextTooLong, "The row title");
-                self.max_chars(&format!("{at}.id"), &row.id, whatsapp::LIST_ROW_ID, Code::TextTooLong, "The row id");
+                self.max_chars(
+                    &format!("{at}.title"),
+                    &row.title,
+                    whatsapp::LIST_ROW_TITLE,
+                    Code::TextTooLong,
+                    "The row title",
+                );
+                self.max_chars(
+                    &format!("{at}.id"),
+                    &row.id,
+                    whatsapp::LIST_ROW_ID,
+                    Code::TextTooLong,
+                    "The row id",
+                );
                 if let Some(description) = &row.description {
-                    self.max_chars(&format!("{at}.description"), description, whatsapp::LIST_ROW_DESCRIPTION, Code::TextTooLong, "The row description");
+                    self.max_chars(
+                        &format!("{at}.description"),
+                        description,
+                        whatsapp::LIST_ROW_DESCRIPTION,
+                        Code::TextTooLong,
+                        "The row description",
+                    );
                 }
             }
         }
@@ -672,7 +983,10 @@ impl NodeCheck<'_> {
     }
 
     fn message_template(&mut self, send: &SendTemplate) {
-        if send.name.is_empty() || send.name.len() > whatsapp::TEMPLATE_NAME || !TEMPLATE_NAME.is_match(&send.name) {
+        if send.name.is_empty()
+            || send.name.len() > whatsapp::TEMPLATE_NAME
+            || !TEMPLATE_NAME.is_match(&send.name)
+        {
             self.error(
                 Code::InvalidTemplateName,
                 "config.name",
@@ -683,7 +997,10 @@ impl NodeCheck<'_> {
             self.error(
                 Code::InvalidLanguage,
                 "config.language",
-                format!("`{}` is not a template language: write it like `en`, `en_US` or `pt_BR`.", send.language),
+                format!(
+                    "`{}` is not a template language: write it like `en`, `en_US` or `pt_BR`.",
+                    send.language
+                ),
             );
         }
         for (i, value) in send.header.iter().enumerate() {
@@ -693,12 +1010,25 @@ impl NodeCheck<'_> {
             self.template(&format!("config.body[{i}]"), value, None);
         }
         if send.buttons.len() > whatsapp::TEMPLATE_BUTTONS {
-            self.error(Code::TooManyButtons, "config.buttons", format!("A template has at most {} buttons.", whatsapp::TEMPLATE_BUTTONS));
+            self.error(
+                Code::TooManyButtons,
+                "config.buttons",
+                format!(
+                    "A template has at most {} buttons.",
+                    whatsapp::TEMPLATE_BUTTONS
+                ),
+            );
         }
         for (i, button) in send.buttons.iter().enumerate() {
             match button {
-                TemplateButton::QuickReply { payload } => self.not_empty(&format!("config.buttons[{i}].payload"), payload, "The button payload"),
-                TemplateButton::Url { text } => self.template(&format!("config.buttons[{i}].text"), text, None),
+                TemplateButton::QuickReply { payload } => self.not_empty(
+                    &format!("config.buttons[{i}].payload"),
+                    payload,
+                    "The button payload",
+                ),
+                TemplateButton::Url { text } => {
+                    self.template(&format!("config.buttons[{i}].text"), text, None)
+                }
             }
         }
     }
@@ -709,17 +1039,34 @@ impl NodeCheck<'_> {
         let mut seen = BTreeSet::new();
         for (name, field) in self.node.kind.configured_ports() {
             if name.trim().is_empty() {
-                self.error(Code::EmptyField, field, "The id is empty; it names the way out this choice leads to.");
+                self.error(
+                    Code::EmptyField,
+                    field,
+                    "The id is empty; it names the way out this choice leads to.",
+                );
             } else if name.trim() != name {
-                self.error(Code::InvalidName, field, format!("`{name}` starts or ends with a space."));
-            } else if RESERVED_PORT_NAMES.contains(&name.as_str()) || node_type.fixed_ports().iter().any(|port| port.name == name) {
+                self.error(
+                    Code::InvalidName,
+                    field,
+                    format!("`{name}` starts or ends with a space."),
+                );
+            } else if RESERVED_PORT_NAMES.contains(&name.as_str())
+                || node_type.fixed_ports().iter().any(|port| port.name == name)
+            {
                 self.error(
                     Code::ReservedPortName,
                     field,
-                    format!("`{name}` is a port this {} node already has; pick another id.", node_type.label()),
+                    format!(
+                        "`{name}` is a port this {} node already has; pick another id.",
+                        node_type.label()
+                    ),
                 );
             } else if !seen.insert(name.clone()) {
-                self.error(Code::DuplicatePort, field, format!("Two choices share the id `{name}`; each needs its own."));
+                self.error(
+                    Code::DuplicatePort,
+                    field,
+                    format!("Two choices share the id `{name}`; each needs its own."),
+                );
             }
         }
     }

@@ -34,13 +34,20 @@ impl std::str::FromStr for Duration {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let parsed = humantime::parse_duration(text.trim())
-            .map_err(|err| format!("`{text}` is not a duration ({err}); write it like \"30m\", \"1h 30m\" or \"2d\""))?;
+        let parsed = humantime::parse_duration(text.trim()).map_err(|err| {
+            format!(
+                "`{text}` is not a duration ({err}); write it like \"30m\", \"1h 30m\" or \"2d\""
+            )
+        })?;
         if parsed.is_zero() {
-            return Err(format!("`{text}` is zero; a duration must be longer than that"));
+            return Err(format!(
+                "`{text}` is zero; a duration must be longer than that"
+            ));
         }
         // Whole seconds only: timers are scheduled at second resolution.
-        Ok(Self(std::time::Duration::from_secs(parsed.as_secs().max(1))))
+        Ok(Self(std::time::Duration::from_secs(
+            parsed.as_secs().max(1),
+        )))
     }
 }
 
@@ -131,8 +138,14 @@ struct InputRepr {
 impl Serialize for Input {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let repr = match self {
-            Input::Value(value) => InputRepr { value: Some(value.clone()), expr: None },
-            Input::Expr(expr) => InputRepr { value: None, expr: Some(expr.clone()) },
+            Input::Value(value) => InputRepr {
+                value: Some(value.clone()),
+                expr: None,
+            },
+            Input::Expr(expr) => InputRepr {
+                value: None,
+                expr: Some(expr.clone()),
+            },
         };
         repr.serialize(serializer)
     }

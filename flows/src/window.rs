@@ -39,10 +39,17 @@ fn leaving(kind: &NodeKind, port: &str, entered: u64) -> u64 {
     }
 }
 
-pub(crate) fn check(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn check(
+    flow: &Flow,
+    graph: &DiGraph<usize, String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let kind = |ix: NodeIndex| &flow.nodes[graph[ix]].kind;
     let mut entered: Vec<Option<u64>> = vec![None; graph.node_count()];
-    for ix in graph.node_indices().filter(|ix| kind(*ix).node_type().is_trigger()) {
+    for ix in graph
+        .node_indices()
+        .filter(|ix| kind(*ix).node_type().is_trigger())
+    {
         entered[ix.index()] = Some(0);
     }
 
@@ -56,17 +63,20 @@ pub(crate) fn check(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: &m
             component_of[ix.index()] = number;
         }
     }
-    let relax = |entered: &mut Vec<Option<u64>>, from: NodeIndex, to: NodeIndex, port: &str| -> bool {
-        let Some(value) = entered[from.index()] else { return false };
-        let out = leaving(kind(from), port, value);
-        match entered[to.index()] {
-            Some(existing) if existing >= out => false,
-            _ => {
-                entered[to.index()] = Some(out);
-                true
+    let relax =
+        |entered: &mut Vec<Option<u64>>, from: NodeIndex, to: NodeIndex, port: &str| -> bool {
+            let Some(value) = entered[from.index()] else {
+                return false;
+            };
+            let out = leaving(kind(from), port, value);
+            match entered[to.index()] {
+                Some(existing) if existing >= out => false,
+                _ => {
+                    entered[to.index()] = Some(out);
+                    true
+                }
             }
-        }
-    };
+        };
 
     for (number, component) in components.iter().enumerate() {
         if component.len() > 1 || graph.contains_edge(component[0], component[0]) {
@@ -107,7 +117,9 @@ pub(crate) fn check(flow: &Flow, graph: &DiGraph<usize, String>, diagnostics: &m
 
     for ix in graph.node_indices() {
         let node = &flow.nodes[graph[ix]];
-        if node.kind.node_type().sends_free_form() && entered[ix.index()].is_some_and(|secs| secs > WINDOW_SECS) {
+        if node.kind.node_type().sends_free_form()
+            && entered[ix.index()].is_some_and(|secs| secs > WINDOW_SECS)
+        {
             diagnostics.push(
                 Diagnostic::warning(
                     Code::WindowMayBeClosed,

@@ -1,0 +1,42 @@
+# Spool: `make run` starts it, `make test` checks everything on a fresh machine.
+SHELL := /bin/bash
+CARGO ?= cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: run test fmt lint bench schema build check-toolchain
+
+## run: validate the example journeys (the server arrives with `spool serve`)
+run: build
+	./target/debug/spool validate flows/examples/*.json
+
+## test: formatting, lints, generated-file drift and every test
+test: check-toolchain
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace --no-fail-fast
+
+## build: the spool binary
+build: check-toolchain
+	$(CARGO) build -p spool-builder-api --bin spool
+
+## fmt: format the code
+fmt:
+	$(CARGO) fmt --all
+
+## lint: clippy with warnings as errors
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## bench: criterion benchmarks (minutes; not part of `make test`)
+bench:
+	$(CARGO) bench -p spool-flows --bench validate
+
+## schema: regenerate docs/flow.schema.json from the Rust types
+schema:
+	SPOOL_UPDATE_GENERATED=1 $(CARGO) test -p spool-flows --test schema
+
+check-toolchain:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy

@@ -1,0 +1,260 @@
+//! Behaviour of validation and compilation on small flows, beyond the example fixtures.
+
+use serde_json::{Value, json};
+use spool_flows::{Code, check, compile_source};
+
+fn flow(nodes: Value, edges: Value) -> String {
+    json!({ "schema": 1, "id": "t", "name": "Test", "nodes": nodes, "edges": edges }).to_string()
+}
+
+fn codes(source: &str) -> Vec<String> {
+    check(source)
+        .diagnostics
+        .into_iter()
+        .map(|d| format!("{}@{}", d.code, d.node_id.unwrap_or_default()))
+        .collect()
+}
+
+fn edge(from: &str, port: &str, to: &str) -> Value {
+    json!({ "from": from, "port": port, "to": to })
+}
+
+fn hook() -> Value {
+    json!({ "id": "start", "type": "webhook", "config": { "hook": "h", "contact": "payload.phone" } })
+}
+
+#[test]
+fn a_loop_through_a_wait_is_fine() {
+    let source = flow(
+        json!([
+            { "id": "start", "type": "inbound_message" },
+            { "id": "ask", "type": "wait_for_reply", "config": { "variable": "answer" } },
+            { "id": "again", "type": "condition", "config": { "expression": "vars.answer == \"more\"" } },
+            { "id": "bye", "type": "send_text", "config": { "text": "Bye" } },
+        ]),
+        json!([
+            edge("start", "next", "ask"),
+            edge("ask", "reply", "again"),
+            edge("ask", "timeout", "bye"),
+            edge("again", "true", "ask"),
+            edge("again", "false", "bye"),
+        ]),
+    );
+    assert_eq!(codes(&source), Vec::<String>::new());
+}
+
+#[test]
+fn a_template_after_a_long_wait_reopens_the_conversation() {
+    let nodes = |between: Value| {
+        json!([
+            hook(),
+            { "id": "wait", "type": "delay", "config": { "for": "2d" } },
+            between,
+            { "id": "text", "type": "send_text", "config": { "text": "Hi" } },
+        ])
+    };
+    let edges = json!([
+        edge("start", "next", "wait"),
+        edge("wait", "next", "between"),
+        edge("between", "next", "text")
+    ]);
+    let with_template = flow(
+        nodes(
+            json!({ "id": "between", "type": "send_template", "config": { "name": "hello", "language": "en", "category": "utility" } }),
+        ),
+        edges.clone(),
+    );
+    assert_eq!(codes(&with_template), Vec::<String>::new());
+    let with_tag = flow(
+        nodes(json!({ "id": "between", "type": "tag", "config": { "add": ["x"] } })),
+        edges,
+    );
+    assert_eq!(codes(&with_tag), vec!["window_may_be_closed@text"]);
+}
+
+#[test]
+fn short_delays_add_up_past_the_window() {
+    let source = flow(
+        json!([
+            hook(),
+            { "id": "d1", "type": "delay", "config": { "for": "13h" } },
+            { "id": "first", "type": "send_text", "config": { "text": "One" } },
+            { "id": "d2", "type": "delay", "config": { "for": "13h" } },
+            { "id": "second", "type": "send_text", "config": { "text": "Two" } },
+        ]),
+        json!([
+            edge("start", "next", "d1"),
+            edge("d1", "next", "first"),
+            edge("first", "next", "d2"),
+            edge("d2", "next", "second")
+        ]),
+    );
+    assert_eq!(codes(&source), vec!["window_may_be_closed@second"]);
+}
+
+#[test]
+fn a_reminder_loop_with_delays_reaches_past_the_window() {
+    // start → text → delay 6h → condition → (true) back to text: the loop adds 6h per round.
+    let source = flow(
+        json!([
+            { "id": "start", "type": "inbound_message" },
+            { "id": "text", "type": "send_text", "config": { "text": "Still there?" } },
+            { "id": "pause", "type": "delay", "config": { "for": "6h" } },
+            { "id": "more", "type": "condition", "config": { "expression": "vars.n < 10" } },
+            { "id": "end", "type": "end" },
+        ]),
+        json!([
+            edge("start", "next", "text"),
+            edge("text", "next", "pause"),
+            edge("pause", "next", "more"),
+            edge("more", "true", "text"),
+            edge("more", "false", "end"),
+        ]),
+    );
+    assert_eq!(codes(&source), vec!["window_may_be_closed@text"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let source = flow(
+        json!([
+            { "id": "a", "type": "send_text", "config": { "text": "{{ nope }}" } },
+            { "id": "a", "type": "send_txt" },
+            { "id": "b", "type": "condition", "config": { "expression": "(" } },
+        ]),
+        json!([
+            edge("a", "next", "b"),
+            edge("b", "maybe", "a"),
+            edge("ghost", "next", "a")
+        ]),
+    );
+    let found = codes(&source);
+    for expected in [
+        "unknown_node_type@a",
+        "duplicate_node_id@a",
+        "missing_trigger@",
+        "unknown_variable@a",
+        "expression_syntax@b",
+        "unknown_port@b",
+        "edge_from_unknown_node@",
+    ] {
+        assert!(
+            found.contains(&expected.to_owned()),
+            "{expected} not in {found:?}"
+        );
+    }
+}
+
+#[test]
+fn compiled_flow_answers_next_node_and_keeps_expressions() {
+    let source = flow(
+        json!([
+            hook(),
+            { "id": "check", "type": "condition", "config": { "expression": "payload.total > 50" } },
+            { "id": "big", "type": "send_template", "config": { "name": "big_cart", "language": "en", "category": "utility", "body": ["{{ payload.total }}"] } },
+            { "id": "small", "type": "end" },
+        ]),
+        json!([
+            edge("start", "next", "check"),
+            edge("check", "true", "big"),
+            edge("check", "false", "small")
+        ]),
+    );
+    let compiled = compile_source(&source).expect("compiles");
+    let ix = |id: &str| compiled.node_index(id).expect("node exists");
+    assert_eq!(compiled.next(ix("check"), "true"), Some(ix("big")));
+    assert_eq!(compiled.next(ix("check"), "false"), Some(ix("small")));
+    assert_eq!(compiled.next(ix("check"), "error"), None);
+    assert_eq!(compiled.next(ix("check"), "sideways"), None);
+    assert_eq!(compiled.triggers(), &[ix("start")]);
+    assert!(
+        compiled
+            .expression(ix("check"), "config.expression")
+            .is_some()
+    );
+    assert!(compiled.template(ix("big"), "config.body[0]").is_some());
+    assert_eq!(compiled.hash().len(), 64);
+}
+
+#[test]
+fn moving_nodes_keeps_the_hash_and_changing_behaviour_changes_it() {
+    let make = |x: f64, total: u32| {
+        flow(
+            json!([
+                { "id": "start", "type": "webhook", "position": { "x": x, "y": 0.0 }, "config": { "hook": "h", "contact": "payload.phone" } },
+                { "id": "check", "type": "condition", "config": { "expression": format!("payload.total > {total}") } },
+                { "id": "end", "type": "end" },
+            ]),
+            json!([
+                edge("start", "next", "check"),
+                edge("check", "true", "end"),
+                edge("check", "false", "end")
+            ]),
+        )
+    };
+    let hash = |source: String| compile_source(&source).expect("compiles").hash().to_owned();
+    assert_eq!(hash(make(0.0, 50)), hash(make(480.0, 50)));
+    assert_ne!(hash(make(0.0, 50)), hash(make(0.0, 60)));
+}
+
+#[test]
+fn compiling_refuses_errors_but_keeps_warnings() {
+    let broken = flow(json!([{ "id": "x", "type": "end" }]), json!([]));
+    let err = compile_source(&broken).expect_err("no trigger");
+    assert!(
+        err.to_string().contains("Nothing starts this flow"),
+        "{err}"
+    );
+
+    let warned = flow(json!([hook(), { "id": "lost", "type": "end" }]), json!([]));
+    let compiled = compile_source(&warned).expect("warnings do not block");
+    let warnings: Vec<&str> = compiled
+        .warnings()
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert!(
+        warnings.contains(&Code::UnreachableNode.as_str()),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn malformed_json_says_where() {
+    let checked = check("{\n  \"schema\": 1,\n  \"id\": \"x\",,\n}");
+    assert_eq!(checked.diagnostics.len(), 1);
+    let diagnostic = &checked.diagnostics[0];
+    assert_eq!(diagnostic.code, "malformed_json");
+    assert_eq!(diagnostic.location.map(|l| l.line), Some(3));
+}
+
+#[test]
+fn config_errors_name_the_exact_field() {
+    let source = flow(
+        json!([
+            hook(),
+            { "id": "ask", "type": "send_buttons", "config": { "text": "Pick", "buttons": [{ "id": "a", "titel": "A" }] } },
+        ]),
+        json!([edge("start", "next", "ask")]),
+    );
+    let diagnostic = check(&source)
+        .diagnostics
+        .into_iter()
+        .find(|d| d.code == "invalid_config")
+        .expect("invalid_config");
+    assert_eq!(diagnostic.node_id.as_deref(), Some("ask"));
+    assert_eq!(diagnostic.field.as_deref(), Some("config.buttons[0].titel"));
+}
+
+#[test]
+fn every_code_has_a_description() {
+    for code in Code::ALL {
+        assert!(!code.description().is_empty(), "{code}");
+        assert!(
+            code.as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_'),
+            "{code}"
+        );
+    }
+}
