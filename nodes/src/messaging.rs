@@ -1,0 +1,199 @@
+//! Messaging nodes. Every send is checked against WhatsApp's rules first: free-form
+//! messages only inside the 24-hour window, Marketing templates only with an opt-in and
+//! within the per-contact cap.
+
+use spool_flows::config::{
+    SendButtons, SendList, SendMedia, SendTemplate, SendText, TemplateButton, TemplateCategory,
+};
+
+use crate::model::{Content, InboundMessage, Millis, OutboundBody, SECOND, WaitKind};
+use crate::{Ctx, Failure, Step};
+
+pub(crate) fn window_open(ctx: &Ctx<'_>) -> Result<(), Failure> {
+    if ctx.contact.window_open(ctx.now) {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            "window_closed",
+            "more than 24 hours since the contact last wrote: only templates can be sent",
+        ))
+    }
+}
+
+fn reply_deadline(ctx: &Ctx<'_>, timeout_secs: u64) -> Option<Millis> {
+    ctx.flow
+        .next(ctx.ix, "timeout")
+        .map(|_| ctx.now + timeout_secs as Millis * SECOND)
+}
+
+pub(crate) fn send_text(ctx: &mut Ctx<'_>, send: &SendText) -> Result<Step, Failure> {
+    window_open(ctx)?;
+    let text = ctx.render_required("config.text")?;
+    ctx.queue(OutboundBody::Text {
+        text,
+        preview_url: send.preview_url,
+    });
+    Ok(Step::Next("next".into()))
+}
+
+pub(crate) fn send_media(ctx: &mut Ctx<'_>, send: &SendMedia) -> Result<Step, Failure> {
+    window_open(ctx)?;
+    let kind = serde_json::to_value(send.media)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let body = OutboundBody::Media {
+        kind,
+        url: ctx.render_required("config.url")?,
+        caption: ctx.render("config.caption")?,
+        filename: ctx.render("config.filename")?,
+    };
+    ctx.queue(body);
+    Ok(Step::Next("next".into()))
+}
+
+pub(crate) fn send_buttons(ctx: &mut Ctx<'_>, send: &SendButtons) -> Result<Step, Failure> {
+    window_open(ctx)?;
+    let body = OutboundBody::Buttons {
+        text: ctx.render_required("config.text")?,
+        header: ctx.render("config.header")?,
+        footer: ctx.render("config.footer")?,
+        buttons: send
+            .buttons
+            .iter()
+            .map(|button| (button.id.clone(), button.title.clone()))
+            .collect(),
+    };
+    ctx.queue(body);
+    Ok(Step::Wait {
+        kind: WaitKind::Reply,
+        deadline: reply_deadline(ctx, send.timeout.as_secs()),
+    })
+}
+
+pub(crate) fn send_list(ctx: &mut Ctx<'_>, send: &SendList) -> Result<Step, Failure> {
+    window_open(ctx)?;
+    let body = OutboundBody::List {
+        text: ctx.render_required("config.text")?,
+        header: ctx.render("config.header")?,
+        footer: ctx.render("config.footer")?,
+        button: send.button.clone(),
+        sections: send
+            .sections
+            .iter()
+            .map(|section| {
+                let rows = section
+                    .rows
+                    .iter()
+                    .map(|row| (row.id.clone(), row.title.clone(), row.description.clone()))
+                    .collect();
+                (section.title.clone(), rows)
+            })
+            .collect(),
+    };
+    ctx.queue(body);
+    Ok(Step::Wait {
+        kind: WaitKind::Reply,
+        deadline: reply_deadline(ctx, send.timeout.as_secs()),
+    })
+}
+
+/// A reply to buttons or a list: leave through the chosen one's port; anything else goes to
+/// `other` when it is connected, and is otherwise ignored (the contact can still tap).
+pub(crate) fn choice(ctx: &mut Ctx<'_>, message: &InboundMessage) -> Step {
+    let node = ctx.flow.node(ctx.ix);
+    let variable = match &node.kind {
+        spool_flows::NodeKind::SendButtons(send) => send.variable.clone(),
+        spool_flows::NodeKind::SendList(send) => send.variable.clone(),
+        _ => None,
+    };
+    let chosen = match &message.content {
+        Content::ButtonReply { id, .. } | Content::ListReply { id, .. } => Some(id.clone()),
+        _ => None,
+    };
+    let port_exists = |port: &str| {
+        ctx.flow
+            .ports(ctx.ix)
+            .iter()
+            .any(|(candidate, _)| candidate.name == port)
+    };
+    match chosen {
+        Some(id)
+            if port_exists(&id)
+                && !spool_flows::catalog::RESERVED_PORT_NAMES.contains(&id.as_str()) =>
+        {
+            if let Some(variable) = variable {
+                ctx.set_var(&variable, serde_json::Value::String(id.clone()));
+            }
+            Step::Next(id)
+        }
+        _ if ctx.flow.next(ctx.ix, "other").is_some() => {
+            if let Some(variable) = variable {
+                let text = message.text().unwrap_or_default().to_owned();
+                ctx.set_var(&variable, serde_json::Value::String(text));
+            }
+            Step::Next("other".into())
+        }
+        _ => Step::Wait {
+            kind: WaitKind::Reply,
+            deadline: ctx.run.wait.as_ref().and_then(|wait| wait.deadline),
+        },
+    }
+}
+
+pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<Step, Failure> {
+    if send.category == TemplateCategory::Marketing {
+        if !ctx.contact.opted_in() {
+            return Err(Failure::new(
+                "no_opt_in",
+                "the contact has not agreed to Marketing messages",
+            ));
+        }
+        let since = ctx.now - ctx.policy.marketing_cap_window;
+        ctx.contact.marketing_sent_at.retain(|at| *at > since);
+        if ctx.contact.marketing_sent_at.len() >= ctx.policy.marketing_cap as usize {
+            return Err(Failure::new(
+                "marketing_cap_reached",
+                format!(
+                    "the contact already got {} Marketing message(s) in this period",
+                    ctx.contact.marketing_sent_at.len()
+                ),
+            ));
+        }
+    }
+    let header = (0..send.header.len())
+        .map(|i| ctx.render_required(&format!("config.header[{i}]")))
+        .collect::<Result<_, _>>()?;
+    let body = (0..send.body.len())
+        .map(|i| ctx.render_required(&format!("config.body[{i}]")))
+        .collect::<Result<_, _>>()?;
+    let mut buttons = Vec::with_capacity(send.buttons.len());
+    for (i, button) in send.buttons.iter().enumerate() {
+        buttons.push(match button {
+            TemplateButton::QuickReply { payload } => {
+                (i, "quick_reply".to_owned(), payload.clone())
+            }
+            TemplateButton::Url { .. } => (
+                i,
+                "url".to_owned(),
+                ctx.render_required(&format!("config.buttons[{i}].text"))?,
+            ),
+        });
+    }
+    let category = serde_json::to_value(send.category)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    ctx.queue(OutboundBody::Template {
+        name: send.name.clone(),
+        language: send.language.clone(),
+        category,
+        header,
+        body,
+        buttons,
+    });
+    if send.category == TemplateCategory::Marketing {
+        ctx.contact.marketing_sent_at.push(ctx.now);
+    }
+    Ok(Step::Next("next".into()))
+}

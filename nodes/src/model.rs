@@ -1,0 +1,371 @@
+//! The state a journey reads and changes: contacts, runs, inbound and outbound messages.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Unix time in milliseconds; all of Spool's clocks speak it.
+pub type Millis = i64;
+
+pub const SECOND: Millis = 1_000;
+pub const HOUR: Millis = 3_600 * SECOND;
+pub const DAY: Millis = 24 * HOUR;
+
+/// A person on a channel (`wa:<wa_id>`) and what Spool knows of them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: String,
+    /// E.164 without the `+`, as WhatsApp's `wa_id`.
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub tags: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub properties: Map<String, Value>,
+    /// When the contact consented to Marketing messages; `None` means no consent on record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketing_opt_in_at: Option<Millis>,
+    /// When the contact last wrote to us: the start of the 24-hour service window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_at: Option<Millis>,
+    /// IANA time zone, e.g. `America/Sao_Paulo`, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// When Marketing templates were last sent, for the per-contact cap (recent ones only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marketing_sent_at: Vec<Millis>,
+}
+
+impl Contact {
+    pub fn new(id: impl Into<String>, phone: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            phone: phone.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn opted_in(&self) -> bool {
+        self.marketing_opt_in_at.is_some()
+    }
+
+    /// Whether a free-form message may be sent now (within 24 h of the last inbound).
+    pub fn window_open(&self, now: Millis) -> bool {
+        self.last_inbound_at.is_some_and(|at| now - at < DAY)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    WaitingReply,
+    WaitingTimer,
+    Handoff,
+    Done,
+    Failed,
+    /// Ended from outside: the contact opted out, an operator cancelled it, or a new run
+    /// replaced it.
+    Cancelled,
+}
+
+impl RunStatus {
+    pub fn is_active(self) -> bool {
+        !matches!(
+            self,
+            RunStatus::Done | RunStatus::Failed | RunStatus::Cancelled
+        )
+    }
+}
+
+/// What a suspended run waits for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Wait {
+    pub kind: WaitKind,
+    /// When the wait's timer fires, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Millis>,
+    /// Identifies this wait; a timer or reply meant for an older wait carries another token
+    /// and is ignored.
+    pub token: u64,
+    /// Invalid answers given so far (wait_for_reply).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u8,
+}
+
+fn is_zero(value: &u8) -> bool {
+    *value == 0
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitKind {
+    /// For the contact's next message (and its timeout).
+    Reply,
+    /// For a timer (delay, quiet hours).
+    Timer,
+    /// For an operator to close the conversation (and its optional timeout).
+    Handoff,
+}
+
+/// One contact's journey through one published flow version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub flow_id: String,
+    /// The content hash of the flow version the run started on; it stays on it.
+    pub version: String,
+    /// The node the run is at.
+    pub cursor: String,
+    pub status: RunStatus,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub vars: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Wait>,
+    /// Steps taken over the whole run.
+    pub steps: u32,
+    pub started_at: Millis,
+    pub updated_at: Millis,
+    /// The body of the webhook that started the run (`payload` in expressions).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub payload: Value,
+    /// The latest inbound message (`msg` in expressions).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub msg: Value,
+    /// A node's own working state while the run waits on it (an AI agent's conversation).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub scratch: Value,
+    /// Why the run failed or was cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An inbound message, normalised from the channel's payload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    /// The channel's message id (WhatsApp's wamid): inbound messages are de-duplicated by it.
+    pub id: String,
+    /// Sender's phone number (wa_id).
+    pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
+    pub timestamp: Millis,
+    pub content: Content,
+    /// The Click-to-WhatsApp ad the contact came from, on their first message after a tap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Value>,
+    /// The id of our message this one answers (button taps carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Content {
+    Text {
+        body: String,
+    },
+    /// A tap on an interactive reply button.
+    ButtonReply {
+        id: String,
+        title: String,
+    },
+    /// A pick from an interactive list.
+    ListReply {
+        id: String,
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+    },
+    /// A tap on a template's quick-reply button.
+    TemplateButton {
+        payload: String,
+        text: String,
+    },
+    Media {
+        kind: String,
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mime_type: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+    },
+    /// Anything else (reactions, stickers, unsupported types).
+    Other {
+        kind: String,
+    },
+}
+
+impl InboundMessage {
+    /// The text a person would read as the message's words: the body, the tapped button's
+    /// title, the caption.
+    pub fn text(&self) -> Option<&str> {
+        match &self.content {
+            Content::Text { body } => Some(body),
+            Content::ButtonReply { title, .. } | Content::ListReply { title, .. } => Some(title),
+            Content::TemplateButton { text, .. } => Some(text),
+            Content::Media { caption, .. } => caption.as_deref(),
+            Content::Location { .. } | Content::Other { .. } => None,
+        }
+    }
+
+    /// The message as expressions see it (`msg`): `msg.type`, `msg.text`, `msg.button.id`,
+    /// `msg.button.payload`, `msg.list.id`, `msg.media`, `msg.location`, `msg.referral`.
+    pub fn to_value(&self) -> Value {
+        let mut msg = Map::new();
+        msg.insert("id".into(), self.id.clone().into());
+        msg.insert(
+            "text".into(),
+            self.text().map_or(Value::Null, |text| text.into()),
+        );
+        let kind = match &self.content {
+            Content::Text { .. } => "text",
+            Content::ButtonReply { id, title } => {
+                msg.insert(
+                    "button".into(),
+                    serde_json::json!({ "id": id, "title": title, "payload": id }),
+                );
+                "button"
+            }
+            Content::TemplateButton { payload, text } => {
+                msg.insert(
+                    "button".into(),
+                    serde_json::json!({ "id": payload, "title": text, "payload": payload }),
+                );
+                "button"
+            }
+            Content::ListReply {
+                id,
+                title,
+                description,
+            } => {
+                msg.insert(
+                    "list".into(),
+                    serde_json::json!({ "id": id, "title": title, "description": description }),
+                );
+                "list"
+            }
+            Content::Media {
+                kind,
+                id,
+                mime_type,
+                caption,
+            } => {
+                msg.insert(
+                    "media".into(),
+                    serde_json::json!({ "kind": kind, "id": id, "mime_type": mime_type, "caption": caption }),
+                );
+                "media"
+            }
+            Content::Location {
+                latitude,
+                longitude,
+                name,
+                address,
+            } => {
+                msg.insert(
+                    "location".into(),
+                    serde_json::json!({ "latitude": latitude, "longitude": longitude, "name": name, "address": address }),
+                );
+                "location"
+            }
+            Content::Other { kind } => kind.as_str(),
+        };
+        msg.insert("type".into(), kind.into());
+        if let Some(referral) = &self.referral {
+            msg.insert("referral".into(), referral.clone());
+        }
+        msg.insert("timestamp".into(), (self.timestamp / SECOND).into());
+        Value::Object(msg)
+    }
+}
+
+/// A message a run wants sent. Committed with the run's state, sent later by the dispatcher.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outbound {
+    /// Unique per message and stable across retries: the channel de-duplicates on it.
+    pub key: String,
+    pub contact_id: String,
+    /// The recipient's phone number.
+    pub to: String,
+    pub run_id: String,
+    pub node_id: String,
+    pub body: OutboundBody,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutboundBody {
+    Text {
+        text: String,
+        #[serde(default)]
+        preview_url: bool,
+    },
+    Media {
+        kind: String,
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<String>,
+    },
+    Buttons {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        footer: Option<String>,
+        /// (id, title) pairs.
+        buttons: Vec<(String, String)>,
+    },
+    List {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        footer: Option<String>,
+        button: String,
+        /// (section title, rows of (id, title, description)).
+        sections: Vec<(String, Vec<(String, String, Option<String>)>)>,
+    },
+    Template {
+        name: String,
+        language: String,
+        category: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        header: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        body: Vec<String>,
+        /// (button index, sub type, parameter).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<(usize, String, String)>,
+    },
+}
+
+impl OutboundBody {
+    /// A short human rendering, for traces and the simulator.
+    pub fn preview(&self) -> String {
+        match self {
+            OutboundBody::Text { text, .. } => text.clone(),
+            OutboundBody::Media { kind, url, .. } => format!("[{kind}] {url}"),
+            OutboundBody::Buttons { text, buttons, .. } => {
+                let titles: Vec<&str> = buttons.iter().map(|(_, title)| title.as_str()).collect();
+                format!("{text} [{}]", titles.join(" | "))
+            }
+            OutboundBody::List { text, button, .. } => format!("{text} [{button}]"),
+            OutboundBody::Template { name, body, .. } => {
+                format!("template {name}({})", body.join(", "))
+            }
+        }
+    }
+}

@@ -1,0 +1,784 @@
+//! Applying one event to one contact: starting runs, stepping them node to node, resuming
+//! waits, enforcing the contact-level policies. The result is the new state plus effects as
+//! data (messages to send, timers to set and clear, counters), which the store commits
+//! atomically; nothing here touches Redis or sends anything.
+
+use std::sync::Arc;
+
+use petgraph::graph::NodeIndex;
+use serde_json::{Value, json};
+use spool_flows::config::MessageMatch;
+use spool_flows::{CompiledFlow, NodeKind, Reentry};
+use spool_nodes::{
+    Content, Ctx, InboundMessage, Inputs, Millis, Outbound, Policy, Resume, Run, RunStatus,
+    Services, Step, Wait, WaitKind,
+};
+use tracing::{debug, instrument};
+
+use crate::flows::FlowRegistry;
+use crate::state::{
+    ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart, RECENT_MESSAGES_KEPT, TimerRef,
+};
+
+/// Steps one event may take in one run when the flow does not say.
+pub const DEFAULT_STEP_BUDGET: u32 = 1_000;
+
+/// Words that opt a contact out of everything, whatever journey they are in.
+pub const DEFAULT_STOP_KEYWORDS: &[&str] = &[
+    "stop",
+    "stop all",
+    "unsubscribe",
+    "opt out",
+    "opt-out",
+    "optout",
+    "parar",
+    "sair",
+    "descadastrar",
+    "baja",
+];
+
+/// What applying an event produced, besides the new state.
+#[derive(Debug, Default)]
+pub struct Transition {
+    pub outbox: Vec<Outbound>,
+    pub timers_set: Vec<(TimerRef, Millis)>,
+    pub timers_cleared: Vec<TimerRef>,
+    pub counters: Vec<Counter>,
+    /// The step-by-step account, when asked for (the simulator shows it).
+    pub trace: Vec<TraceStep>,
+    /// The event had been applied already (a redelivered message).
+    pub duplicate: bool,
+}
+
+/// One count for the funnel: a node of a flow version entered, left by a port, or failed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Counter {
+    pub version: String,
+    pub node_id: String,
+    /// `entered`, `port:<name>` or `failed`.
+    pub key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TraceStep {
+    pub run_id: String,
+    pub node_id: String,
+    /// `entered`, `resumed`, `left:<port>`, `waiting`, `ended`, `failed:<code>`…
+    pub what: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub step_budget: u32,
+    pub policy: Policy,
+    pub stop_keywords: Vec<String>,
+    /// Record a [`TraceStep`] per step (costs allocations; the simulator wants it).
+    pub trace: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            step_budget: DEFAULT_STEP_BUDGET,
+            policy: Policy::default(),
+            stop_keywords: DEFAULT_STOP_KEYWORDS
+                .iter()
+                .map(|word| (*word).to_owned())
+                .collect(),
+            trace: false,
+        }
+    }
+}
+
+/// Applies events to contact states.
+pub struct Engine {
+    flows: Arc<FlowRegistry>,
+    services: Arc<dyn Services>,
+    config: EngineConfig,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who started a run: a conversation (an inbound message) or the business (a webhook, a
+/// broadcast, another journey). Conversations exclude each other; see `blocking_runs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    Conversation,
+    Business,
+}
+
+impl Engine {
+    pub fn new(
+        flows: Arc<FlowRegistry>,
+        services: Arc<dyn Services>,
+        config: EngineConfig,
+    ) -> Self {
+        Self {
+            flows,
+            services,
+            config,
+        }
+    }
+
+    pub fn flows(&self) -> &Arc<FlowRegistry> {
+        &self.flows
+    }
+
+    /// Applies one event to one contact's state.
+    #[instrument(skip_all, fields(contact_id = %event.contact_id, event = event_name(&event.kind)))]
+    pub async fn apply(&self, state: &mut ContactState, event: &Event, now: Millis) -> Transition {
+        let mut tx = Transition::default();
+        if state.contact.id.is_empty() {
+            state.contact =
+                spool_nodes::Contact::new(event.contact_id.clone(), event.phone.clone());
+        }
+        match &event.kind {
+            EventKind::Inbound { message } => self.inbound(state, message, now, &mut tx).await,
+            EventKind::Webhook { flow_id, payload } => {
+                self.start(
+                    state,
+                    flow_id,
+                    None,
+                    payload.clone(),
+                    Origin::Business,
+                    None,
+                    now,
+                    &mut tx,
+                )
+                .await;
+            }
+            EventKind::Broadcast { flow_id } => {
+                self.start(
+                    state,
+                    flow_id,
+                    None,
+                    Value::Null,
+                    Origin::Business,
+                    None,
+                    now,
+                    &mut tx,
+                )
+                .await;
+            }
+            EventKind::Timer { run_id, token } => {
+                let timer = TimerRef {
+                    contact_id: state.contact.id.clone(),
+                    run_id: run_id.clone(),
+                    token: *token,
+                };
+                self.timer(state, timer, now, &mut tx).await;
+            }
+            EventKind::HandoffClosed { run_id } => {
+                self.handoff_closed(state, run_id, now, &mut tx).await
+            }
+            EventKind::CancelRun { run_id } => {
+                if let Some(index) = state
+                    .runs
+                    .iter()
+                    .position(|run| &run.id == run_id && run.status.is_active())
+                {
+                    cancel(state, index, "cancelled by an operator", now, &mut tx);
+                }
+            }
+        }
+        self.start_queued(state, now, &mut tx).await;
+        prune_finished(state);
+        tx
+    }
+
+    async fn inbound(
+        &self,
+        state: &mut ContactState,
+        message: &InboundMessage,
+        now: Millis,
+        tx: &mut Transition,
+    ) {
+        if state.recent_messages.iter().any(|id| id == &message.id) {
+            tx.duplicate = true;
+            return;
+        }
+        state.recent_messages.push(message.id.clone());
+        if state.recent_messages.len() > RECENT_MESSAGES_KEPT {
+            state.recent_messages.remove(0);
+        }
+        let sent_at = if message.timestamp > 0 {
+            message.timestamp
+        } else {
+            now
+        };
+        let previous = state.contact.last_inbound_at;
+        state.contact.last_inbound_at = Some(previous.map_or(sent_at, |at| at.max(sent_at)));
+        if state.contact.name.is_none() {
+            state.contact.name.clone_from(&message.profile_name);
+        }
+        // A message older than one already applied arrived late: the conversation has moved
+        // on, so it answers nothing and starts nothing.
+        if previous.is_some_and(|at| sent_at < at) {
+            debug!(message_id = %message.id, "late message ignored");
+            return;
+        }
+
+        if let Some(text) = message.text() {
+            let word = text.trim().to_lowercase();
+            if self.config.stop_keywords.iter().any(|stop| stop == &word) {
+                self.opt_out(state, now, tx);
+                return;
+            }
+        }
+
+        if let Some((flow, trigger)) = self.triggered_by(message) {
+            let flow_id = flow.flow().id.clone();
+            if self
+                .start(
+                    state,
+                    &flow_id,
+                    Some(trigger),
+                    Value::Null,
+                    Origin::Conversation,
+                    Some(message),
+                    now,
+                    tx,
+                )
+                .await
+            {
+                return;
+            }
+        }
+
+        let waiting = state
+            .runs
+            .iter()
+            .enumerate()
+            .filter(|(_, run)| run.status == RunStatus::WaitingReply)
+            .max_by_key(|(_, run)| run.updated_at)
+            .map(|(index, _)| index);
+        if let Some(index) = waiting {
+            state.runs[index].msg = message.to_value();
+            self.drive(state, index, Some(Resume::Reply(message)), now, tx)
+                .await;
+        }
+    }
+
+    /// STOP: no more Marketing, and every journey the contact is in ends now.
+    fn opt_out(&self, state: &mut ContactState, now: Millis, tx: &mut Transition) {
+        state.contact.marketing_opt_in_at = None;
+        state.queued.clear();
+        state.frozen.clear();
+        for index in 0..state.runs.len() {
+            if state.runs[index].status.is_active() {
+                cancel(state, index, "the contact opted out", now, tx);
+            }
+        }
+    }
+
+    /// The first published flow (oldest first) whose trigger this message fires.
+    fn triggered_by(&self, message: &InboundMessage) -> Option<(Arc<CompiledFlow>, NodeIndex)> {
+        self.flows.all_published().into_iter().find_map(|flow| {
+            let trigger = flow
+                .triggers()
+                .iter()
+                .copied()
+                .find(|ix| trigger_matches(&flow.node(*ix).kind, message))?;
+            Some((flow, trigger))
+        })
+    }
+
+    /// Starts a run of `flow_id` unless the re-entry rule says otherwise; true if it started.
+    #[allow(clippy::too_many_arguments)]
+    async fn start(
+        &self,
+        state: &mut ContactState,
+        flow_id: &str,
+        trigger: Option<NodeIndex>,
+        payload: Value,
+        origin: Origin,
+        message: Option<&InboundMessage>,
+        now: Millis,
+        tx: &mut Transition,
+    ) -> bool {
+        let Some(flow) = self.flows.published(flow_id) else {
+            debug!(flow_id, "not published; nothing started");
+            return false;
+        };
+        let blocking = blocking_runs(state, flow_id, origin);
+        if !blocking.is_empty() {
+            match flow.flow().settings.reentry {
+                Reentry::Ignore => return false,
+                Reentry::Queue => {
+                    if !state.queued.iter().any(|queued| queued.flow_id == flow_id) {
+                        state.queued.push(QueuedStart {
+                            flow_id: flow_id.to_owned(),
+                            payload,
+                        });
+                    }
+                    return false;
+                }
+                Reentry::Restart => {
+                    for index in blocking {
+                        cancel(state, index, "replaced by a new run", now, tx);
+                    }
+                }
+            }
+        }
+        let Some(trigger) = trigger.or_else(|| pick_trigger(&flow, origin, &payload)) else {
+            return false;
+        };
+        let seq = state.next_seq();
+        let run = Run {
+            id: format!("r{seq}"),
+            flow_id: flow_id.to_owned(),
+            version: flow.hash().to_owned(),
+            cursor: flow.node(trigger).id.clone(),
+            status: RunStatus::Running,
+            vars: serde_json::Map::new(),
+            wait: None,
+            steps: 0,
+            started_at: now,
+            updated_at: now,
+            payload,
+            msg: message.map_or(Value::Null, InboundMessage::to_value),
+            scratch: Value::Null,
+            reason: None,
+        };
+        state.runs.push(run);
+        let index = state.runs.len() - 1;
+        self.drive(state, index, None, now, tx).await;
+        true
+    }
+
+    async fn timer(
+        &self,
+        state: &mut ContactState,
+        timer: TimerRef,
+        now: Millis,
+        tx: &mut Transition,
+    ) {
+        let Some(index) = state.runs.iter().position(|run| {
+            run.id == timer.run_id
+                && run.status.is_active()
+                && run
+                    .wait
+                    .as_ref()
+                    .is_some_and(|wait| wait.token == timer.token)
+        }) else {
+            debug!(run_id = %timer.run_id, token = timer.token, "stale timer ignored");
+            return;
+        };
+        // While a human handles the contact, other journeys' clocks stop.
+        let in_handoff = state
+            .runs
+            .iter()
+            .any(|run| run.status == RunStatus::Handoff && run.id != timer.run_id);
+        if in_handoff {
+            state.frozen.push(timer);
+            return;
+        }
+        self.drive(state, index, Some(Resume::Timer), now, tx).await;
+    }
+
+    async fn handoff_closed(
+        &self,
+        state: &mut ContactState,
+        run_id: &str,
+        now: Millis,
+        tx: &mut Transition,
+    ) {
+        let Some(index) = state
+            .runs
+            .iter()
+            .position(|run| run.id == run_id && run.status == RunStatus::Handoff)
+        else {
+            return;
+        };
+        self.drive(state, index, Some(Resume::HandoffClosed), now, tx)
+            .await;
+        if state
+            .runs
+            .iter()
+            .any(|run| run.status == RunStatus::Handoff)
+        {
+            return;
+        }
+        for timer in std::mem::take(&mut state.frozen) {
+            Box::pin(self.timer(state, timer, now, tx)).await;
+        }
+    }
+
+    async fn start_queued(&self, state: &mut ContactState, now: Millis, tx: &mut Transition) {
+        let mut index = 0;
+        while index < state.queued.len() {
+            let flow_id = state.queued[index].flow_id.clone();
+            if blocking_runs(state, &flow_id, Origin::Conversation).is_empty() {
+                let queued = state.queued.remove(index);
+                self.start(
+                    state,
+                    &queued.flow_id,
+                    None,
+                    queued.payload,
+                    Origin::Business,
+                    None,
+                    now,
+                    tx,
+                )
+                .await;
+            } else {
+                index += 1;
+            }
+        }
+    }
+
+    /// Steps run `index` from its cursor (resuming its wait with `resume`, if given) until it
+    /// waits, ends, fails or spends its step budget.
+    async fn drive(
+        &self,
+        state: &mut ContactState,
+        index: usize,
+        mut resume: Option<Resume<'_>>,
+        now: Millis,
+        tx: &mut Transition,
+    ) {
+        let Some(flow) = self.flows.version(&state.runs[index].version) else {
+            let version = state.runs[index].version.clone();
+            finish(
+                &mut state.runs[index],
+                RunStatus::Failed,
+                Some(format!(
+                    "flow_version_missing: version {version} is not loaded"
+                )),
+                now,
+            );
+            return;
+        };
+        let mut goto = None;
+        {
+            let ContactState {
+                contact, runs, seq, ..
+            } = state;
+            let run = &mut runs[index];
+            let budget = flow
+                .flow()
+                .settings
+                .step_budget
+                .unwrap_or(self.config.step_budget);
+            let mut inputs = Inputs::new(contact, &run.vars, &run.msg, &run.payload, now);
+            let mut steps_this_event = 0u32;
+            loop {
+                let Some(ix) = flow.node_index(&run.cursor) else {
+                    let reason = format!(
+                        "node_missing: the run is at `{}`, which this version does not have",
+                        run.cursor
+                    );
+                    finish(run, RunStatus::Failed, Some(reason), now);
+                    break;
+                };
+                if steps_this_event >= budget {
+                    let reason = format!("step_budget_exceeded: {budget} steps without waiting");
+                    tx.counters
+                        .push(counter(&flow, &run.cursor, "failed".into()));
+                    finish(run, RunStatus::Failed, Some(reason), now);
+                    break;
+                }
+                steps_this_event += 1;
+                run.steps += 1;
+                let resuming = resume.is_some();
+                let step = {
+                    let mut ctx = Ctx {
+                        flow: &flow,
+                        ix,
+                        contact,
+                        run,
+                        inputs: &mut inputs,
+                        now,
+                        services: self.services.as_ref(),
+                        policy: &self.config.policy,
+                        outbox: &mut tx.outbox,
+                    };
+                    match resume.take() {
+                        Some(event) => spool_nodes::resume(&mut ctx, event).await,
+                        None => spool_nodes::enter(&mut ctx).await,
+                    }
+                };
+                let node_id = flow.node(ix).id.clone();
+                if !resuming {
+                    tx.counters.push(counter(&flow, &node_id, "entered".into()));
+                }
+                self.trace(
+                    tx,
+                    run,
+                    &node_id,
+                    if resuming { "resumed" } else { "entered" },
+                    None,
+                );
+                match step {
+                    Step::Next(port) => {
+                        tx.counters
+                            .push(counter(&flow, &node_id, format!("port:{port}")));
+                        self.trace(tx, run, &node_id, &format!("left:{port}"), None);
+                        clear_wait(run, &contact.id, tx);
+                        match flow.next(ix, &port) {
+                            Some(next) => run.cursor.clone_from(&flow.node(next).id),
+                            None => {
+                                finish(run, RunStatus::Done, None, now);
+                                break;
+                            }
+                        }
+                    }
+                    Step::Wait { kind, deadline } => {
+                        let same_wait = resuming
+                            && run
+                                .wait
+                                .as_ref()
+                                .is_some_and(|wait| wait.kind == kind && wait.deadline == deadline);
+                        if !same_wait {
+                            clear_wait(run, &contact.id, tx);
+                            *seq += 1;
+                            let token = *seq;
+                            if let Some(deadline) = deadline {
+                                let timer = TimerRef {
+                                    contact_id: contact.id.clone(),
+                                    run_id: run.id.clone(),
+                                    token,
+                                };
+                                tx.timers_set.push((timer, deadline));
+                            }
+                            run.wait = Some(Wait {
+                                kind,
+                                deadline,
+                                token,
+                                attempts: 0,
+                            });
+                        }
+                        run.status = match kind {
+                            WaitKind::Reply => RunStatus::WaitingReply,
+                            WaitKind::Timer => RunStatus::WaitingTimer,
+                            WaitKind::Handoff => RunStatus::Handoff,
+                        };
+                        self.trace(
+                            tx,
+                            run,
+                            &node_id,
+                            "waiting",
+                            deadline.map(|at| format!("until {at}")),
+                        );
+                        break;
+                    }
+                    Step::End => {
+                        clear_wait(run, &contact.id, tx);
+                        finish(run, RunStatus::Done, None, now);
+                        break;
+                    }
+                    Step::GotoFlow(target) => {
+                        clear_wait(run, &contact.id, tx);
+                        finish(run, RunStatus::Done, None, now);
+                        goto = Some(target);
+                        break;
+                    }
+                    Step::Fail(failure) => {
+                        tx.counters.push(counter(&flow, &node_id, "failed".into()));
+                        self.trace(
+                            tx,
+                            run,
+                            &node_id,
+                            &format!("failed:{}", failure.code),
+                            Some(failure.message.clone()),
+                        );
+                        clear_wait(run, &contact.id, tx);
+                        match flow.next(ix, "error") {
+                            Some(next) => {
+                                run.vars.insert(
+                                    "error".into(),
+                                    json!({ "code": failure.code, "message": failure.message }),
+                                );
+                                inputs.set_vars(&run.vars);
+                                run.cursor.clone_from(&flow.node(next).id);
+                            }
+                            None => {
+                                let reason = format!("{}: {}", failure.code, failure.message);
+                                finish(run, RunStatus::Failed, Some(reason), now);
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            run.updated_at = now;
+        }
+        if let Some(target) = goto {
+            Box::pin(self.start(
+                state,
+                &target,
+                None,
+                Value::Null,
+                Origin::Business,
+                None,
+                now,
+                tx,
+            ))
+            .await;
+        }
+    }
+
+    fn trace(
+        &self,
+        tx: &mut Transition,
+        run: &Run,
+        node_id: &str,
+        what: &str,
+        detail: Option<String>,
+    ) {
+        if self.config.trace {
+            tx.trace.push(TraceStep {
+                run_id: run.id.clone(),
+                node_id: node_id.to_owned(),
+                what: what.to_owned(),
+                detail,
+            });
+        }
+    }
+}
+
+fn event_name(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Inbound { .. } => "inbound",
+        EventKind::Webhook { .. } => "webhook",
+        EventKind::Timer { .. } => "timer",
+        EventKind::HandoffClosed { .. } => "handoff_closed",
+        EventKind::Broadcast { .. } => "broadcast",
+        EventKind::CancelRun { .. } => "cancel_run",
+    }
+}
+
+fn counter(flow: &CompiledFlow, node_id: &str, key: String) -> Counter {
+    Counter {
+        version: flow.hash().to_owned(),
+        node_id: node_id.to_owned(),
+        key,
+    }
+}
+
+fn trigger_matches(kind: &NodeKind, message: &InboundMessage) -> bool {
+    match kind {
+        NodeKind::InboundMessage(trigger) => match &trigger.matcher {
+            MessageMatch::Any => true,
+            MessageMatch::Keyword {
+                keywords,
+                case_sensitive,
+            } => message.text().is_some_and(|text| {
+                let text = text.trim();
+                keywords.iter().any(|keyword| {
+                    if *case_sensitive {
+                        keyword == text
+                    } else {
+                        keyword.to_lowercase() == text.to_lowercase()
+                    }
+                })
+            }),
+            MessageMatch::Regex { pattern } => message
+                .text()
+                .is_some_and(|text| spool_nodes::eval::matches_pattern(text, pattern)),
+            MessageMatch::ButtonPayload { payload } => {
+                matches!(&message.content, Content::TemplateButton { payload: tapped, .. } if tapped == payload)
+            }
+        },
+        NodeKind::CtwaReferral(trigger) => message.referral.as_ref().is_some_and(|referral| {
+            trigger.ad_ids.is_empty()
+                || referral
+                    .get("source_id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|ad| trigger.ad_ids.iter().any(|id| id == ad))
+        }),
+        _ => false,
+    }
+}
+
+/// The trigger a business-started run enters by: the webhook, broadcast or event trigger,
+/// else the first trigger.
+fn pick_trigger(flow: &CompiledFlow, origin: Origin, payload: &Value) -> Option<NodeIndex> {
+    let triggers = flow.triggers();
+    let preferred = triggers
+        .iter()
+        .copied()
+        .find(|ix| match &flow.node(*ix).kind {
+            NodeKind::Webhook(_) => origin == Origin::Business && !payload.is_null(),
+            NodeKind::Broadcast(_) | NodeKind::Event(_) => {
+                origin == Origin::Business && payload.is_null()
+            }
+            _ => false,
+        });
+    preferred.or_else(|| triggers.first().copied())
+}
+
+/// Runs a new run of `flow_id` would collide with: an active run of the same flow, and for a
+/// conversation also any run waiting on the contact's words (a reply or a human), since one
+/// message cannot answer two journeys.
+fn blocking_runs(state: &ContactState, flow_id: &str, origin: Origin) -> Vec<usize> {
+    state
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, run)| run.status.is_active())
+        .filter(|(_, run)| {
+            run.flow_id == flow_id
+                || (origin == Origin::Conversation
+                    && matches!(run.status, RunStatus::WaitingReply | RunStatus::Handoff))
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
+
+fn clear_wait(run: &mut Run, contact_id: &str, tx: &mut Transition) {
+    if let Some(wait) = run.wait.take()
+        && wait.deadline.is_some()
+    {
+        tx.timers_cleared.push(TimerRef {
+            contact_id: contact_id.to_owned(),
+            run_id: run.id.clone(),
+            token: wait.token,
+        });
+    }
+}
+
+fn finish(run: &mut Run, status: RunStatus, reason: Option<String>, now: Millis) {
+    run.status = status;
+    run.wait = None;
+    run.reason = reason;
+    run.updated_at = now;
+    run.scratch = Value::Null;
+}
+
+fn cancel(state: &mut ContactState, index: usize, reason: &str, now: Millis, tx: &mut Transition) {
+    let contact_id = state.contact.id.clone();
+    let run = &mut state.runs[index];
+    clear_wait(run, &contact_id, tx);
+    finish(run, RunStatus::Cancelled, Some(reason.to_owned()), now);
+}
+
+/// Keeps active runs and only the most recent finished ones.
+fn prune_finished(state: &mut ContactState) {
+    let finished = state
+        .runs
+        .iter()
+        .filter(|run| !run.status.is_active())
+        .count();
+    if finished <= FINISHED_RUNS_KEPT {
+        return;
+    }
+    let mut to_drop = finished - FINISHED_RUNS_KEPT;
+    // Runs are kept in start order, so the oldest finished come first.
+    state.runs.retain(|run| {
+        if !run.status.is_active() && to_drop > 0 {
+            to_drop -= 1;
+            false
+        } else {
+            true
+        }
+    });
+}

@@ -1,0 +1,186 @@
+//! What is kept per contact between events, and the events that move it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use spool_nodes::{Contact, InboundMessage, Millis, Run};
+
+/// How many finished runs a contact keeps for inspection.
+pub const FINISHED_RUNS_KEPT: usize = 3;
+/// How many recent inbound message ids a contact remembers, as a second line of
+/// de-duplication behind the store's.
+pub const RECENT_MESSAGES_KEPT: usize = 16;
+
+/// Everything Spool keeps about one contact, loaded and committed as one unit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactState {
+    pub contact: Contact,
+    /// Active runs, then up to [`FINISHED_RUNS_KEPT`] finished ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<Run>,
+    /// Numbers runs and waits, so run ids and wait tokens never repeat for this contact.
+    #[serde(default)]
+    pub seq: u64,
+    /// Journeys to start when the current conversation ends (re-entry rule `queue`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queued: Vec<QueuedStart>,
+    /// Timers that fired while a human was handling the contact; they fire on release.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frozen: Vec<TimerRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_messages: Vec<String>,
+}
+
+impl ContactState {
+    pub fn new(contact: Contact) -> Self {
+        Self {
+            contact,
+            ..Self::default()
+        }
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    pub fn run(&self, run_id: &str) -> Option<&Run> {
+        self.runs.iter().find(|run| run.id == run_id)
+    }
+
+    pub fn active_runs(&self) -> impl Iterator<Item = &Run> {
+        self.runs.iter().filter(|run| run.status.is_active())
+    }
+}
+
+/// A journey waiting to start for this contact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueuedStart {
+    pub flow_id: String,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub payload: Value,
+}
+
+/// Identifies one timer: a run's wait, by its token.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TimerRef {
+    pub contact_id: String,
+    pub run_id: String,
+    pub token: u64,
+}
+
+impl TimerRef {
+    /// The timer as one string (a sorted-set member, a table key).
+    pub fn encode(&self) -> String {
+        format!("{}|{}|{}", self.token, self.run_id, self.contact_id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, '|');
+        let token = parts.next()?.parse().ok()?;
+        let run_id = parts.next()?.to_owned();
+        let contact_id = parts.next()?.to_owned();
+        Some(Self {
+            contact_id,
+            run_id,
+            token,
+        })
+    }
+}
+
+/// Something that happened to a contact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub contact_id: String,
+    /// The contact's phone number, for a contact Spool has not met yet.
+    pub phone: String,
+    /// When the event was accepted.
+    pub at: Millis,
+    /// Events with the same key are applied once (a message id, an Idempotency-Key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedupe_key: Option<String>,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Inbound {
+        message: InboundMessage,
+    },
+    /// A webhook call for a journey (its hook already resolved to the flow).
+    Webhook {
+        flow_id: String,
+        payload: Value,
+    },
+    Timer {
+        run_id: String,
+        token: u64,
+    },
+    HandoffClosed {
+        run_id: String,
+    },
+    /// A broadcast reaching this contact.
+    Broadcast {
+        flow_id: String,
+    },
+    /// An operator ended a run.
+    CancelRun {
+        run_id: String,
+    },
+}
+
+impl Event {
+    pub fn new(
+        contact_id: impl Into<String>,
+        phone: impl Into<String>,
+        at: Millis,
+        kind: EventKind,
+    ) -> Self {
+        Self {
+            contact_id: contact_id.into(),
+            phone: phone.into(),
+            at,
+            dedupe_key: None,
+            kind,
+        }
+    }
+
+    /// An inbound message for its sender, de-duplicated by the channel's message id.
+    pub fn inbound(message: InboundMessage, at: Millis) -> Self {
+        let phone = message.from.clone();
+        let dedupe_key = Some(format!("msg:{}", message.id));
+        Self {
+            contact_id: contact_id_for(&phone),
+            phone,
+            at,
+            dedupe_key,
+            kind: EventKind::Inbound { message },
+        }
+    }
+
+    pub fn with_dedupe_key(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+}
+
+/// The contact id of a WhatsApp number.
+pub fn contact_id_for(phone: &str) -> String {
+    format!("wa:{phone}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timer_refs_survive_encoding_even_with_odd_ids() {
+        let timer = TimerRef {
+            contact_id: "wa:55|11".into(),
+            run_id: "cart.3".into(),
+            token: 42,
+        };
+        assert_eq!(TimerRef::decode(&timer.encode()), Some(timer));
+        assert_eq!(TimerRef::decode("nonsense"), None);
+    }
+}
