@@ -134,13 +134,13 @@ fn print_human(
             place.push(format!("field `{field}`"));
         }
         if let Some(location) = diagnostic.location {
-            let what = if diagnostic.field.is_some() {
-                "in the text"
+            let within = if diagnostic.field.is_some() {
+                "of the text"
             } else {
-                "in the file"
+                "of the file"
             };
             place.push(format!(
-                "{what} at line {}, column {}",
+                "line {}, column {} {within}",
                 location.line, location.column
             ));
         }

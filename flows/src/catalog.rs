@@ -337,18 +337,25 @@ impl NodeKind {
         }
     }
 
-    /// Every output port of this node: the configured ones first (in the editor's order),
-    /// then the fixed ones. A configured port may repeat a name; validation reports that.
+    /// Every output port of this node, each name once: the configured ones first (in the
+    /// editor's order), then the fixed ones. A configured name that is empty, reserved, taken
+    /// by a fixed port or by an earlier choice gives no port of its own; validation reports it.
     pub fn ports(&self) -> Vec<Port> {
-        let mut ports: Vec<Port> = self
-            .configured_ports()
-            .into_iter()
-            .map(|(name, _)| Port {
-                name,
-                role: PortRole::Main,
-            })
-            .collect();
-        ports.extend(self.node_type().fixed_ports());
+        let fixed = self.node_type().fixed_ports();
+        let mut ports: Vec<Port> = Vec::with_capacity(fixed.len() + 4);
+        for (name, _) in self.configured_ports() {
+            let taken = name.trim().is_empty()
+                || RESERVED_PORT_NAMES.contains(&name.as_str())
+                || fixed.iter().any(|port| port.name == name)
+                || ports.iter().any(|port| port.name == name);
+            if !taken {
+                ports.push(Port {
+                    name,
+                    role: PortRole::Main,
+                });
+            }
+        }
+        ports.extend(fixed);
         ports
     }
 }

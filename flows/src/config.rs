@@ -210,7 +210,7 @@ pub struct WaitForReply {
     /// What kind of answer is expected; anything else is re-asked.
     #[serde(default)]
     pub expect: Expect,
-    /// A further check on the reply (`msg`), e.g. `parse_int(msg.text) > 0`.
+    /// A further check on the reply (`msg`), e.g. `to_number(msg.text) > 0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<Expression>,
     /// Sent when the answer is not valid; the question is then asked again.

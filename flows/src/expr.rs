@@ -46,8 +46,12 @@ pub fn sandboxed_engine() -> Engine {
 /// Why an expression does not compile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExprError {
-    /// Not valid rhai, or not a single expression.
-    Syntax { message: String, location: Location },
+    /// Not valid rhai, or not a single expression; `snippet` is the expression's text.
+    Syntax {
+        message: String,
+        snippet: String,
+        location: Location,
+    },
     /// Reads a name that is not one of [`ROOT_NAMES`] (or the field's extra names).
     UnknownVariable { name: String, location: Location },
     /// A `{{` with no `}}` after it, or an empty `{{ }}`.
@@ -78,8 +82,13 @@ impl ExprError {
             }
         };
         match self {
-            ExprError::Syntax { message, location } => ExprError::Syntax {
+            ExprError::Syntax {
                 message,
+                snippet,
+                location,
+            } => ExprError::Syntax {
+                message,
+                snippet,
                 location: shift(location),
             },
             ExprError::UnknownVariable { name, location } => ExprError::UnknownVariable {
@@ -149,6 +158,7 @@ impl Compiler {
         if source.trim().is_empty() {
             return Err(ExprError::Syntax {
                 message: "the expression is empty".to_owned(),
+                snippet: String::new(),
                 location: Location { line: 1, column: 1 },
             });
         }
@@ -167,7 +177,8 @@ impl Compiler {
                         location,
                     },
                     ref other => ExprError::Syntax {
-                        message: other.to_string(),
+                        message: plain_words(other),
+                        snippet: source.trim().to_owned(),
                         location,
                     },
                 }
@@ -199,6 +210,17 @@ impl Compiler {
             };
             let inner = &rest[inner_start..inner_start + close];
             let inner_origin = location_of(source, consumed + inner_start);
+            if let Some(nested) = inner.find("{{") {
+                // `{{ a {{ b }}`: the first one is the unclosed one; go on from the second.
+                errors.push(ExprError::Template {
+                    message: "`{{` is never closed with `}}`".to_owned(),
+                    location: location_of(source, consumed + open),
+                });
+                let next = inner_start + nested;
+                consumed += next;
+                rest = &rest[next..];
+                continue;
+            }
             if inner.trim().is_empty() {
                 errors.push(ExprError::Template {
                     message:
@@ -224,6 +246,17 @@ impl Compiler {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// rhai's wording where a flow builder would not follow it.
+fn plain_words(error: &ParseErrorType) -> String {
+    match error {
+        ParseErrorType::UnexpectedEOF => {
+            "it stops before it is complete (is something missing at the end?)".to_owned()
+        }
+        ParseErrorType::MissingToken(token, _) => format!("a `{token}` is missing"),
+        other => other.to_string(),
     }
 }
 
@@ -314,6 +347,11 @@ mod tests {
                 column: 31
             }
         );
+        let nested = compiler
+            .template("Hi {{ contact.name, see {{ vars.link }}", &[])
+            .expect_err("unclosed then fine");
+        assert_eq!(nested.len(), 1);
+        assert!(matches!(nested[0], ExprError::Template { .. }));
         let unclosed = compiler
             .template("Hello\n{{ contact.name", &[])
             .expect_err("unclosed");

@@ -65,7 +65,7 @@ pub fn check(source: &str) -> Checked {
         }
     };
     let mut diagnostics = partial.diagnostics;
-    let analysis = validate::analyse(&partial.flow, &partial.untyped);
+    let analysis = validate::analyse(&partial.flow, &partial.lenient);
     let complete = diagnostics.is_empty();
     diagnostics.extend(analysis.diagnostics);
     diagnostics.sort_by_key(|diagnostic| diagnostic.severity);

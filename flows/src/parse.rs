@@ -9,15 +9,15 @@ use crate::catalog::NodeType;
 use crate::config::NodeKind;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::document::{Edge, Flow, Node, Position, SCHEMA_VERSION, Settings};
+use crate::validate::Lenient;
 
 /// What could be read of a document.
 #[derive(Debug)]
 pub(crate) struct Partial {
     /// The flow with every node whose type and config could be read.
     pub flow: Flow,
-    /// Nodes that exist but could not be typed (edges to them are not "dangling"), with the
-    /// node type they declared when it is a known one.
-    pub untyped: BTreeMap<String, Option<NodeType>>,
+    /// Nodes that could not be typed and the document's edge indices.
+    pub lenient: Lenient,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -71,11 +71,23 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Box<Diagnostic>> {
         Some(Value::Number(number)) if number.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {
             SCHEMA_VERSION
         }
-        Some(other) => {
+        Some(Value::Number(other)) => {
             diagnostics.push(
                 Diagnostic::error(
                     Code::UnsupportedSchema,
                     format!("`schema` is {other}, but this Spool reads version {SCHEMA_VERSION} of the flow format."),
+                )
+                .on_field("schema"),
+            );
+            SCHEMA_VERSION
+        }
+        Some(_) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidFlow,
+                    format!(
+                        "`schema` must be the number {SCHEMA_VERSION}, written without quotes."
+                    ),
                 )
                 .on_field("schema"),
             );
@@ -134,11 +146,16 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Box<Diagnostic>> {
             Vec::new()
         }
     };
+    let mut edge_positions = Vec::new();
     let edges = match root.remove("edges") {
         Some(Value::Array(items)) => items
             .into_iter()
             .enumerate()
-            .filter_map(|(index, item)| parse_edge(index, item, &mut diagnostics))
+            .filter_map(|(index, item)| {
+                let edge = parse_edge(index, item, &mut diagnostics)?;
+                edge_positions.push(index);
+                Some(edge)
+            })
             .collect(),
         None | Some(Value::Null) => Vec::new(),
         Some(_) => {
@@ -151,6 +168,16 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Box<Diagnostic>> {
     };
     let settings = match root.remove("settings") {
         None | Some(Value::Null) => Settings::default(),
+        Some(value) if !value.is_object() => {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidSettings,
+                    "`settings` must be an object, e.g. {\"reentry\": \"ignore\"}.",
+                )
+                .on_field("settings"),
+            );
+            Settings::default()
+        }
         Some(value) => match serde_path_to_error::deserialize::<_, Settings>(value) {
             Ok(settings) => settings,
             Err(err) => {
@@ -175,7 +202,10 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Box<Diagnostic>> {
     };
     Ok(Partial {
         flow,
-        untyped,
+        lenient: Lenient {
+            untyped,
+            edge_positions,
+        },
         diagnostics,
     })
 }
@@ -367,6 +397,7 @@ fn parse_edge(index: usize, item: Value, diagnostics: &mut Vec<Diagnostic>) -> O
     let from_node = object
         .get("from")
         .and_then(Value::as_str)
+        .filter(|from| !from.is_empty())
         .map(str::to_owned);
     let with_node = |diagnostic: Diagnostic| match &from_node {
         Some(from) => diagnostic.on_node(from.clone()),
@@ -418,12 +449,18 @@ fn describe_serde_error(
         path.clear();
     }
     let message = err.inner().to_string();
-    // serde reports a missing field at its parent; point at the field itself.
-    if let Some(missing) = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.strip_suffix('`'))
+    // serde reports a missing field at its parent, and an unknown field inside a tagged
+    // choice at the choice; point at the field itself.
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(field) = named("missing field `").or_else(|| named("unknown field `"))
+        && !path.ends_with(&field)
     {
-        path = join(&path, missing);
+        path = join(&path, &field);
     }
     let field = join(prefix, &path);
     let field = if field.is_empty() {

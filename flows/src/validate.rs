@@ -80,7 +80,23 @@ pub(crate) struct Analysis {
 /// Nodes that could not be typed, with the type they declared when it is a known one.
 pub(crate) type Untyped = BTreeMap<String, Option<NodeType>>;
 
-pub(crate) fn analyse(flow: &Flow, untyped: &Untyped) -> Analysis {
+/// What the lenient reader knows beyond the typed flow.
+#[derive(Debug, Default)]
+pub(crate) struct Lenient {
+    pub untyped: Untyped,
+    /// For each kept edge, its index in the document (edges that could not be read are
+    /// left out of the flow, but diagnostics must name the document's index).
+    pub edge_positions: Vec<usize>,
+}
+
+impl Lenient {
+    fn edge_position(&self, kept: usize) -> usize {
+        self.edge_positions.get(kept).copied().unwrap_or(kept)
+    }
+}
+
+pub(crate) fn analyse(flow: &Flow, lenient: &Lenient) -> Analysis {
+    let untyped = &lenient.untyped;
     let mut diagnostics = Vec::new();
     let compiler = Compiler::new();
 
@@ -109,12 +125,11 @@ pub(crate) fn analyse(flow: &Flow, untyped: &Untyped) -> Analysis {
         .values()
         .flatten()
         .any(|node_type| node_type.is_trigger());
-    if !flow
+    let has_trigger = flow
         .nodes
         .iter()
-        .any(|node| node.kind.node_type().is_trigger())
-        && !declared_trigger
-    {
+        .any(|node| node.kind.node_type().is_trigger());
+    if !has_trigger && !declared_trigger {
         diagnostics.push(Diagnostic::error(
             Code::MissingTrigger,
             "Nothing starts this flow. Add a trigger: a message received, an ad click, a webhook, a contact event or a broadcast.",
@@ -148,9 +163,12 @@ pub(crate) fn analyse(flow: &Flow, untyped: &Untyped) -> Analysis {
     for position in 0..flow.nodes.len() {
         graph.add_node(position);
     }
-    for (edge_index, edge) in flow.edges.iter().enumerate() {
+    // Ports leading to a node that could not be read are connected, just not checkable.
+    let mut into_untyped = std::collections::HashSet::new();
+    for (kept, edge) in flow.edges.iter().enumerate() {
         let from = index.get(edge.from.as_str()).copied();
         let to = index.get(edge.to.as_str()).copied();
+        let edge_index = lenient.edge_position(kept);
         let field = |end: &str| format!("edges[{edge_index}].{end}");
         if from.is_none() && !untyped.contains_key(&edge.from) {
             diagnostics.push(
@@ -205,7 +223,10 @@ pub(crate) fn analyse(flow: &Flow, untyped: &Untyped) -> Analysis {
             );
             continue;
         };
-        let Some(to) = to else { continue };
+        let Some(to) = to else {
+            into_untyped.insert((from, slot));
+            continue;
+        };
         let target = NodeIndex::new(to);
         match ports[from][slot].1 {
             Some(existing) if existing != target => diagnostics.push(
@@ -235,8 +256,8 @@ pub(crate) fn analyse(flow: &Flow, untyped: &Untyped) -> Analysis {
         .enumerate()
         .filter(|(position, _)| owner(*position))
     {
-        for (port, target) in &ports[position] {
-            if target.is_some() {
+        for (slot, (port, target)) in ports[position].iter().enumerate() {
+            if target.is_some() || into_untyped.contains(&(position, slot)) {
                 continue;
             }
             let on_port = |diagnostic: Diagnostic| {
@@ -258,7 +279,10 @@ pub(crate) fn analyse(flow: &Flow, untyped: &Untyped) -> Analysis {
         }
     }
 
-    reachability(flow, &graph, untyped, &owner, &mut diagnostics);
+    // Without any trigger every node is unreachable; the missing trigger says it all.
+    if has_trigger || declared_trigger {
+        reachability(flow, &graph, untyped, &owner, &mut diagnostics);
+    }
     loops_without_wait(flow, &graph, &mut diagnostics);
     window::check(flow, &graph, &mut diagnostics);
 
@@ -436,15 +460,20 @@ impl NodeCheck<'_> {
         self.push(Diagnostic::error(code, message).on_field(field));
     }
 
-    fn expr_error(&mut self, field: &str, source: &str, err: ExprError) {
+    fn expr_error(&mut self, field: &str, err: ExprError) {
         let location = err.location();
         let (code, message) = match err {
-            ExprError::Syntax { message, .. } => (
+            ExprError::Syntax {
+                message, snippet, ..
+            } if snippet.is_empty() => (
                 Code::ExpressionSyntax,
-                format!(
-                    "`{source}` does not work as an expression: {message} (column {}).",
-                    location.column
-                ),
+                format!("The expression is missing: {message}."),
+            ),
+            ExprError::Syntax {
+                message, snippet, ..
+            } => (
+                Code::ExpressionSyntax,
+                format!("`{snippet}` does not work as an expression: {message}."),
             ),
             ExprError::UnknownVariable { name, .. } => (
                 Code::UnknownVariable,
@@ -464,7 +493,7 @@ impl NodeCheck<'_> {
     fn expression(&mut self, field: &str, expression: &Expression, extra: &[&str]) {
         match self.compiler.expression(expression.as_str(), extra) {
             Ok(ast) => self.artifacts.expressions.push((field.to_owned(), ast)),
-            Err(err) => self.expr_error(field, expression.as_str(), err),
+            Err(err) => self.expr_error(field, err),
         }
     }
 
@@ -496,7 +525,7 @@ impl NodeCheck<'_> {
             }
             Err(errors) => {
                 for err in errors {
-                    self.expr_error(field, template.as_str(), err);
+                    self.expr_error(field, err);
                 }
             }
         }

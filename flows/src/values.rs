@@ -24,9 +24,22 @@ impl Duration {
     }
 }
 
+/// Written back in days, hours, minutes and seconds (`"91d"`, `"1h 30m"`), which
+/// [`FromStr`](std::str::FromStr) reads again.
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", humantime::format_duration(self.0))
+        let mut rest = self.0.as_secs();
+        let mut parts = Vec::with_capacity(4);
+        for (unit, secs) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+            if rest >= secs {
+                parts.push(format!("{}{unit}", rest / secs));
+                rest %= secs;
+            }
+        }
+        if parts.is_empty() {
+            parts.push("0s".to_owned());
+        }
+        f.write_str(&parts.join(" "))
     }
 }
 
@@ -198,6 +211,10 @@ mod tests {
         assert_eq!(parse("90s"), Ok(90));
         assert_eq!(parse("1h 30m"), Ok(5400));
         assert_eq!(parse("2d"), Ok(172_800));
+        let written = |secs: u64| Duration::from_secs(secs).to_string();
+        assert_eq!(written(91 * 86_400), "91d");
+        assert_eq!(written(5_400), "1h 30m");
+        assert_eq!(parse(&written(93_784)), Ok(93_784));
         assert!(parse("soon").is_err());
         assert!(parse("0s").is_err());
     }

@@ -2,8 +2,10 @@
 //!
 //! WhatsApp delivers free-form messages only within 24 hours of the contact's last message.
 //! For every node this computes the longest time that may have passed since the contact last
-//! wrote (or since a template invited them to), along any path from a trigger, and warns on
-//! free-form sends where that may exceed 24 hours.
+//! wrote, along any path from a trigger, and warns on free-form sends where that may exceed
+//! 24 hours. Only the contact writing reopens the window: a template does not (it invites a
+//! reply, and the reply reopens it). A journey started by a webhook, an event or a broadcast
+//! cannot know when the contact last wrote, so it starts as if the window were closed.
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -33,8 +35,6 @@ fn leaving(kind: &NodeKind, port: &str, entered: u64) -> u64 {
         NodeKind::Handoff(handoff) => after(handoff.timeout.map_or(0, |timeout| timeout.as_secs())),
         // A computed delay (`until`) is unknown here; only fixed ones are counted.
         NodeKind::Delay(delay) => after(delay.duration.map_or(0, |duration| duration.as_secs())),
-        // A template is the sanctioned way back into a conversation.
-        NodeKind::SendTemplate(_) => 0,
         _ => entered,
     }
 }
@@ -46,11 +46,14 @@ pub(crate) fn check(
 ) {
     let kind = |ix: NodeIndex| &flow.nodes[graph[ix]].kind;
     let mut entered: Vec<Option<u64>> = vec![None; graph.node_count()];
-    for ix in graph
-        .node_indices()
-        .filter(|ix| kind(*ix).node_type().is_trigger())
-    {
-        entered[ix.index()] = Some(0);
+    for ix in graph.node_indices() {
+        entered[ix.index()] = match kind(ix) {
+            // The contact has just written.
+            NodeKind::InboundMessage(_) | NodeKind::CtwaReferral(_) => Some(0),
+            // Started by the business: the contact may not have written for days, or ever.
+            NodeKind::Webhook(_) | NodeKind::Event(_) | NodeKind::Broadcast(_) => Some(PAST_WINDOW),
+            _ => None,
+        };
     }
 
     // Components in topological order: values flow forward once; inside a loop they are
@@ -123,7 +126,7 @@ pub(crate) fn check(
             diagnostics.push(
                 Diagnostic::warning(
                     Code::WindowMayBeClosed,
-                    "This message may go out more than 24 hours after the contact last wrote, when WhatsApp only delivers templates. Send a template first, or wait for a reply before it.",
+                    "This message may go out more than 24 hours after the contact last wrote (or before they ever wrote), when WhatsApp only delivers templates. Send a template and wait for the reply before it, or connect its error port.",
                 )
                 .on_node(node.id.clone()),
             );

@@ -44,39 +44,65 @@ fn a_loop_through_a_wait_is_fine() {
 }
 
 #[test]
-fn a_template_after_a_long_wait_reopens_the_conversation() {
-    let nodes = |between: Value| {
+fn only_a_reply_reopens_the_window_not_a_template() {
+    let text = json!({ "id": "text", "type": "send_text", "config": { "text": "Hi" } });
+    let template = json!({ "id": "invite", "type": "send_template", "config": { "name": "hello", "language": "en", "category": "utility" } });
+    let start = json!({ "id": "start", "type": "inbound_message" });
+    let wait = json!({ "id": "wait", "type": "delay", "config": { "for": "2d" } });
+    let answer = json!({ "id": "answer", "type": "wait_for_reply", "config": { "variable": "a" } });
+
+    let template_then_text = flow(
+        json!([start, wait, template, text]),
         json!([
-            hook(),
-            { "id": "wait", "type": "delay", "config": { "for": "2d" } },
-            between,
-            { "id": "text", "type": "send_text", "config": { "text": "Hi" } },
-        ])
-    };
-    let edges = json!([
-        edge("start", "next", "wait"),
-        edge("wait", "next", "between"),
-        edge("between", "next", "text")
-    ]);
-    let with_template = flow(
-        nodes(
-            json!({ "id": "between", "type": "send_template", "config": { "name": "hello", "language": "en", "category": "utility" } }),
-        ),
-        edges.clone(),
+            edge("start", "next", "wait"),
+            edge("wait", "next", "invite"),
+            edge("invite", "next", "text")
+        ]),
     );
-    assert_eq!(codes(&with_template), Vec::<String>::new());
-    let with_tag = flow(
-        nodes(json!({ "id": "between", "type": "tag", "config": { "add": ["x"] } })),
-        edges,
+    assert_eq!(
+        codes(&template_then_text),
+        vec!["window_may_be_closed@text"]
     );
-    assert_eq!(codes(&with_tag), vec!["window_may_be_closed@text"]);
+
+    let template_reply_text = flow(
+        json!([start, wait, template, answer, text]),
+        json!([
+            edge("start", "next", "wait"),
+            edge("wait", "next", "invite"),
+            edge("invite", "next", "answer"),
+            edge("answer", "reply", "text"),
+            edge("answer", "timeout", "text"),
+        ]),
+    );
+    // The reply path is fine; the timeout path reaches the text without a reply.
+    assert_eq!(
+        codes(&template_reply_text),
+        vec!["window_may_be_closed@text"]
+    );
+    let reply_only =
+        template_reply_text.replace(r#"{"from":"answer","port":"timeout","to":"text"}"#, "");
+    let reply_only = reply_only.replace(",]", "]");
+    let found = codes(&reply_only);
+    assert!(
+        !found.contains(&"window_may_be_closed@text".to_owned()),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_journey_started_by_a_webhook_cannot_assume_an_open_window() {
+    let source = flow(
+        json!([hook(), { "id": "text", "type": "send_text", "config": { "text": "Your order shipped" } }]),
+        json!([edge("start", "next", "text")]),
+    );
+    assert_eq!(codes(&source), vec!["window_may_be_closed@text"]);
 }
 
 #[test]
 fn short_delays_add_up_past_the_window() {
     let source = flow(
         json!([
-            hook(),
+            { "id": "start", "type": "inbound_message" },
             { "id": "d1", "type": "delay", "config": { "for": "13h" } },
             { "id": "first", "type": "send_text", "config": { "text": "One" } },
             { "id": "d2", "type": "delay", "config": { "for": "13h" } },
@@ -119,7 +145,8 @@ fn every_problem_is_reported_at_once() {
     let source = flow(
         json!([
             { "id": "a", "type": "send_text", "config": { "text": "{{ nope }}" } },
-            { "id": "a", "type": "send_txt" },
+            { "id": "a", "type": "end" },
+            { "id": "c", "type": "send_txt" },
             { "id": "b", "type": "condition", "config": { "expression": "(" } },
         ]),
         json!([
@@ -130,7 +157,7 @@ fn every_problem_is_reported_at_once() {
     );
     let found = codes(&source);
     for expected in [
-        "unknown_node_type@a",
+        "unknown_node_type@c",
         "duplicate_node_id@a",
         "missing_trigger@",
         "unknown_variable@a",

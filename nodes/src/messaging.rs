@@ -6,7 +6,10 @@ use spool_flows::config::{
     SendButtons, SendList, SendMedia, SendTemplate, SendText, TemplateButton, TemplateCategory,
 };
 
-use crate::model::{Content, InboundMessage, Millis, OutboundBody, SECOND, WaitKind};
+use crate::model::{
+    Choice, Content, InboundMessage, Millis, OutboundBody, SECOND, Section,
+    TemplateButtonParameter, WaitKind,
+};
 use crate::{Ctx, Failure, Step};
 
 pub(crate) fn window_open(ctx: &Ctx<'_>) -> Result<(), Failure> {
@@ -61,7 +64,11 @@ pub(crate) fn send_buttons(ctx: &mut Ctx<'_>, send: &SendButtons) -> Result<Step
         buttons: send
             .buttons
             .iter()
-            .map(|button| (button.id.clone(), button.title.clone()))
+            .map(|button| Choice {
+                id: button.id.clone(),
+                title: button.title.clone(),
+                description: None,
+            })
             .collect(),
     };
     ctx.queue(body);
@@ -81,13 +88,17 @@ pub(crate) fn send_list(ctx: &mut Ctx<'_>, send: &SendList) -> Result<Step, Fail
         sections: send
             .sections
             .iter()
-            .map(|section| {
-                let rows = section
+            .map(|section| Section {
+                title: section.title.clone(),
+                rows: section
                     .rows
                     .iter()
-                    .map(|row| (row.id.clone(), row.title.clone(), row.description.clone()))
-                    .collect();
-                (section.title.clone(), rows)
+                    .map(|row| Choice {
+                        id: row.id.clone(),
+                        title: row.title.clone(),
+                        description: row.description.clone(),
+                    })
+                    .collect(),
             })
             .collect(),
     };
@@ -169,15 +180,17 @@ pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<St
         .collect::<Result<_, _>>()?;
     let mut buttons = Vec::with_capacity(send.buttons.len());
     for (i, button) in send.buttons.iter().enumerate() {
-        buttons.push(match button {
-            TemplateButton::QuickReply { payload } => {
-                (i, "quick_reply".to_owned(), payload.clone())
-            }
+        let (sub_type, parameter) = match button {
+            TemplateButton::QuickReply { payload } => ("quick_reply", payload.clone()),
             TemplateButton::Url { .. } => (
-                i,
-                "url".to_owned(),
+                "url",
                 ctx.render_required(&format!("config.buttons[{i}].text"))?,
             ),
+        };
+        buttons.push(TemplateButtonParameter {
+            index: i,
+            sub_type: sub_type.to_owned(),
+            parameter,
         });
     }
     let category = serde_json::to_value(send.category)

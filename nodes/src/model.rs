@@ -325,8 +325,7 @@ pub enum OutboundBody {
         header: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         footer: Option<String>,
-        /// (id, title) pairs.
-        buttons: Vec<(String, String)>,
+        buttons: Vec<Choice>,
     },
     List {
         text: String,
@@ -335,8 +334,7 @@ pub enum OutboundBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         footer: Option<String>,
         button: String,
-        /// (section title, rows of (id, title, description)).
-        sections: Vec<(String, Vec<(String, String, Option<String>)>)>,
+        sections: Vec<Section>,
     },
     Template {
         name: String,
@@ -346,10 +344,34 @@ pub enum OutboundBody {
         header: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         body: Vec<String>,
-        /// (button index, sub type, parameter).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        buttons: Vec<(usize, String, String)>,
+        buttons: Vec<TemplateButtonParameter>,
     },
+}
+
+/// A reply button or a list row: its id (the port it leads to) and what the contact sees.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<Choice>,
+}
+
+/// A parameter for a template's button, by its position in the template.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateButtonParameter {
+    pub index: usize,
+    /// `quick_reply` or `url`.
+    pub sub_type: String,
+    /// The quick-reply payload, or the text appended to the button's URL.
+    pub parameter: String,
 }
 
 impl OutboundBody {
@@ -359,7 +381,8 @@ impl OutboundBody {
             OutboundBody::Text { text, .. } => text.clone(),
             OutboundBody::Media { kind, url, .. } => format!("[{kind}] {url}"),
             OutboundBody::Buttons { text, buttons, .. } => {
-                let titles: Vec<&str> = buttons.iter().map(|(_, title)| title.as_str()).collect();
+                let titles: Vec<&str> =
+                    buttons.iter().map(|button| button.title.as_str()).collect();
                 format!("{text} [{}]", titles.join(" | "))
             }
             OutboundBody::List { text, button, .. } => format!("{text} [{button}]"),

@@ -3,12 +3,30 @@
 //!
 //! [`engine`] is the pure part (an event and a state in, a new state and effects out);
 //! [`store`] commits state and effects atomically; [`worker`] orders events per contact,
-//! fires timers and drains the outbox through a [`channel::Channel`].
+//! fires timers and drains the outbox through a [`channel::Channel`]. `docs/runtime.md`
+//! explains the execution model and its guarantees.
 
+pub mod channel;
+pub mod clock;
 pub mod engine;
 pub mod flows;
 pub mod state;
+pub mod store;
+pub mod worker;
 
 pub use engine::{Engine, EngineConfig, Transition};
 pub use flows::FlowRegistry;
 pub use state::{ContactState, Event, EventKind, TimerRef};
+pub use worker::{Runtime, RuntimeConfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    #[error("the lease on partition {0} was lost to another worker")]
+    LeaseLost(u16),
+    #[error("stored {what} cannot be read: {reason}")]
+    Corrupt { what: String, reason: String },
+    #[error("the channel cannot send right now: {0}")]
+    ChannelUnavailable(String),
+}

@@ -1,0 +1,119 @@
+//! Where contact state, the event log, timers and the outbox live, behind one trait.
+//!
+//! Contacts are spread over a fixed number of partitions. Each partition has an ordered event
+//! log; one worker at a time holds a partition's lease (with a fencing token) and applies its
+//! events in order, so each contact's events are applied one at a time, in arrival order,
+//! however many processes run. A batch's new states, outbound messages, timer changes,
+//! counters and the log position are committed in one atomic operation that fails if the
+//! lease was lost, so a crash anywhere loses no accepted event and doubles no message.
+
+pub mod redis;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use spool_nodes::{Millis, Outbound};
+
+use crate::state::{ContactState, Event, TimerRef};
+
+pub use crate::Error;
+
+/// Whether an event was taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Appended {
+    Accepted,
+    /// Its de-duplication key was seen before: it is not applied again.
+    Duplicate,
+}
+
+/// The right to work one partition, until it expires; `token` fences out older holders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub partition: u16,
+    pub token: u64,
+}
+
+/// An event read from a partition's log, with its position.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    pub position: String,
+    pub event: Event,
+}
+
+/// Everything one batch of events changed in one partition, committed at once.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The log position of the last event applied.
+    pub position: String,
+    pub states: Vec<ContactState>,
+    pub outbox: Vec<Outbound>,
+    pub timers_set: Vec<(TimerRef, Millis)>,
+    pub timers_cleared: Vec<TimerRef>,
+    /// Funnel counts: `version|node|key` → increment.
+    pub counters: HashMap<String, i64>,
+}
+
+/// A message waiting in the outbox, with its position for acknowledging it.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub position: String,
+    pub message: Outbound,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    fn partitions(&self) -> u16;
+
+    /// The partition a contact's events go through.
+    fn partition_of(&self, contact_id: &str) -> u16 {
+        partition_of(contact_id, self.partitions())
+    }
+
+    /// Durably appends an event to its contact's partition log, unless its de-duplication
+    /// key was seen. Returns only once the event is safe.
+    async fn append(&self, event: &Event) -> Result<Appended, Error>;
+
+    async fn acquire(&self, partition: u16, ttl: Duration) -> Result<Option<Lease>, Error>;
+    /// Extends a held lease; false if it was lost.
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, Error>;
+    async fn release(&self, lease: &Lease) -> Result<(), Error>;
+
+    /// Up to `max` events after the last committed position, in order.
+    async fn read(&self, lease: &Lease, max: usize) -> Result<Vec<Logged>, Error>;
+    /// The states of these contacts (None for a contact not seen before).
+    async fn load(
+        &self,
+        partition: u16,
+        contact_ids: &[String],
+    ) -> Result<Vec<Option<ContactState>>, Error>;
+    /// Commits a batch atomically; fails with [`Error::LeaseLost`] if the lease is gone.
+    async fn commit(&self, lease: &Lease, batch: Batch) -> Result<(), Error>;
+    /// Moves timers due at `now` into the partition's log as events; returns how many.
+    async fn fire_due_timers(&self, lease: &Lease, now: Millis, max: usize)
+    -> Result<usize, Error>;
+
+    /// Up to `max` messages waiting to be sent, oldest first.
+    async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error>;
+    /// Whether a message with this key was already sent.
+    async fn was_sent(&self, partition: u16, key: &str) -> Result<bool, Error>;
+    /// Records messages as sent and takes them out of the outbox.
+    async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error>;
+
+    /// One contact's state, for reading (the API, tests).
+    async fn contact(&self, contact_id: &str) -> Result<Option<ContactState>, Error>;
+    /// Funnel counts of a flow version: `node|key` → count.
+    async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error>;
+    /// Timers scheduled for a contact, with when they are due.
+    async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error>;
+}
+
+/// FNV-1a: stable across processes and releases, unlike std's hasher.
+pub fn partition_of(contact_id: &str, partitions: u16) -> u16 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in contact_id.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    (hash % u32::from(partitions.max(1))) as u16
+}

@@ -1,0 +1,364 @@
+//! The runtime's moving parts: accepting events, working partitions (timers, event batches,
+//! atomic commits), and draining the outbox through a channel.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tracing::{debug, info, instrument, warn};
+
+use crate::channel::{Channel, SendError};
+use crate::clock::Clock;
+use crate::engine::Engine;
+use crate::state::{ContactState, Event, EventKind};
+use crate::store::{Appended, Batch, Error, Lease, Store};
+
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// Events applied and committed together.
+    pub batch_size: usize,
+    pub lease_ttl: Duration,
+    /// How often an idle partition looks for work from other processes.
+    pub idle_poll: Duration,
+    /// How often due timers are looked for.
+    pub timer_poll: Duration,
+    pub outbox_batch: usize,
+    /// Wait before retrying the outbox after a temporary channel failure.
+    pub retry_backoff: Duration,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            lease_ttl: Duration::from_secs(10),
+            idle_poll: Duration::from_millis(25),
+            timer_poll: Duration::from_millis(250),
+            outbox_batch: 128,
+            retry_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// One process's runtime: any number of them may share a store.
+pub struct Runtime {
+    store: Arc<dyn Store>,
+    engine: Arc<Engine>,
+    clock: Arc<dyn Clock>,
+    channel: Arc<dyn Channel>,
+    config: RuntimeConfig,
+    wake: Vec<Notify>,
+    outbox_wake: Vec<Notify>,
+    /// The fencing token of each partition's lease this process holds (0: none).
+    held: Vec<AtomicU64>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    pub fn new(
+        store: Arc<dyn Store>,
+        engine: Arc<Engine>,
+        clock: Arc<dyn Clock>,
+        channel: Arc<dyn Channel>,
+        config: RuntimeConfig,
+    ) -> Self {
+        let partitions = usize::from(store.partitions());
+        Self {
+            store,
+            engine,
+            clock,
+            channel,
+            config,
+            wake: (0..partitions).map(|_| Notify::new()).collect(),
+            outbox_wake: (0..partitions).map(|_| Notify::new()).collect(),
+            held: (0..partitions).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Takes an event: once this returns `Accepted`, the event is durable and will be applied.
+    pub async fn accept(&self, event: Event) -> Result<Appended, Error> {
+        let partition = self.store.partition_of(&event.contact_id);
+        let appended = self.store.append(&event).await?;
+        if appended == Appended::Accepted {
+            self.wake[usize::from(partition)].notify_one();
+        }
+        Ok(appended)
+    }
+
+    /// Applies up to one batch of a partition's events and commits it; returns how many.
+    #[instrument(skip_all, fields(partition = lease.partition))]
+    pub async fn process(&self, lease: &Lease) -> Result<usize, Error> {
+        let logged = self.store.read(lease, self.config.batch_size).await?;
+        let Some(last) = logged.last() else {
+            return Ok(0);
+        };
+        let position = last.position.clone();
+
+        let mut contact_ids: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for entry in &logged {
+            if seen.insert(entry.event.contact_id.as_str()) {
+                contact_ids.push(entry.event.contact_id.clone());
+            }
+        }
+        let loaded = self.store.load(lease.partition, &contact_ids).await?;
+        let mut states: HashMap<String, (ContactState, bool)> = contact_ids
+            .into_iter()
+            .zip(loaded)
+            .map(|(id, state)| {
+                let existed = state.is_some();
+                (id, (state.unwrap_or_default(), existed))
+            })
+            .collect();
+
+        let now = self.clock.now();
+        let mut batch = Batch {
+            position,
+            ..Batch::default()
+        };
+        for entry in &logged {
+            let Some((state, keep)) = states.get_mut(&entry.event.contact_id) else {
+                continue;
+            };
+            // Timers and operator actions for a contact that no longer exists (erased) are
+            // dropped rather than bringing an empty contact back.
+            let creates = matches!(
+                entry.event.kind,
+                EventKind::Inbound { .. } | EventKind::Webhook { .. } | EventKind::Broadcast { .. }
+            );
+            if !*keep && !creates {
+                continue;
+            }
+            *keep = true;
+            let transition = self.engine.apply(state, &entry.event, now).await;
+            batch.outbox.extend(transition.outbox);
+            batch.timers_set.extend(transition.timers_set);
+            batch.timers_cleared.extend(transition.timers_cleared);
+            for counter in transition.counters {
+                *batch
+                    .counters
+                    .entry(format!(
+                        "{}|{}|{}",
+                        counter.version, counter.node_id, counter.key
+                    ))
+                    .or_insert(0) += 1;
+            }
+        }
+        batch.states = states
+            .into_values()
+            .filter(|(_, keep)| *keep)
+            .map(|(state, _)| state)
+            .collect();
+        let has_outbox = !batch.outbox.is_empty();
+        self.store.commit(lease, batch).await?;
+        if has_outbox {
+            self.outbox_wake[usize::from(lease.partition)].notify_one();
+        }
+        debug!(events = logged.len(), "batch committed");
+        Ok(logged.len())
+    }
+
+    /// Sends what waits in a partition's outbox, in order; stops at a temporary failure so
+    /// later messages never overtake earlier ones. Returns how many were taken out.
+    #[instrument(skip_all, fields(partition))]
+    pub async fn dispatch(&self, partition: u16) -> Result<usize, Error> {
+        let pending = self
+            .store
+            .outbox(partition, self.config.outbox_batch)
+            .await?;
+        let mut done = Vec::with_capacity(pending.len());
+        let mut result = Ok(());
+        for item in pending {
+            match self.channel.send(&item.message).await {
+                Ok(()) => done.push(item),
+                Err(SendError::Rejected(reason)) => {
+                    warn!(key = %item.message.key, %reason, "message rejected by the channel; dropped");
+                    done.push(item);
+                }
+                Err(SendError::Retryable(reason)) => {
+                    debug!(key = %item.message.key, %reason, "send failed; will retry");
+                    result = Err(reason);
+                    break;
+                }
+            }
+        }
+        let count = done.len();
+        self.store.mark_sent(partition, &done).await?;
+        match result {
+            Ok(()) => Ok(count),
+            Err(_) if count > 0 => Ok(count),
+            Err(reason) => Err(Error::ChannelUnavailable(reason)),
+        }
+    }
+
+    /// Works every partition until nothing is left to do at the current time: due timers,
+    /// events, the outbox. For tests and the simulator; servers use [`Runtime::spawn`].
+    pub async fn run_until_idle(&self) -> Result<usize, Error> {
+        let mut total = 0;
+        loop {
+            let mut progressed = 0;
+            for partition in 0..self.store.partitions() {
+                let Some(lease) = self.store.acquire(partition, self.config.lease_ttl).await?
+                else {
+                    continue;
+                };
+                let work = async {
+                    let mut done = self
+                        .store
+                        .fire_due_timers(&lease, self.clock.now(), 1_000)
+                        .await?;
+                    loop {
+                        let applied = self.process(&lease).await?;
+                        if applied == 0 {
+                            break;
+                        }
+                        done += applied;
+                    }
+                    while self.dispatch(partition).await.unwrap_or(0) > 0 {
+                        done += 1;
+                    }
+                    Ok::<usize, Error>(done)
+                };
+                let outcome = work.await;
+                self.store.release(&lease).await?;
+                progressed += outcome?;
+            }
+            if progressed == 0 {
+                return Ok(total);
+            }
+            total += progressed;
+        }
+    }
+
+    /// Starts the background workers: each partition's lease is sought, its timers fired, its
+    /// events applied and its outbox drained, until `shutdown` turns true.
+    pub fn spawn(self: &Arc<Self>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+        let mut tasks = JoinSet::new();
+        for partition in 0..self.store.partitions() {
+            let runtime = self.clone();
+            let stop = shutdown.clone();
+            tasks.spawn(async move { runtime.work_partition(partition, stop).await });
+            let runtime = self.clone();
+            let stop = shutdown.clone();
+            tasks.spawn(async move { runtime.drain_outbox(partition, stop).await });
+        }
+        tasks
+    }
+
+    async fn work_partition(&self, partition: u16, mut shutdown: watch::Receiver<bool>) {
+        let index = usize::from(partition);
+        let mut lease: Option<Lease> = None;
+        let mut renewed = Instant::now();
+        let mut timers_checked = Instant::now() - self.config.timer_poll;
+        while !*shutdown.borrow() {
+            let Some(current) = lease.clone() else {
+                match self.store.acquire(partition, self.config.lease_ttl).await {
+                    Ok(Some(acquired)) => {
+                        info!(
+                            partition,
+                            token = acquired.token,
+                            "partition lease acquired"
+                        );
+                        self.held[index].store(acquired.token, Ordering::SeqCst);
+                        renewed = Instant::now();
+                        lease = Some(acquired);
+                    }
+                    Ok(None) => {
+                        self.idle(partition, self.config.lease_ttl / 4, &mut shutdown)
+                            .await
+                    }
+                    Err(err) => {
+                        warn!(partition, %err, "cannot reach the store");
+                        self.idle(partition, self.config.lease_ttl / 4, &mut shutdown)
+                            .await;
+                    }
+                }
+                continue;
+            };
+            let step = async {
+                if renewed.elapsed() > self.config.lease_ttl / 3 {
+                    if !self.store.renew(&current, self.config.lease_ttl).await? {
+                        return Err(Error::LeaseLost(partition));
+                    }
+                    renewed = Instant::now();
+                }
+                if timers_checked.elapsed() >= self.config.timer_poll {
+                    timers_checked = Instant::now();
+                    self.store
+                        .fire_due_timers(&current, self.clock.now(), 1_000)
+                        .await?;
+                }
+                self.process(&current).await
+            };
+            match step.await {
+                Ok(0) => {
+                    self.idle(partition, self.config.idle_poll, &mut shutdown)
+                        .await
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    warn!(partition, %err, "partition work stopped; the lease is given up");
+                    self.held[index].store(0, Ordering::SeqCst);
+                    lease = None;
+                    self.idle(partition, self.config.idle_poll, &mut shutdown)
+                        .await;
+                }
+            }
+        }
+        if let Some(lease) = lease {
+            self.held[index].store(0, Ordering::SeqCst);
+            let _ = self.store.release(&lease).await;
+        }
+    }
+
+    async fn idle(&self, partition: u16, at_most: Duration, shutdown: &mut watch::Receiver<bool>) {
+        tokio::select! {
+            () = self.wake[usize::from(partition)].notified() => {}
+            () = tokio::time::sleep(at_most) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+
+    async fn drain_outbox(&self, partition: u16, mut shutdown: watch::Receiver<bool>) {
+        let index = usize::from(partition);
+        while !*shutdown.borrow() {
+            let pause = if self.held[index].load(Ordering::SeqCst) == 0 {
+                self.config.idle_poll * 4
+            } else {
+                match self.dispatch(partition).await {
+                    Ok(0) => self.config.idle_poll * 4,
+                    Ok(_) => continue,
+                    Err(_) => self.config.retry_backoff,
+                }
+            };
+            tokio::select! {
+                () = self.outbox_wake[index].notified() => {}
+                () = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
