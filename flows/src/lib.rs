@@ -55,24 +55,34 @@ impl Checked {
 
 /// Reads and validates a flow document, reporting every problem at once.
 pub fn check(source: &str) -> Checked {
+    let (checked, _) = read_and_analyse(source);
+    checked
+}
+
+/// The one pass `check` and `compile_source` share; the analysis comes back when the whole
+/// document was read, so compiling does not analyse twice.
+fn read_and_analyse(source: &str) -> (Checked, Option<validate::Analysis>) {
     let partial = match parse::parse(source) {
         Ok(partial) => partial,
         Err(diagnostic) => {
-            return Checked {
+            let checked = Checked {
                 flow: None,
                 diagnostics: vec![*diagnostic],
             };
+            return (checked, None);
         }
     };
+    let mut analysis = validate::analyse(&partial.flow, &partial.lenient);
+    let complete = partial.diagnostics.is_empty();
     let mut diagnostics = partial.diagnostics;
-    let analysis = validate::analyse(&partial.flow, &partial.lenient);
-    let complete = diagnostics.is_empty();
-    diagnostics.extend(analysis.diagnostics);
+    diagnostics.append(&mut analysis.diagnostics);
     diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
-    Checked {
+    analysis.diagnostics = diagnostics.clone();
+    let checked = Checked {
         flow: complete.then_some(partial.flow),
         diagnostics,
-    }
+    };
+    (checked, complete.then_some(analysis))
 }
 
 /// Validates a flow that is already typed.
@@ -96,10 +106,15 @@ pub fn compile(flow: Flow) -> Result<CompiledFlow, Error> {
 
 /// Reads, validates and compiles a flow document.
 pub fn compile_source(source: &str) -> Result<CompiledFlow, Error> {
-    let checked = check(source);
-    match checked.flow {
-        Some(flow) if !checked.has_errors() => compile(flow),
-        _ => Err(Error::Invalid(checked.diagnostics)),
+    match read_and_analyse(source) {
+        (
+            Checked {
+                flow: Some(flow),
+                diagnostics,
+            },
+            Some(analysis),
+        ) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(CompiledFlow::new(flow, analysis)),
+        (checked, _) => Err(Error::Invalid(checked.diagnostics)),
     }
 }
 
