@@ -3,14 +3,14 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench schema build check-toolchain
+.PHONY: run test fmt lint bench schema build check-toolchain services
 
 ## run: validate the example journeys (the server arrives with `spool serve`)
 run: build
 	./target/debug/spool validate flows/examples/*.json
 
 ## test: formatting, lints, generated-file drift and every test
-test: check-toolchain
+test: check-toolchain services
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) build --workspace --bins
@@ -35,6 +35,10 @@ bench:
 ## schema: regenerate docs/flow.schema.json from the Rust types
 schema:
 	SPOOL_UPDATE_GENERATED=1 $(CARGO) test -p spool-flows --test schema
+
+## services: make sure Redis answers for the tests (starts or installs it)
+services:
+	@./scripts/services.sh
 
 check-toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }

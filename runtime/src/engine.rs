@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use petgraph::graph::NodeIndex;
 use serde_json::{Value, json};
-use spool_flows::config::MessageMatch;
+use spool_flows::config::{ContactEvent, MessageMatch};
 use spool_flows::{CompiledFlow, NodeKind, Reentry};
 use spool_nodes::{
     Content, Ctx, InboundMessage, Inputs, Millis, Outbound, Policy, Resume, Run, RunStatus,
@@ -17,7 +17,8 @@ use tracing::{debug, instrument};
 
 use crate::flows::FlowRegistry;
 use crate::state::{
-    ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart, RECENT_MESSAGES_KEPT, TimerRef,
+    ContactChange, ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart,
+    RECENT_MESSAGES_KEPT, TimerRef,
 };
 
 /// Steps one event may take in one run when the flow does not say.
@@ -179,6 +180,9 @@ impl Engine {
             EventKind::HandoffClosed { run_id } => {
                 self.handoff_closed(state, run_id, now, &mut tx).await
             }
+            EventKind::UpdateContact { change } => {
+                self.update_contact(state, change, now, &mut tx).await;
+            }
             EventKind::CancelRun { run_id } => {
                 if let Some(index) = state
                     .runs
@@ -264,6 +268,77 @@ impl Engine {
             state.runs[index].msg = message.to_value();
             self.drive(state, index, Some(Resume::Reply(message)), now, tx)
                 .await;
+        }
+    }
+
+    async fn update_contact(
+        &self,
+        state: &mut ContactState,
+        change: &ContactChange,
+        now: Millis,
+        tx: &mut Transition,
+    ) {
+        let contact = &mut state.contact;
+        if let Some(name) = &change.name {
+            contact.name = Some(name.clone());
+        }
+        if let Some(timezone) = &change.timezone {
+            contact.timezone = Some(timezone.clone());
+        }
+        for (key, value) in &change.properties {
+            contact.properties.insert(key.clone(), value.clone());
+        }
+        let mut happened: Vec<(ContactEvent, Option<String>)> = Vec::new();
+        for tag in &change.add_tags {
+            if contact.tags.insert(tag.clone()) {
+                happened.push((ContactEvent::TagAdded, Some(tag.clone())));
+            }
+        }
+        for tag in &change.remove_tags {
+            if contact.tags.remove(tag) {
+                happened.push((ContactEvent::TagRemoved, Some(tag.clone())));
+            }
+        }
+        match change.marketing_opt_in {
+            Some(true) if contact.marketing_opt_in_at.is_none() => {
+                contact.marketing_opt_in_at = Some(now);
+                happened.push((ContactEvent::OptedIn, None));
+            }
+            Some(false) if contact.marketing_opt_in_at.is_some() => {
+                contact.marketing_opt_in_at = None;
+                happened.push((ContactEvent::OptedOut, None));
+            }
+            _ => {}
+        }
+        // Each change starts the journeys listening for it (per their re-entry rule).
+        for (event, tag) in happened {
+            for flow in self.flows.all_published() {
+                let trigger =
+                    flow.triggers()
+                        .iter()
+                        .copied()
+                        .find(|ix| match &flow.node(*ix).kind {
+                            NodeKind::Event(trigger) => {
+                                trigger.event == event
+                                    && (trigger.tag.is_none() || trigger.tag == tag)
+                            }
+                            _ => false,
+                        });
+                if let Some(trigger) = trigger {
+                    let flow_id = flow.flow().id.clone();
+                    self.start(
+                        state,
+                        &flow_id,
+                        Some(trigger),
+                        Value::Null,
+                        Origin::Business,
+                        None,
+                        now,
+                        tx,
+                    )
+                    .await;
+                }
+            }
         }
     }
 
@@ -653,6 +728,7 @@ fn event_name(kind: &EventKind) -> &'static str {
         EventKind::HandoffClosed { .. } => "handoff_closed",
         EventKind::Broadcast { .. } => "broadcast",
         EventKind::CancelRun { .. } => "cancel_run",
+        EventKind::UpdateContact { .. } => "update_contact",
     }
 }
 

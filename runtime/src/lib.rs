@@ -10,6 +10,7 @@ pub mod channel;
 pub mod clock;
 pub mod engine;
 pub mod flows;
+pub mod http;
 pub mod state;
 pub mod store;
 pub mod worker;

@@ -127,6 +127,29 @@ pub enum EventKind {
     CancelRun {
         run_id: String,
     },
+    /// The contact's profile changed from outside (the API, an import): applied in order
+    /// with the contact's other events, and it fires `event` triggers.
+    UpdateContact {
+        #[serde(default)]
+        change: ContactChange,
+    },
+}
+
+/// A change to a contact's profile.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketing_opt_in: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub properties: serde_json::Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 impl Event {

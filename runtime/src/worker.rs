@@ -147,7 +147,10 @@ impl Runtime {
             // dropped rather than bringing an empty contact back.
             let creates = matches!(
                 entry.event.kind,
-                EventKind::Inbound { .. } | EventKind::Webhook { .. } | EventKind::Broadcast { .. }
+                EventKind::Inbound { .. }
+                    | EventKind::Webhook { .. }
+                    | EventKind::Broadcast { .. }
+                    | EventKind::UpdateContact { .. }
             );
             if !*keep && !creates {
                 continue;

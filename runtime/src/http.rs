@@ -1,0 +1,225 @@
+//! The outside world for node behaviours over real HTTP: `http_request` calls, and an
+//! OpenAI-compatible chat-completions endpoint for `ai_agent`.
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use spool_nodes::{
+    ChatMessage, ChatRequest, ChatResponse, HttpCall, HttpResponse, Services, ToolCall,
+};
+
+/// Where the AI agent's model is served.
+#[derive(Clone, Debug)]
+pub struct LlmConfig {
+    /// e.g. `https://api.openai.com/v1` or a local server's `/v1`.
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpServices {
+    client: reqwest::Client,
+    llm: Option<LlmConfig>,
+}
+
+/// Installs the ring crypto provider for rustls once per process; reqwest needs one.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[derive(Debug)]
+struct Attempt {
+    message: String,
+    retryable: bool,
+}
+
+impl HttpServices {
+    pub fn new(llm: Option<LlmConfig>) -> Result<Self, reqwest::Error> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("spool/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+        Ok(Self { client, llm })
+    }
+
+    async fn send_once(&self, call: &HttpCall) -> Result<HttpResponse, Attempt> {
+        let method = reqwest::Method::from_bytes(call.method.as_bytes()).map_err(|_| Attempt {
+            message: format!("`{}` is not an HTTP method", call.method),
+            retryable: false,
+        })?;
+        let mut request = self.client.request(method, &call.url).timeout(call.timeout);
+        for (name, value) in &call.headers {
+            request = request.header(name, value);
+        }
+        if let Some(body) = &call.body {
+            let looks_like_json = body.trim_start().starts_with(['{', '[']);
+            let has_type = call
+                .headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+            if looks_like_json && !has_type {
+                request = request.header("content-type", "application/json");
+            }
+            request = request.body(body.clone());
+        }
+        let response = request.send().await.map_err(|err| Attempt {
+            message: format!("the request to {} failed: {err}", call.url),
+            retryable: err.is_timeout() || err.is_connect() || err.is_request(),
+        })?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    name.as_str().to_owned(),
+                    Value::String(value.to_str().ok()?.to_owned()),
+                ))
+            })
+            .collect();
+        let text = response.text().await.map_err(|err| Attempt {
+            message: err.to_string(),
+            retryable: true,
+        })?;
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if status >= 500 {
+            return Err(Attempt {
+                message: format!("{} answered {status}", call.url),
+                retryable: true,
+            });
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    async fn chat_once(&self, request: ChatRequest) -> Result<ChatResponse, String> {
+        let Some(llm) = &self.llm else {
+            return Err("no AI model is configured".to_owned());
+        };
+        let url = format!("{}/chat/completions", llm.base_url.trim_end_matches('/'));
+        let tools = if request.tools.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(request.tools.clone())
+        };
+        let mut body =
+            json!({ "model": request.model, "messages": wire_messages(&request.messages) });
+        if !tools.is_null() {
+            body["tools"] = tools;
+        }
+        let call = HttpCall {
+            method: "POST".into(),
+            url,
+            headers: llm
+                .api_key
+                .iter()
+                .map(|key| ("authorization".to_owned(), format!("Bearer {key}")))
+                .collect(),
+            body: Some(body.to_string()),
+            timeout: llm.timeout,
+            retries: 2,
+        };
+        let response = self.call(call).await?;
+        if !(200..300).contains(&response.status) {
+            return Err(format!(
+                "the model endpoint answered {}: {}",
+                response.status, response.body
+            ));
+        }
+        parse_chat_response(&response.body)
+    }
+
+    async fn call(&self, call: HttpCall) -> Result<HttpResponse, String> {
+        let retries = usize::from(call.retries);
+        (|| self.send_once(&call))
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(100))
+                    .with_max_times(retries),
+            )
+            .when(|attempt: &Attempt| attempt.retryable)
+            .await
+            .map_err(|attempt| attempt.message)
+    }
+}
+
+/// Messages in the chat-completions wire format (tool calls nested under `function`).
+fn wire_messages(messages: &[ChatMessage]) -> Vec<Value> {
+    messages
+        .iter()
+        .map(|message| {
+            let mut wire = json!({ "role": message.role, "content": message.content });
+            if !message.tool_calls.is_empty() {
+                wire["tool_calls"] = message
+                    .tool_calls
+                    .iter()
+                    .map(|call| json!({ "id": call.id, "type": "function", "function": { "name": call.name, "arguments": call.arguments } }))
+                    .collect();
+            }
+            if let Some(id) = &message.tool_call_id {
+                wire["tool_call_id"] = Value::String(id.clone());
+            }
+            wire
+        })
+        .collect()
+}
+
+fn parse_chat_response(body: &Value) -> Result<ChatResponse, String> {
+    let message = body
+        .pointer("/choices/0/message")
+        .ok_or_else(|| format!("the model's answer has no choices[0].message: {body}"))?;
+    let tool_calls = message
+        .get("tool_calls")
+        .and_then(Value::as_array)
+        .map(|calls| {
+            calls
+                .iter()
+                .map(|call| ToolCall {
+                    id: call
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    name: call
+                        .pointer("/function/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    arguments: call
+                        .pointer("/function/arguments")
+                        .and_then(Value::as_str)
+                        .unwrap_or("{}")
+                        .to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(ChatResponse {
+        message: ChatMessage {
+            role: "assistant".into(),
+            content: message
+                .get("content")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            tool_calls,
+            tool_call_id: None,
+        },
+    })
+}
+
+impl Services for HttpServices {
+    fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
+        Box::pin(self.call(call))
+    }
+
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
+        Box::pin(self.chat_once(request))
+    }
+}
