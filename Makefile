@@ -36,7 +36,7 @@ bench:
 schema:
 	SPOOL_UPDATE_GENERATED=1 $(CARGO) test -p spool-flows --test schema
 
-## services: make sure Redis answers for the tests (starts or installs it)
+## services: make sure Redis and PostgreSQL answer for the tests (starts or installs them)
 services:
 	@./scripts/services.sh
 

@@ -855,17 +855,32 @@ impl NodeCheck<'_> {
         }
     }
 
+    /// What buttons and lists share: the text around the choices, where the choice is kept,
+    /// and how long to wait for it.
+    fn interactive(
+        &mut self,
+        text: &Template,
+        header: Option<&Template>,
+        footer: Option<&Template>,
+        variable: Option<&str>,
+        timeout: Duration,
+    ) {
+        self.template("config.text", text, Some(whatsapp::INTERACTIVE_BODY));
+        self.optional_template("config.header", header, Some(whatsapp::HEADER));
+        self.optional_template("config.footer", footer, Some(whatsapp::FOOTER));
+        if let Some(variable) = variable {
+            self.variable("config.variable", variable);
+        }
+        self.wait_length("config.timeout", timeout);
+    }
+
     fn buttons(&mut self, send: &SendButtons) {
-        self.template("config.text", &send.text, Some(whatsapp::INTERACTIVE_BODY));
-        self.optional_template(
-            "config.header",
+        self.interactive(
+            &send.text,
             send.header.as_ref(),
-            Some(whatsapp::HEADER),
-        );
-        self.optional_template(
-            "config.footer",
             send.footer.as_ref(),
-            Some(whatsapp::FOOTER),
+            send.variable.as_deref(),
+            send.timeout,
         );
         if send.buttons.is_empty() {
             self.error(
@@ -914,23 +929,15 @@ impl NodeCheck<'_> {
                 "The button id",
             );
         }
-        if let Some(variable) = &send.variable {
-            self.variable("config.variable", variable);
-        }
-        self.wait_length("config.timeout", send.timeout);
     }
 
     fn list(&mut self, send: &SendList) {
-        self.template("config.text", &send.text, Some(whatsapp::INTERACTIVE_BODY));
-        self.optional_template(
-            "config.header",
+        self.interactive(
+            &send.text,
             send.header.as_ref(),
-            Some(whatsapp::HEADER),
-        );
-        self.optional_template(
-            "config.footer",
             send.footer.as_ref(),
-            Some(whatsapp::FOOTER),
+            send.variable.as_deref(),
+            send.timeout,
         );
         self.not_empty("config.button", &send.button, "The list button's label");
         self.max_chars(
@@ -1005,10 +1012,6 @@ impl NodeCheck<'_> {
                 }
             }
         }
-        if let Some(variable) = &send.variable {
-            self.variable("config.variable", variable);
-        }
-        self.wait_length("config.timeout", send.timeout);
     }
 
     fn message_template(&mut self, send: &SendTemplate) {

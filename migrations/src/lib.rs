@@ -1,3 +1,29 @@
 //! Database migrations (sea-orm-migration) for SQLite and PostgreSQL.
 //!
-//! This crate is empty until Spool stores flows in a database; today flows are files.
+//! [`Migrator`] creates and upgrades the tables of the runtime's embedded store (the event
+//! log, partition leases and cursors, contact states, timers, the outbox, de-duplication
+//! keys and funnel counts). Each migration's name comes from its file name, so files are
+//! never renamed once released. [`migrate`] applies whatever is pending.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_runtime_store;
+
+/// Every migration, oldest first.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_runtime_store::Migration)]
+    }
+}
+
+/// Applies every pending migration.
+pub async fn migrate<'c, C>(db: C) -> Result<(), DbErr>
+where
+    C: IntoSchemaManagerConnection<'c>,
+{
+    Migrator::up(db, None).await
+}

@@ -93,6 +93,22 @@ pub struct Wait {
     /// Invalid answers given so far (wait_for_reply).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub attempts: u8,
+    /// The run waits for quiet hours to end before entering its node; when the timer fires
+    /// the node is entered, not resumed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub quiet: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// Message fragments a waiting run collects during the flow's burst-merge window; they are
+/// taken as one answer when the window's timer fires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Burst {
+    pub token: u64,
+    pub messages: Vec<InboundMessage>,
 }
 
 fn is_zero(value: &u8) -> bool {
@@ -134,6 +150,9 @@ pub struct Run {
     /// The latest inbound message (`msg` in expressions).
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub msg: Value,
+    /// Fragments being merged into one answer (flows with `burst_merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<Burst>,
     /// A node's own working state while the run waits on it (an AI agent's conversation).
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub scratch: Value,
@@ -207,6 +226,28 @@ pub enum Content {
 }
 
 impl InboundMessage {
+    /// Fragments sent in quick succession, as one message: their texts joined by line
+    /// breaks (anything else: the last fragment), the referral of whichever carried one.
+    pub fn merge(fragments: &[InboundMessage]) -> Option<InboundMessage> {
+        let last = fragments.last()?;
+        let mut merged = last.clone();
+        if fragments
+            .iter()
+            .all(|fragment| matches!(fragment.content, Content::Text { .. }))
+        {
+            let body = fragments
+                .iter()
+                .filter_map(InboundMessage::text)
+                .collect::<Vec<_>>()
+                .join("\n");
+            merged.content = Content::Text { body };
+        }
+        merged.referral = fragments
+            .iter()
+            .find_map(|fragment| fragment.referral.clone());
+        Some(merged)
+    }
+
     /// The text a person would read as the message's words: the body, the tapped button's
     /// title, the caption.
     pub fn text(&self) -> Option<&str> {

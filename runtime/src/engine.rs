@@ -10,12 +10,13 @@ use serde_json::{Value, json};
 use spool_flows::config::{ContactEvent, MessageMatch};
 use spool_flows::{CompiledFlow, NodeKind, Reentry};
 use spool_nodes::{
-    Content, Ctx, InboundMessage, Inputs, Millis, Outbound, Policy, Resume, Run, RunStatus,
-    Services, Step, Wait, WaitKind,
+    Burst, Content, Ctx, InboundMessage, Inputs, Millis, Outbound, Policy, Resume, Run, RunStatus,
+    SECOND, Services, Step, Wait, WaitKind,
 };
-use tracing::{debug, instrument};
+use tracing::{Instrument, debug, debug_span, instrument};
 
 use crate::flows::FlowRegistry;
+use crate::policy::quiet_until;
 use crate::state::{
     ContactChange, ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart,
     RECENT_MESSAGES_KEPT, TimerRef,
@@ -265,8 +266,15 @@ impl Engine {
             .max_by_key(|(_, run)| run.updated_at)
             .map(|(index, _)| index);
         if let Some(index) = waiting {
+            // Text fragments are merged; a tap, a picture or a location is an answer at once.
+            let is_text = matches!(message.content, Content::Text { .. });
+            if is_text && let Some(window) = self.burst_window(&state.runs[index]) {
+                collect_fragment(state, index, message, now + window, tx);
+                return;
+            }
+            discard_fragments(state, index, tx);
             state.runs[index].msg = message.to_value();
-            self.drive(state, index, Some(Resume::Reply(message)), now, tx)
+            self.drive(state, index, Some(Resume::Reply(message)), true, now, tx)
                 .await;
         }
     }
@@ -420,13 +428,26 @@ impl Engine {
             updated_at: now,
             payload,
             msg: message.map_or(Value::Null, InboundMessage::to_value),
+            burst: None,
             scratch: Value::Null,
             reason: None,
         };
         state.runs.push(run);
         let index = state.runs.len() - 1;
-        self.drive(state, index, None, now, tx).await;
+        self.drive(state, index, None, message.is_some(), now, tx)
+            .await;
         true
+    }
+
+    /// The flow's burst-merge window for this run, if it has one.
+    fn burst_window(&self, run: &Run) -> Option<Millis> {
+        let window = self
+            .flows
+            .version(&run.version)?
+            .flow()
+            .settings
+            .burst_merge?;
+        Some(window.as_secs() as Millis * SECOND)
     }
 
     async fn timer(
@@ -436,6 +457,31 @@ impl Engine {
         now: Millis,
         tx: &mut Transition,
     ) {
+        // The end of a burst-merge window: the fragments go in as one answer.
+        let bursting = state.runs.iter().position(|run| {
+            run.id == timer.run_id
+                && run
+                    .burst
+                    .as_ref()
+                    .is_some_and(|burst| burst.token == timer.token)
+        });
+        if let Some(index) = bursting {
+            let fragments = state.runs[index]
+                .burst
+                .take()
+                .map(|burst| burst.messages)
+                .unwrap_or_default();
+            // A wait that timed out meanwhile has moved on; the fragments answer nothing.
+            if state.runs[index].status != RunStatus::WaitingReply {
+                return;
+            }
+            if let Some(merged) = InboundMessage::merge(&fragments) {
+                state.runs[index].msg = merged.to_value();
+                self.drive(state, index, Some(Resume::Reply(&merged)), true, now, tx)
+                    .await;
+            }
+            return;
+        }
         let Some(index) = state.runs.iter().position(|run| {
             run.id == timer.run_id
                 && run.status.is_active()
@@ -456,7 +502,8 @@ impl Engine {
             state.frozen.push(timer);
             return;
         }
-        self.drive(state, index, Some(Resume::Timer), now, tx).await;
+        self.drive(state, index, Some(Resume::Timer), false, now, tx)
+            .await;
     }
 
     async fn handoff_closed(
@@ -473,7 +520,7 @@ impl Engine {
         else {
             return;
         };
-        self.drive(state, index, Some(Resume::HandoffClosed), now, tx)
+        self.drive(state, index, Some(Resume::HandoffClosed), false, now, tx)
             .await;
         if state
             .runs
@@ -517,6 +564,7 @@ impl Engine {
         state: &mut ContactState,
         index: usize,
         mut resume: Option<Resume<'_>>,
+        inbound: bool,
         now: Millis,
         tx: &mut Transition,
     ) {
@@ -561,10 +609,48 @@ impl Engine {
                     finish(run, RunStatus::Failed, Some(reason), now);
                     break;
                 }
+                // The quiet hours are over: enter the node that was held back, afresh.
+                if matches!(resume, Some(Resume::Timer))
+                    && run.wait.as_ref().is_some_and(|wait| wait.quiet)
+                {
+                    resume = None;
+                    clear_wait(run, &contact.id, tx);
+                }
+                let resuming = resume.is_some();
+                let node_type = flow.node(ix).kind.node_type();
+                let sends =
+                    node_type.sends_free_form() || node_type == spool_flows::NodeType::SendTemplate;
+                if !resuming
+                    && !inbound
+                    && sends
+                    && let Some(quiet) = &flow.flow().settings.quiet_hours
+                    && let Some(until) = quiet_until(quiet, contact, now)
+                {
+                    set_wait(
+                        run,
+                        &contact.id,
+                        seq,
+                        WaitKind::Timer,
+                        Some(until),
+                        true,
+                        tx,
+                    );
+                    run.status = RunStatus::WaitingTimer;
+                    let node_id = flow.node(ix).id.clone();
+                    self.trace(
+                        tx,
+                        run,
+                        &node_id,
+                        "quiet_hours",
+                        Some(format!("until {until}")),
+                    );
+                    break;
+                }
                 steps_this_event += 1;
                 run.steps += 1;
-                let resuming = resume.is_some();
-                let step = {
+                let span =
+                    debug_span!("step", run_id = %run.id, node_id = %flow.node(ix).id, resuming);
+                let step = async {
                     let mut ctx = Ctx {
                         flow: &flow,
                         ix,
@@ -580,7 +666,9 @@ impl Engine {
                         Some(event) => spool_nodes::resume(&mut ctx, event).await,
                         None => spool_nodes::enter(&mut ctx).await,
                     }
-                };
+                }
+                .instrument(span)
+                .await;
                 let node_id = flow.node(ix).id.clone();
                 if !resuming {
                     tx.counters.push(counter(&flow, &node_id, "entered".into()));
@@ -606,30 +694,21 @@ impl Engine {
                             }
                         }
                     }
-                    Step::Wait { kind, deadline } => {
+                    Step::Wait { kind, mut deadline } => {
+                        if node_type == spool_flows::NodeType::Delay
+                            && let (Some(quiet), Some(due)) =
+                                (&flow.flow().settings.quiet_hours, deadline)
+                            && let Some(until) = quiet_until(quiet, contact, due)
+                        {
+                            deadline = Some(until);
+                        }
                         let same_wait = resuming
                             && run
                                 .wait
                                 .as_ref()
                                 .is_some_and(|wait| wait.kind == kind && wait.deadline == deadline);
                         if !same_wait {
-                            clear_wait(run, &contact.id, tx);
-                            *seq += 1;
-                            let token = *seq;
-                            if let Some(deadline) = deadline {
-                                let timer = TimerRef {
-                                    contact_id: contact.id.clone(),
-                                    run_id: run.id.clone(),
-                                    token,
-                                };
-                                tx.timers_set.push((timer, deadline));
-                            }
-                            run.wait = Some(Wait {
-                                kind,
-                                deadline,
-                                token,
-                                attempts: 0,
-                            });
+                            set_wait(run, &contact.id, seq, kind, deadline, false, tx);
                         }
                         run.status = match kind {
                             WaitKind::Reply => RunStatus::WaitingReply,
@@ -810,6 +889,36 @@ fn blocking_runs(state: &ContactState, flow_id: &str, origin: Origin) -> Vec<usi
         .collect()
 }
 
+/// Replaces the run's wait with a new one (a new token, and a timer if it has a deadline).
+fn set_wait(
+    run: &mut Run,
+    contact_id: &str,
+    seq: &mut u64,
+    kind: WaitKind,
+    deadline: Option<Millis>,
+    quiet: bool,
+    tx: &mut Transition,
+) {
+    clear_wait(run, contact_id, tx);
+    *seq += 1;
+    let token = *seq;
+    if let Some(deadline) = deadline {
+        let timer = TimerRef {
+            contact_id: contact_id.to_owned(),
+            run_id: run.id.clone(),
+            token,
+        };
+        tx.timers_set.push((timer, deadline));
+    }
+    run.wait = Some(Wait {
+        kind,
+        deadline,
+        token,
+        attempts: 0,
+        quiet,
+    });
+}
+
 fn clear_wait(run: &mut Run, contact_id: &str, tx: &mut Transition) {
     if let Some(wait) = run.wait.take()
         && wait.deadline.is_some()
@@ -830,11 +939,55 @@ fn finish(run: &mut Run, status: RunStatus, reason: Option<String>, now: Millis)
     run.scratch = Value::Null;
 }
 
+/// Drops text fragments a tap overtook, with their timer.
+fn discard_fragments(state: &mut ContactState, index: usize, tx: &mut Transition) {
+    let contact_id = state.contact.id.clone();
+    let run = &mut state.runs[index];
+    if let Some(burst) = run.burst.take() {
+        tx.timers_cleared.push(TimerRef {
+            contact_id,
+            run_id: run.id.clone(),
+            token: burst.token,
+        });
+    }
+}
+
+/// Keeps a fragment of a burst; the first one of a burst sets the timer that ends it.
+fn collect_fragment(
+    state: &mut ContactState,
+    index: usize,
+    message: &InboundMessage,
+    ends: Millis,
+    tx: &mut Transition,
+) {
+    if let Some(burst) = state.runs[index].burst.as_mut() {
+        burst.messages.push(message.clone());
+        return;
+    }
+    let token = state.next_seq();
+    let timer = TimerRef {
+        contact_id: state.contact.id.clone(),
+        run_id: state.runs[index].id.clone(),
+        token,
+    };
+    tx.timers_set.push((timer, ends));
+    state.runs[index].burst = Some(Burst {
+        token,
+        messages: vec![message.clone()],
+    });
+}
+
 fn cancel(state: &mut ContactState, index: usize, reason: &str, now: Millis, tx: &mut Transition) {
     let contact_id = state.contact.id.clone();
     let run = &mut state.runs[index];
     clear_wait(run, &contact_id, tx);
-    finish(run, RunStatus::Cancelled, Some(reason.to_owned()), now);
+    discard_fragments(state, index, tx);
+    finish(
+        &mut state.runs[index],
+        RunStatus::Cancelled,
+        Some(reason.to_owned()),
+        now,
+    );
 }
 
 /// Keeps active runs and only the most recent finished ones.

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod engine;
 pub mod flows;
 pub mod http;
+pub mod policy;
 pub mod state;
 pub mod store;
 pub mod worker;
@@ -24,6 +25,8 @@ pub use worker::{Runtime, RuntimeConfig};
 pub enum Error {
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
     #[error("the lease on partition {0} was lost to another worker")]
     LeaseLost(u16),
     #[error("stored {what} cannot be read: {reason}")]

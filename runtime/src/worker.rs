@@ -240,8 +240,12 @@ impl Runtime {
                         }
                         done += applied;
                     }
-                    while self.dispatch(partition).await.unwrap_or(0) > 0 {
-                        done += 1;
+                    loop {
+                        match self.dispatch(partition).await {
+                            Ok(0) | Err(Error::ChannelUnavailable(_)) => break,
+                            Ok(sent) => done += sent,
+                            Err(err) => return Err(err),
+                        }
                     }
                     Ok::<usize, Error>(done)
                 };
@@ -302,12 +306,6 @@ impl Runtime {
                 continue;
             };
             let step = async {
-                if renewed.elapsed() > self.config.lease_ttl / 3 {
-                    if !self.store.renew(&current, self.config.lease_ttl).await? {
-                        return Err(Error::LeaseLost(partition));
-                    }
-                    renewed = Instant::now();
-                }
                 if timers_checked.elapsed() >= self.config.timer_poll {
                     timers_checked = Instant::now();
                     self.store
@@ -316,7 +314,7 @@ impl Runtime {
                 }
                 self.process(&current).await
             };
-            match step.await {
+            match self.keeping_lease(&current, &mut renewed, step).await {
                 Ok(0) => {
                     self.idle(partition, self.config.idle_poll, &mut shutdown)
                         .await
@@ -334,6 +332,30 @@ impl Runtime {
         if let Some(lease) = lease {
             self.held[index].store(0, Ordering::SeqCst);
             let _ = self.store.release(&lease).await;
+        }
+    }
+
+    /// Runs `work` while renewing the lease every third of its time, so a batch slowed by
+    /// calls to other systems does not lose the partition halfway.
+    async fn keeping_lease<T>(
+        &self,
+        lease: &Lease,
+        renewed: &mut Instant,
+        work: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let every = self.config.lease_ttl / 3;
+        tokio::pin!(work);
+        loop {
+            let next_renewal = tokio::time::Instant::from_std(*renewed + every);
+            tokio::select! {
+                outcome = &mut work => return outcome,
+                () = tokio::time::sleep_until(next_renewal) => {
+                    if !self.store.renew(lease, self.config.lease_ttl).await? {
+                        return Err(Error::LeaseLost(lease.partition));
+                    }
+                    *renewed = Instant::now();
+                }
+            }
         }
     }
 

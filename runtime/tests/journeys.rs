@@ -1,5 +1,5 @@
-//! The three example journeys, end to end, on real Redis: what each contact receives, and
-//! where their run ends up.
+//! The three example journeys, end to end, on each real store (Redis, and the embedded store
+//! on SQLite): what each contact receives, and where their run ends up.
 
 mod common;
 
@@ -22,8 +22,41 @@ fn cart(purchased: bool) -> serde_json::Value {
     })
 }
 
-async fn abandoned_cart(opted_in: bool, purchased: bool) -> Harness {
-    let h = Harness::new().await;
+/// Each scenario is an `async fn(Harness)`; this runs it on every store, as
+/// `on_redis::<name>` and `on_embedded::<name>`.
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod on_redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Harness::new().await).await;
+                }
+            )*
+        }
+        mod on_embedded {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Harness::embedded().await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_store!(
+    abandoned_cart_waits_an_hour_then_reminds_and_follows_the_discount_button,
+    abandoned_cart_sends_nothing_when_the_cart_was_bought,
+    abandoned_cart_sends_no_marketing_template_without_opt_in,
+    abandoned_cart_takes_the_timeout_branch_when_no_one_answers,
+    abandoned_cart_not_interested_is_tagged_and_acknowledged,
+    order_status_sends_the_shipped_utility_template_without_opt_in,
+    ctwa_lead_is_qualified_scored_sent_to_the_crm_and_handed_to_sales,
+    ctwa_lead_who_never_gives_a_number_is_tagged_unqualified,
+);
+
+async fn abandoned_cart(h: Harness, opted_in: bool, purchased: bool) -> Harness {
     h.publish_example("abandoned-cart");
     let change = ContactChange {
         name: Some("Ana".into()),
@@ -36,9 +69,8 @@ async fn abandoned_cart(opted_in: bool, purchased: bool) -> Harness {
     h
 }
 
-#[tokio::test]
-async fn abandoned_cart_waits_an_hour_then_reminds_and_follows_the_discount_button() {
-    let h = abandoned_cart(true, false).await;
+async fn abandoned_cart_waits_an_hour_then_reminds_and_follows_the_discount_button(h: Harness) {
+    let h = abandoned_cart(h, true, false).await;
     assert!(h.received(ANA).is_empty(), "nothing before the hour is up");
     let run = h.run(ANA, "abandoned-cart").await;
     assert_eq!(
@@ -71,9 +103,8 @@ async fn abandoned_cart_waits_an_hour_then_reminds_and_follows_the_discount_butt
     h.finish().await;
 }
 
-#[tokio::test]
-async fn abandoned_cart_sends_nothing_when_the_cart_was_bought() {
-    let h = abandoned_cart(true, true).await;
+async fn abandoned_cart_sends_nothing_when_the_cart_was_bought(h: Harness) {
+    let h = abandoned_cart(h, true, true).await;
     h.advance(hours(1)).await;
     assert!(h.received(ANA).is_empty());
     let run = h.run(ANA, "abandoned-cart").await;
@@ -84,9 +115,8 @@ async fn abandoned_cart_sends_nothing_when_the_cart_was_bought() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn abandoned_cart_sends_no_marketing_template_without_opt_in() {
-    let h = abandoned_cart(false, false).await;
+async fn abandoned_cart_sends_no_marketing_template_without_opt_in(h: Harness) {
+    let h = abandoned_cart(h, false, false).await;
     h.advance(hours(1)).await;
     assert!(h.received(ANA).is_empty());
     let run = h.run(ANA, "abandoned-cart").await;
@@ -97,9 +127,8 @@ async fn abandoned_cart_sends_no_marketing_template_without_opt_in() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn abandoned_cart_takes_the_timeout_branch_when_no_one_answers() {
-    let h = abandoned_cart(true, false).await;
+async fn abandoned_cart_takes_the_timeout_branch_when_no_one_answers(h: Harness) {
+    let h = abandoned_cart(h, true, false).await;
     h.advance(hours(1)).await;
     h.advance(hours(23)).await;
     assert_eq!(h.received(ANA).len(), 1, "still waiting after 23 hours");
@@ -119,9 +148,8 @@ async fn abandoned_cart_takes_the_timeout_branch_when_no_one_answers() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn abandoned_cart_not_interested_is_tagged_and_acknowledged() {
-    let h = abandoned_cart(true, false).await;
+async fn abandoned_cart_not_interested_is_tagged_and_acknowledged(h: Harness) {
+    let h = abandoned_cart(h, true, false).await;
     h.advance(hours(1)).await;
     h.template_tap(ANA, "cart_not_interested", "Not interested")
         .await;
@@ -151,9 +179,7 @@ async fn abandoned_cart_not_interested_is_tagged_and_acknowledged() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn order_status_sends_the_shipped_utility_template_without_opt_in() {
-    let h = Harness::new().await;
+async fn order_status_sends_the_shipped_utility_template_without_opt_in(h: Harness) {
     h.publish_example("order-status");
     h.change(
         ANA,
@@ -197,37 +223,41 @@ fn ctwa_message(h: &Harness, text: &str) -> Event {
     Event::inbound(message, 0)
 }
 
-async fn ctwa_with_crm() -> (Harness, MockServer) {
+async fn ctwa_with_crm(h: Harness) -> (Harness, MockServer) {
     let crm = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/leads"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": "lead-42" })))
         .mount(&crm)
         .await;
-    let h = Harness::new().await;
     let flow =
         Harness::example("ctwa-lead-qualification").replace("https://crm.example.com", &crm.uri());
     h.publish(&flow);
     (h, crm)
 }
 
-#[tokio::test]
-async fn ctwa_lead_is_qualified_scored_sent_to_the_crm_and_handed_to_sales() {
-    let (h, crm) = ctwa_with_crm().await;
+/// The CTWA example's `burst_merge` window.
+const BURST_MERGE: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn ctwa_lead_is_qualified_scored_sent_to_the_crm_and_handed_to_sales(h: Harness) {
+    let (h, crm) = ctwa_with_crm(h).await;
     h.send(ctwa_message(&h, "Hi! I saw your ad")).await;
     h.settle().await;
+    // The flow merges text fragments sent within 10 s: an answer counts once that passed.
     h.text(ANA, "lots").await;
     h.settle().await;
+    h.advance(BURST_MERGE).await;
     h.text(ANA, "2500").await;
     h.settle().await;
+    h.advance(BURST_MERGE).await;
+    // A tap is never held back.
     h.tap(ANA, "this_month", "This month").await;
     h.settle().await;
-    h.text(
-        ANA,
-        "We need a new website for our shop with online booking",
-    )
-    .await;
+    h.text(ANA, "We need a new website for our shop").await;
     h.settle().await;
+    h.text(ANA, "with online booking").await;
+    h.settle().await;
+    h.advance(BURST_MERGE).await;
 
     let received = h.received(ANA);
     assert_eq!(received.len(), 4, "{received:#?}");
@@ -279,15 +309,15 @@ async fn ctwa_lead_is_qualified_scored_sent_to_the_crm_and_handed_to_sales() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn ctwa_lead_who_never_gives_a_number_is_tagged_unqualified() {
-    let (h, crm) = ctwa_with_crm().await;
+async fn ctwa_lead_who_never_gives_a_number_is_tagged_unqualified(h: Harness) {
+    let (h, crm) = ctwa_with_crm(h).await;
     h.send(ctwa_message(&h, "Hello")).await;
-    for answer in ["lots", "many", "a bunch"] {
-        h.settle().await;
-        h.text(ANA, answer).await;
-    }
     h.settle().await;
+    for answer in ["lots", "many", "a bunch"] {
+        h.text(ANA, answer).await;
+        h.settle().await;
+        h.advance(BURST_MERGE).await;
+    }
     let received = h.received(ANA);
     // The question, then a retry message for each of the two retries; the third invalid
     // answer leaves through `invalid`.

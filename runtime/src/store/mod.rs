@@ -7,6 +7,7 @@
 //! counters and the log position are committed in one atomic operation that fails if the
 //! lease was lost, so a crash anywhere loses no accepted event and doubles no message.
 
+pub mod embedded;
 pub mod redis;
 
 use std::collections::HashMap;
@@ -95,9 +96,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Up to `max` messages waiting to be sent, oldest first.
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error>;
-    /// Whether a message with this key was already sent.
-    async fn was_sent(&self, partition: u16, key: &str) -> Result<bool, Error>;
-    /// Records messages as sent and takes them out of the outbox.
+    /// Takes sent messages out of the outbox.
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error>;
 
     /// One contact's state, for reading (the API, tests).

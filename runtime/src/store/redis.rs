@@ -5,7 +5,7 @@
 //! Keys, for partition `n` under prefix `spool`:
 //! `spool:{pn}:log`, `spool:{pn}:cursor`, `spool:{pn}:lease`, `spool:{pn}:fence`,
 //! `spool:{pn}:c:<contact id>`, `spool:{pn}:timers`, `spool:{pn}:outbox`,
-//! `spool:{pn}:seen:<key>`, `spool:{pn}:sent:<key>`, `spool:{pn}:stats`.
+//! `spool:{pn}:seen:<key>`, `spool:{pn}:stats`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -26,8 +26,6 @@ pub struct RedisConfig {
     pub partitions: u16,
     /// How long inbound de-duplication keys are kept.
     pub dedupe_ttl: Duration,
-    /// How long keys of sent messages are kept.
-    pub sent_ttl: Duration,
 }
 
 impl RedisConfig {
@@ -37,7 +35,6 @@ impl RedisConfig {
             prefix: "spool".into(),
             partitions: 16,
             dedupe_ttl: Duration::from_secs(3 * 24 * 3600),
-            sent_ttl: Duration::from_secs(3 * 24 * 3600),
         }
     }
 
@@ -264,7 +261,7 @@ impl Store for RedisStore {
         }
         let taken: i64 = invocation
             .arg(body)
-            .arg(self.config.dedupe_ttl.as_secs())
+            .arg(self.config.dedupe_ttl.as_secs().max(1))
             .invoke_async(&mut self.con())
             .await?;
         Ok(if taken == 1 {
@@ -434,36 +431,19 @@ impl Store for RedisStore {
             .collect()
     }
 
-    async fn was_sent(&self, partition: u16, key: &str) -> Result<bool, Error> {
-        Ok(self
-            .con()
-            .exists(self.key(partition, &format!("sent:{key}")))
-            .await?)
-    }
-
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {
         if sent.is_empty() {
             return Ok(());
-        }
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        for pending in sent {
-            pipe.set_ex(
-                self.key(partition, &format!("sent:{}", pending.message.key)),
-                1,
-                self.config.sent_ttl.as_secs(),
-            )
-            .ignore();
         }
         let positions: Vec<&str> = sent
             .iter()
             .map(|pending| pending.position.as_str())
             .collect();
-        pipe.cmd("XDEL")
+        let _: i64 = redis::cmd("XDEL")
             .arg(self.key(partition, "outbox"))
             .arg(positions)
-            .ignore();
-        let () = pipe.query_async(&mut self.con()).await?;
+            .query_async(&mut self.con())
+            .await?;
         Ok(())
     }
 

@@ -1,19 +1,25 @@
-//! A runtime on real Redis with a clock the test moves and a channel that records, plus
-//! helpers that read like what a contact does.
+//! A runtime on a real store (Redis, or the embedded store on SQLite or PostgreSQL) with a
+//! clock the test moves and a channel that records, plus helpers that read like what a
+//! contact does.
 #![allow(dead_code)] // each test file uses part of it
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
 use spool_nodes::{Content, InboundMessage, Millis, Run, Services};
+use spool_runtime::TimerRef;
 use spool_runtime::channel::RecordingChannel;
 use spool_runtime::clock::{Clock, ManualClock};
 use spool_runtime::http::HttpServices;
 use spool_runtime::state::{ContactChange, contact_id_for};
+use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
-use spool_runtime::store::{Appended, Store};
+use spool_runtime::store::{Appended, Batch, Error, Lease, Logged, Pending, Store};
 use spool_runtime::{
     ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, Runtime, RuntimeConfig,
 };
@@ -43,17 +49,356 @@ pub async fn redis_store(partitions: u16) -> Arc<RedisStore> {
     }
 }
 
+pub fn postgres_url() -> String {
+    std::env::var("SPOOL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Which store a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Redis,
+    /// The embedded store on a SQLite file of its own.
+    Sqlite,
+    /// The embedded store on a PostgreSQL database of its own.
+    Postgres,
+}
+
+/// A store for one test, and what to clean up after it.
+#[derive(Debug)]
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Redis(Arc<RedisStore>),
+    Embedded(Arc<EmbeddedStore>, TempDatabase),
+}
+
+impl TestStore {
+    pub async fn new(backend: Backend, partitions: u16) -> Self {
+        match backend {
+            Backend::Redis => {
+                let store = redis_store(partitions).await;
+                Self {
+                    store: store.clone(),
+                    kind: Kind::Redis(store),
+                }
+            }
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!(
+                    "spool-test-{}-{}.sqlite",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                ));
+                let place = Place::Sqlite(path.clone());
+                place.remove_files();
+                let temp = TempDatabase(Some(place));
+                let config = EmbeddedConfig::sqlite(&path).with_partitions(partitions);
+                let store = EmbeddedStore::connect(config).await.unwrap_or_else(|err| {
+                    panic!("cannot open SQLite at {}: {err}", path.display())
+                });
+                Self::embedded(store, temp)
+            }
+            Backend::Postgres => {
+                let (url, temp) = postgres_database().await;
+                let config = EmbeddedConfig::new(url).with_partitions(partitions);
+                let store = EmbeddedStore::connect(config)
+                    .await
+                    .unwrap_or_else(|err| panic!("cannot open the test database: {err}"));
+                Self::embedded(store, temp)
+            }
+        }
+    }
+
+    fn embedded(store: EmbeddedStore, temp: TempDatabase) -> Self {
+        let store = Arc::new(store);
+        Self {
+            store: store.clone(),
+            kind: Kind::Embedded(store, temp),
+        }
+    }
+
+    /// The embedded store itself, when it is one.
+    pub fn embedded_store(&self) -> Option<&Arc<EmbeddedStore>> {
+        match &self.kind {
+            Kind::Embedded(store, _) => Some(store),
+            Kind::Redis(_) => None,
+        }
+    }
+
+    /// Deletes what the test stored: its Redis keys, its SQLite file, its PostgreSQL database.
+    pub async fn finish(self) {
+        match self.kind {
+            Kind::Redis(store) => store.wipe().await.expect("wipe test keys"),
+            Kind::Embedded(store, mut temp) => {
+                store.close().await.expect("close the test database");
+                temp.remove().await;
+            }
+        }
+    }
+}
+
+/// A database that exists for one test; removed by [`TestStore::finish`], or when dropped
+/// (a test that panicked).
+#[derive(Debug)]
+struct TempDatabase(Option<Place>);
+
+#[derive(Debug)]
+enum Place {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Place {
+    fn remove_files(&self) {
+        if let Self::Sqlite(path) = self {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
+
+    async fn remove(self) {
+        match &self {
+            Self::Sqlite(_) => self.remove_files(),
+            Self::Postgres { admin_url, name } => drop_postgres_database(admin_url, name).await,
+        }
+    }
+}
+
+impl TempDatabase {
+    async fn remove(&mut self) {
+        if let Some(place) = self.0.take() {
+            place.remove().await;
+        }
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        match self.0.take() {
+            Some(place @ Place::Sqlite(_)) => place.remove_files(),
+            Some(place @ Place::Postgres { .. }) => {
+                // Dropping happens in async code: do it on a thread with its own runtime.
+                let _ = std::thread::spawn(move || {
+                    if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        runtime.block_on(place.remove());
+                    }
+                })
+                .join();
+            }
+            None => {}
+        }
+    }
+}
+
+async fn postgres_admin(url: &str) -> DatabaseConnection {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .connect_timeout(Duration::from_secs(5));
+    Database::connect(options).await.unwrap_or_else(|err| {
+        panic!(
+            "PostgreSQL is not reachable at {url} ({err}). `make test` starts the local cluster; \
+             or set SPOOL_TEST_POSTGRES_URL to a server where this user may create databases."
+        )
+    })
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |at| at + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |at| authority_start + at);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// A fresh database `spool_test_<pid>_<n>` on the test server, and its URL.
+async fn postgres_database() -> (String, TempDatabase) {
+    let admin_url = postgres_url();
+    let admin = postgres_admin(&admin_url).await;
+    drop_abandoned_databases(&admin).await;
+    let name = format!(
+        "spool_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap_or_else(|err| {
+            panic!("cannot create the test database {name} at {admin_url}: {err}")
+        });
+    let _ = admin.close().await;
+    let url = with_database(&admin_url, &name);
+    (url, TempDatabase(Some(Place::Postgres { admin_url, name })))
+}
+
+#[allow(clippy::print_stderr)] // a test harness with nowhere else to say it
+async fn drop_postgres_database(admin_url: &str, name: &str) {
+    let admin = postgres_admin(admin_url).await;
+    if let Err(err) = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+    {
+        eprintln!("cannot drop the test database {name}: {err}");
+    }
+    let _ = admin.close().await;
+}
+
+/// Test databases of processes that are gone (tests killed before cleaning up).
+async fn drop_abandoned_databases(admin: &DatabaseConnection) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let mut first = false;
+    ONCE.call_once(|| first = true);
+    if !first {
+        return;
+    }
+    let Ok(rows) = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'spool\\_test\\_%'",
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get_by_index::<String>(0) else {
+            continue;
+        };
+        let pid = name
+            .split('_')
+            .nth(2)
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+/// Whichever store a test runs on, as one type: `Arc<SharedStore>` turns into the
+/// `Arc<dyn Store>` a [`Runtime`] takes, and its methods are the [`Store`] trait's.
+#[derive(Clone, Debug)]
+pub struct SharedStore(pub Arc<dyn Store>);
+
+#[async_trait::async_trait]
+impl Store for SharedStore {
+    fn partitions(&self) -> u16 {
+        self.0.partitions()
+    }
+
+    fn partition_of(&self, contact_id: &str) -> u16 {
+        self.0.partition_of(contact_id)
+    }
+
+    async fn append(&self, event: &Event) -> Result<Appended, Error> {
+        self.0.append(event).await
+    }
+
+    async fn acquire(&self, partition: u16, ttl: Duration) -> Result<Option<Lease>, Error> {
+        self.0.acquire(partition, ttl).await
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, Error> {
+        self.0.renew(lease, ttl).await
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), Error> {
+        self.0.release(lease).await
+    }
+
+    async fn read(&self, lease: &Lease, max: usize) -> Result<Vec<Logged>, Error> {
+        self.0.read(lease, max).await
+    }
+
+    async fn load(
+        &self,
+        partition: u16,
+        contact_ids: &[String],
+    ) -> Result<Vec<Option<ContactState>>, Error> {
+        self.0.load(partition, contact_ids).await
+    }
+
+    async fn commit(&self, lease: &Lease, batch: Batch) -> Result<(), Error> {
+        self.0.commit(lease, batch).await
+    }
+
+    async fn fire_due_timers(
+        &self,
+        lease: &Lease,
+        now: Millis,
+        max: usize,
+    ) -> Result<usize, Error> {
+        self.0.fire_due_timers(lease, now, max).await
+    }
+
+    async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
+        self.0.outbox(partition, max).await
+    }
+
+    async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {
+        self.0.mark_sent(partition, sent).await
+    }
+
+    async fn contact(&self, contact_id: &str) -> Result<Option<ContactState>, Error> {
+        self.0.contact(contact_id).await
+    }
+
+    async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error> {
+        self.0.counters(version).await
+    }
+
+    async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error> {
+        self.0.timers(contact_id).await
+    }
+}
+
 pub struct Harness {
     pub runtime: Arc<Runtime>,
-    pub store: Arc<RedisStore>,
+    pub store: Arc<SharedStore>,
     pub flows: Arc<FlowRegistry>,
     pub clock: Arc<ManualClock>,
     pub channel: Arc<RecordingChannel>,
+    pub backend: Backend,
+    test_store: TestStore,
 }
 
 impl Harness {
+    /// On Redis.
     pub async fn new() -> Self {
-        Self::with(
+        Self::on(Backend::Redis).await
+    }
+
+    /// On the embedded store (a SQLite file of its own).
+    pub async fn embedded() -> Self {
+        Self::on(Backend::Sqlite).await
+    }
+
+    pub async fn on(backend: Backend) -> Self {
+        Self::with_backend(
+            backend,
             HttpServices::new(None).expect("http client"),
             EngineConfig::default(),
             4,
@@ -61,12 +406,23 @@ impl Harness {
         .await
     }
 
+    /// On Redis.
     pub async fn with(
         services: impl Services + 'static,
         config: EngineConfig,
         partitions: u16,
     ) -> Self {
-        let store = redis_store(partitions).await;
+        Self::with_backend(Backend::Redis, services, config, partitions).await
+    }
+
+    pub async fn with_backend(
+        backend: Backend,
+        services: impl Services + 'static,
+        config: EngineConfig,
+        partitions: u16,
+    ) -> Self {
+        let test_store = TestStore::new(backend, partitions).await;
+        let store = Arc::new(SharedStore(test_store.store.clone()));
         let flows = Arc::new(FlowRegistry::new());
         let clock = Arc::new(ManualClock::new(START));
         let channel = Arc::new(RecordingChannel::new());
@@ -84,10 +440,12 @@ impl Harness {
             flows,
             clock,
             channel,
+            backend,
+            test_store,
         }
     }
 
-    /// Another process on the same Redis (same prefix), with its own engine and channel.
+    /// Another process on the same store, with its own engine and channel.
     pub fn second_process(&self, channel: Arc<RecordingChannel>) -> Arc<Runtime> {
         let engine = Arc::new(Engine::new(
             self.flows.clone(),
@@ -244,8 +602,9 @@ impl Harness {
             .expect("a run of that flow")
     }
 
+    /// Deletes what the test stored.
     pub async fn finish(self) {
-        self.store.wipe().await.expect("wipe test keys");
+        self.test_store.finish().await;
     }
 }
 

@@ -1,0 +1,462 @@
+//! How journeys behave over time and against each other: quiet hours, bursts of fragments,
+//! re-entry, versions, handoffs, goto, splits, the AI agent, the funnel counters.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Harness, START, hours};
+use serde_json::{Value, json};
+use spool_nodes::RunStatus;
+use spool_runtime::EngineConfig;
+use spool_runtime::http::{HttpServices, LlmConfig};
+use spool_runtime::state::{ContactChange, contact_id_for};
+use spool_runtime::store::Store;
+use spool_runtime::{Event, EventKind};
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ANA: &str = "5511987650001";
+
+fn flow(id: &str, settings: Value, nodes: Value, edges: &[(&str, &str, &str)]) -> String {
+    let edges: Vec<Value> = edges
+        .iter()
+        .map(|(from, port, to)| json!({ "from": from, "port": port, "to": to }))
+        .collect();
+    json!({ "schema": 1, "id": id, "name": id, "nodes": nodes, "edges": edges, "settings": settings }).to_string()
+}
+
+/// 22:00 UTC on the harness's first day (Lisbon is on UTC in November).
+const TEN_PM: i64 = START + 12 * 3_600_000;
+
+#[tokio::test]
+async fn business_messages_wait_for_the_end_of_quiet_hours_but_replies_do_not() {
+    let h = Harness::new().await;
+    let quiet =
+        json!({ "quiet_hours": { "start": "21:00", "end": "08:00", "timezone": "Europe/Lisbon" } });
+    h.publish(&flow(
+        "ship",
+        quiet.clone(),
+        json!([
+            { "id": "hook", "type": "webhook", "config": { "hook": "ship", "contact": "payload.phone" } },
+            { "id": "note", "type": "send_template", "config": { "name": "shipped", "language": "en", "category": "utility" } },
+        ]),
+        &[("hook", "next", "note")],
+    ));
+    h.publish(&flow(
+        "chat",
+        quiet,
+        json!([
+            { "id": "hi", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["hi"] } } },
+            { "id": "hello", "type": "send_text", "config": { "text": "Hello!" } },
+        ]),
+        &[("hi", "next", "hello")],
+    ));
+    h.clock.set(TEN_PM);
+    h.webhook(ANA, "ship", json!({})).await;
+    h.text(ANA, "hi").await;
+    h.settle().await;
+    assert_eq!(
+        h.received(ANA),
+        ["Hello!"],
+        "an answer to the contact goes out at once"
+    );
+    let run = h.run(ANA, "ship").await;
+    assert_eq!(run.status, RunStatus::WaitingTimer);
+
+    h.advance(hours(9)).await; // 07:00
+    assert_eq!(h.received(ANA).len(), 1);
+    h.advance(hours(1)).await; // 08:00
+    assert_eq!(h.received(ANA), ["Hello!", "template shipped()"]);
+    assert_eq!(h.run(ANA, "ship").await.status, RunStatus::Done);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_delay_that_would_end_at_night_ends_in_the_morning() {
+    let h = Harness::new().await;
+    h.publish(&flow(
+        "later",
+        json!({ "quiet_hours": { "start": "21:00", "end": "08:00", "timezone": "UTC" } }),
+        json!([
+            { "id": "hook", "type": "webhook", "config": { "hook": "later", "contact": "payload.phone" } },
+            { "id": "wait", "type": "delay", "config": { "for": "12h" } },
+            { "id": "remind", "type": "send_template", "config": { "name": "reminder", "language": "en", "category": "utility" } },
+        ]),
+        &[("hook", "next", "wait"), ("wait", "next", "remind")],
+    ));
+    h.webhook(ANA, "later", json!({})).await; // 10:00 + 12 h = 22:00: quiet
+    h.settle().await;
+    let timers = h.store.timers(&contact_id_for(ANA)).await.expect("timers");
+    assert_eq!(timers.len(), 1);
+    assert_eq!(
+        timers[0].1,
+        START + 22 * 3_600_000,
+        "moved to 08:00 the next day"
+    );
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn fragments_sent_in_quick_succession_are_one_answer() {
+    let h = Harness::new().await;
+    h.publish(&flow(
+        "ask",
+        json!({ "burst_merge": "5s" }),
+        json!([
+            { "id": "start", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["order"] } } },
+            { "id": "ask", "type": "send_text", "config": { "text": "What would you like?" } },
+            { "id": "wait", "type": "wait_for_reply", "config": { "variable": "wish" } },
+            { "id": "echo", "type": "send_text", "config": { "text": "Noted: {{ vars.wish }}" } },
+        ]),
+        &[("start", "next", "ask"), ("ask", "next", "wait"), ("wait", "reply", "echo")],
+    ));
+    h.text(ANA, "order").await;
+    h.settle().await;
+    for fragment in ["two pizzas", "one large", "no onions"] {
+        h.text(ANA, fragment).await;
+        h.clock.advance(Duration::from_millis(700));
+        h.settle().await;
+    }
+    assert_eq!(
+        h.received(ANA),
+        ["What would you like?"],
+        "still collecting"
+    );
+    h.advance(Duration::from_secs(5)).await;
+    assert_eq!(
+        h.received(ANA),
+        [
+            "What would you like?",
+            "Noted: two pizzas\none large\nno onions"
+        ]
+    );
+    h.finish().await;
+}
+
+fn reentry_flow(rule: &str) -> String {
+    flow(
+        "promo",
+        json!({ "reentry": rule }),
+        json!([
+            { "id": "hook", "type": "webhook", "config": { "hook": "promo", "contact": "payload.phone" } },
+            { "id": "wait", "type": "delay", "config": { "for": "1h" } },
+            { "id": "send", "type": "send_template", "config": { "name": "promo", "language": "en", "category": "utility", "body": ["{{ payload.n }}"] } },
+        ]),
+        &[("hook", "next", "wait"), ("wait", "next", "send")],
+    )
+}
+
+async fn reentry(rule: &str) -> Vec<String> {
+    let h = Harness::new().await;
+    h.publish(&reentry_flow(rule));
+    h.webhook(ANA, "promo", json!({ "n": 1 })).await;
+    h.settle().await;
+    h.advance(Duration::from_secs(600)).await;
+    h.webhook(ANA, "promo", json!({ "n": 2 })).await;
+    h.settle().await;
+    // One hour for the running journey; a queued one starts when it ends and needs another.
+    h.advance(hours(1)).await;
+    h.advance(hours(1)).await;
+    let received = h.received(ANA);
+    h.finish().await;
+    received
+}
+
+#[tokio::test]
+async fn reentry_ignore_restart_and_queue() {
+    assert_eq!(reentry("ignore").await, ["template promo(1)"]);
+    assert_eq!(reentry("restart").await, ["template promo(2)"]);
+    assert_eq!(
+        reentry("queue").await,
+        ["template promo(1)", "template promo(2)"]
+    );
+}
+
+#[tokio::test]
+async fn a_run_stays_on_the_version_it_started_on() {
+    let h = Harness::new().await;
+    let version = |text: &str| {
+        flow(
+            "ver",
+            json!({}),
+            json!([
+                { "id": "start", "type": "inbound_message" },
+                { "id": "wait", "type": "wait_for_reply", "config": { "variable": "x" } },
+                { "id": "say", "type": "send_text", "config": { "text": text } },
+            ]),
+            &[("start", "next", "wait"), ("wait", "reply", "say")],
+        )
+    };
+    h.publish(&version("old wording"));
+    h.text(ANA, "hi").await;
+    h.settle().await;
+    h.publish(&version("new wording"));
+    h.text(ANA, "answer").await;
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["old wording"]);
+    h.text(ANA, "hi again").await;
+    h.settle().await;
+    h.text(ANA, "answer").await;
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["old wording", "new wording"]);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_handoff_freezes_the_contacts_other_journeys_until_released() {
+    let h = Harness::new().await;
+    h.publish(&reentry_flow("ignore"));
+    h.publish(&flow(
+        "help",
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["agent"] } } },
+            { "id": "human", "type": "handoff", "config": { "team": "support" } },
+        ]),
+        &[("start", "next", "human")],
+    ));
+    h.webhook(ANA, "promo", json!({ "n": 1 })).await;
+    h.text(ANA, "agent").await;
+    h.settle().await;
+    h.advance(hours(2)).await;
+    assert!(
+        h.received(ANA).is_empty(),
+        "the promo waits while a person handles the contact"
+    );
+    let handoff = h.run(ANA, "help").await;
+    assert_eq!(handoff.status, RunStatus::Handoff);
+    h.send(Event::new(
+        contact_id_for(ANA),
+        ANA,
+        0,
+        EventKind::HandoffClosed { run_id: handoff.id },
+    ))
+    .await;
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["template promo(1)"]);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn goto_flow_hands_the_contact_to_another_journey() {
+    let h = Harness::new().await;
+    h.publish(&flow(
+        "menu",
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message" },
+            { "id": "go", "type": "goto_flow", "config": { "flow": "faq" } },
+        ]),
+        &[("start", "next", "go")],
+    ));
+    h.publish(&flow(
+        "faq",
+        json!({}),
+        json!([
+            { "id": "entry", "type": "event", "config": { "event": "tag_added", "tag": "never" } },
+            { "id": "answer", "type": "send_text", "config": { "text": "Opening hours: 9 to 5" } },
+        ]),
+        &[("entry", "next", "answer")],
+    ));
+    h.text(ANA, "hours?").await;
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["Opening hours: 9 to 5"]);
+    assert_eq!(h.run(ANA, "menu").await.status, RunStatus::Done);
+    assert_eq!(h.run(ANA, "faq").await.status, RunStatus::Done);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_split_sends_each_contact_the_same_way_every_time() {
+    let h = Harness::new().await;
+    h.publish(&flow(
+        "ab",
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message" },
+            { "id": "split", "type": "split", "config": { "branches": [{ "port": "a", "weight": 50 }, { "port": "b", "weight": 50 }] } },
+            { "id": "say_a", "type": "send_text", "config": { "text": "A" } },
+            { "id": "say_b", "type": "send_text", "config": { "text": "B" } },
+        ]),
+        &[("start", "next", "split"), ("split", "a", "say_a"), ("split", "b", "say_b")],
+    ));
+    let phones: Vec<String> = (0..60).map(|n| format!("3519100000{n:02}")).collect();
+    for _ in 0..2 {
+        for phone in &phones {
+            h.text(phone, "hi").await;
+        }
+        h.settle().await;
+    }
+    let mut counts = [0, 0];
+    for phone in &phones {
+        let received = h.received(phone);
+        assert_eq!(received.len(), 2);
+        assert_eq!(received[0], received[1], "{phone} changed branch");
+        counts[usize::from(received[0] == "B")] += 1;
+    }
+    assert!(
+        counts[0] >= 15 && counts[1] >= 15,
+        "a 50/50 split gave {counts:?}"
+    );
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_tag_added_from_outside_starts_the_journey_listening_for_it() {
+    let h = Harness::new().await;
+    h.publish(&flow(
+        "vip",
+        json!({}),
+        json!([
+            { "id": "entry", "type": "event", "config": { "event": "tag_added", "tag": "vip" } },
+            { "id": "welcome", "type": "send_template", "config": { "name": "vip_welcome", "language": "en", "category": "utility" } },
+        ]),
+        &[("entry", "next", "welcome")],
+    ));
+    h.change(
+        ANA,
+        ContactChange {
+            add_tags: vec!["regular".into()],
+            ..ContactChange::default()
+        },
+    )
+    .await;
+    h.settle().await;
+    assert!(h.received(ANA).is_empty());
+    h.change(
+        ANA,
+        ContactChange {
+            add_tags: vec!["vip".into()],
+            ..ContactChange::default()
+        },
+    )
+    .await;
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["template vip_welcome()"]);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn the_ai_agent_talks_calls_tools_and_ends_the_conversation() {
+    let llm = MockServer::start().await;
+    let tools = MockServer::start().await;
+    // First turn: the model looks the order up; second: it answers; third: it ends.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("thanks, bye"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "choices": [{ "message": { "role": "assistant", "content": null,
+            "tool_calls": [{ "id": "c3", "type": "function", "function": { "name": "end_conversation", "arguments": "{\"summary\":\"order A-1 status given\"}" } }] } }] })))
+        .with_priority(1)
+        .mount(&llm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("ships tomorrow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "choices": [{ "message": { "role": "assistant",
+            "content": "Your order A-1 ships tomorrow." } }] })),
+        )
+        .with_priority(2)
+        .mount(&llm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "choices": [{ "message": { "role": "assistant", "content": null,
+            "tool_calls": [{ "id": "c1", "type": "function", "function": { "name": "order_status", "arguments": "{\"order\":\"A-1\"}" } }] } }] })))
+        .with_priority(3)
+        .mount(&llm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/orders/status"))
+        .and(body_string_contains("A-1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "order": "A-1", "status": "ships tomorrow" })),
+        )
+        .mount(&tools)
+        .await;
+
+    let services = HttpServices::new(Some(LlmConfig {
+        base_url: format!("{}/v1", llm.uri()),
+        api_key: Some("test-key".into()),
+        timeout: Duration::from_secs(5),
+    }))
+    .expect("http client");
+    let h = Harness::with(services, EngineConfig::default(), 4).await;
+    h.publish(&flow(
+        "assistant",
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message" },
+            { "id": "agent", "type": "ai_agent", "config": {
+                "model": "small-model", "instructions": "You help customers of Loja Exemplo with their orders.",
+                "knowledge": ["Orders ship within 2 days."], "variable": "summary",
+                "tools": [{ "name": "order_status", "description": "Look up an order", "url": format!("{}/orders/status", tools.uri()),
+                            "parameters": { "type": "object", "properties": { "order": { "type": "string" } } } }] } },
+            { "id": "bye", "type": "send_text", "config": { "text": "Glad to help!" } },
+        ]),
+        &[("start", "next", "agent"), ("agent", "done", "bye")],
+    ));
+    h.text(ANA, "where is my order A-1?").await;
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["Your order A-1 ships tomorrow."]);
+    h.text(ANA, "thanks, bye").await;
+    h.settle().await;
+    assert_eq!(
+        h.received(ANA),
+        ["Your order A-1 ships tomorrow.", "Glad to help!"]
+    );
+    let run = h.run(ANA, "assistant").await;
+    assert_eq!(run.status, RunStatus::Done);
+    assert_eq!(run.vars["summary"], json!("order A-1 status given"));
+    let calls = llm.received_requests().await.unwrap_or_default();
+    assert_eq!(calls.len(), 3);
+    assert_eq!(
+        calls[0]
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer test-key")
+    );
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn the_funnel_counts_entries_and_ports_per_node() {
+    let h = Harness::new().await;
+    let source = flow(
+        "funnel",
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message" },
+            { "id": "big", "type": "condition", "config": { "expression": "parse_int(msg.text) > 50" } },
+            { "id": "yes", "type": "send_text", "config": { "text": "big" } },
+            { "id": "no", "type": "send_text", "config": { "text": "small" } },
+        ]),
+        &[
+            ("start", "next", "big"),
+            ("big", "true", "yes"),
+            ("big", "false", "no"),
+        ],
+    );
+    h.publish(&source);
+    for (n, amount) in ["10", "80", "90", "abc"].iter().enumerate() {
+        h.text(&format!("35191000010{n}"), amount).await;
+    }
+    h.settle().await;
+    let version = spool_flows::compile_source(&source)
+        .expect("compiles")
+        .hash()
+        .to_owned();
+    let counts = h.store.counters(&version).await.expect("counters");
+    let count = |key: &str| counts.get(key).copied().unwrap_or(0);
+    assert_eq!(count("start|entered"), 4);
+    assert_eq!(count("big|entered"), 4);
+    assert_eq!(count("big|port:true"), 2);
+    assert_eq!(count("big|port:false"), 1);
+    assert_eq!(count("big|failed"), 1, "`parse_int(\"abc\")` fails");
+    assert_eq!(count("yes|entered"), 2);
+    h.finish().await;
+}
