@@ -692,6 +692,31 @@ async fn measure(
         accepts.push(sent.accept[g].load(Ordering::Relaxed));
         deliveries.push(delivered);
     }
+    // Latency by second of sending, to tell a steady tail from a passing stall.
+    let mut by_second: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for (g, latency) in latencies.iter().enumerate() {
+        let start = sent.start[g].load(Ordering::Relaxed) - 1;
+        by_second
+            .entry(start / 1_000_000_000)
+            .or_default()
+            .push(*latency);
+    }
+    let seconds: Vec<String> = by_second
+        .into_iter()
+        .map(|(second, mut window)| {
+            window.sort_unstable();
+            format!(
+                "{second}s: {:.1}/{:.1}/{:.1}",
+                percentile(&window, 0.5),
+                percentile(&window, 0.99),
+                percentile(&window, 1.0)
+            )
+        })
+        .collect();
+    eprintln!(
+        "latency p50/p99/max (ms) by second sent: {}",
+        seconds.join(", ")
+    );
     latencies.sort_unstable();
     accepts.sort_unstable();
     deliveries.sort_unstable();

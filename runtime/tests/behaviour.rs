@@ -1,6 +1,7 @@
 //! How journeys behave over time and against each other: quiet hours, bursts of fragments,
 //! re-entry, versions, handoffs, goto, splits, the AI agent, the funnel counters.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
@@ -29,9 +30,7 @@ fn flow(id: &str, settings: Value, nodes: Value, edges: &[(&str, &str, &str)]) -
 /// 22:00 UTC on the harness's first day (Lisbon is on UTC in November).
 const TEN_PM: i64 = START + 12 * 3_600_000;
 
-#[tokio::test]
-async fn business_messages_wait_for_the_end_of_quiet_hours_but_replies_do_not() {
-    let h = Harness::new().await;
+async fn business_messages_wait_for_the_end_of_quiet_hours_but_replies_do_not(h: Harness) {
     let quiet =
         json!({ "quiet_hours": { "start": "21:00", "end": "08:00", "timezone": "Europe/Lisbon" } });
     h.publish(&flow(
@@ -72,9 +71,7 @@ async fn business_messages_wait_for_the_end_of_quiet_hours_but_replies_do_not() 
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_delay_that_would_end_at_night_ends_in_the_morning() {
-    let h = Harness::new().await;
+async fn a_delay_that_would_end_at_night_ends_in_the_morning(h: Harness) {
     h.publish(&flow(
         "later",
         json!({ "quiet_hours": { "start": "21:00", "end": "08:00", "timezone": "UTC" } }),
@@ -97,9 +94,7 @@ async fn a_delay_that_would_end_at_night_ends_in_the_morning() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn fragments_sent_in_quick_succession_are_one_answer() {
-    let h = Harness::new().await;
+async fn fragments_sent_in_quick_succession_are_one_answer(h: Harness) {
     h.publish(&flow(
         "ask",
         json!({ "burst_merge": "5s" }),
@@ -173,9 +168,7 @@ async fn reentry_ignore_restart_and_queue() {
     );
 }
 
-#[tokio::test]
-async fn a_run_stays_on_the_version_it_started_on() {
-    let h = Harness::new().await;
+async fn a_run_stays_on_the_version_it_started_on(h: Harness) {
     let version = |text: &str| {
         flow(
             "ver",
@@ -203,9 +196,7 @@ async fn a_run_stays_on_the_version_it_started_on() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_handoff_freezes_the_contacts_other_journeys_until_released() {
-    let h = Harness::new().await;
+async fn a_handoff_freezes_the_contacts_other_journeys_until_released(h: Harness) {
     h.publish(&reentry_flow("ignore"));
     h.publish(&flow(
         "help",
@@ -238,9 +229,7 @@ async fn a_handoff_freezes_the_contacts_other_journeys_until_released() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn goto_flow_hands_the_contact_to_another_journey() {
-    let h = Harness::new().await;
+async fn goto_flow_hands_the_contact_to_another_journey(h: Harness) {
     h.publish(&flow(
         "menu",
         json!({}),
@@ -267,9 +256,7 @@ async fn goto_flow_hands_the_contact_to_another_journey() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_split_sends_each_contact_the_same_way_every_time() {
-    let h = Harness::new().await;
+async fn a_split_sends_each_contact_the_same_way_every_time(h: Harness) {
     h.publish(&flow(
         "ab",
         json!({}),
@@ -302,9 +289,7 @@ async fn a_split_sends_each_contact_the_same_way_every_time() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_tag_added_from_outside_starts_the_journey_listening_for_it() {
-    let h = Harness::new().await;
+async fn a_tag_added_from_outside_starts_the_journey_listening_for_it(h: Harness) {
     h.publish(&flow(
         "vip",
         json!({}),
@@ -423,9 +408,7 @@ async fn the_ai_agent_talks_calls_tools_and_ends_the_conversation() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn the_funnel_counts_entries_and_ports_per_node() {
-    let h = Harness::new().await;
+async fn the_funnel_counts_entries_and_ports_per_node(h: Harness) {
     let source = flow(
         "funnel",
         json!({}),
@@ -460,3 +443,15 @@ async fn the_funnel_counts_entries_and_ports_per_node() {
     assert_eq!(count("yes|entered"), 2);
     h.finish().await;
 }
+
+on_every_store!(
+    business_messages_wait_for_the_end_of_quiet_hours_but_replies_do_not,
+    a_delay_that_would_end_at_night_ends_in_the_morning,
+    fragments_sent_in_quick_succession_are_one_answer,
+    a_run_stays_on_the_version_it_started_on,
+    a_handoff_freezes_the_contacts_other_journeys_until_released,
+    goto_flow_hands_the_contact_to_another_journey,
+    a_split_sends_each_contact_the_same_way_every_time,
+    a_tag_added_from_outside_starts_the_journey_listening_for_it,
+    the_funnel_counts_entries_and_ports_per_node,
+);

@@ -1,6 +1,7 @@
 //! What the runtime promises whatever happens: duplicates and late messages, several
 //! processes, crashes, stale timers, runaway flows, and WhatsApp's rules.
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
@@ -47,9 +48,7 @@ fn echo_flow() -> String {
     )
 }
 
-#[tokio::test]
-async fn a_redelivered_message_is_applied_once() {
-    let h = Harness::new().await;
+async fn a_redelivered_message_is_applied_once(h: Harness) {
     h.publish(&echo_flow());
     let message = h.message(
         ANA,
@@ -75,9 +74,7 @@ async fn a_redelivered_message_is_applied_once() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_message_that_arrives_after_a_newer_one_answers_nothing() {
-    let h = Harness::new().await;
+async fn a_message_that_arrives_after_a_newer_one_answers_nothing(h: Harness) {
     h.publish(&echo_flow());
     h.text(ANA, "hi").await;
     h.settle().await;
@@ -104,9 +101,7 @@ async fn a_message_that_arrives_after_a_newer_one_answers_nothing() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn two_processes_on_one_redis_apply_each_contacts_messages_once_and_in_order() {
-    let h = Harness::new().await;
+async fn two_processes_on_one_redis_apply_each_contacts_messages_once_and_in_order(h: Harness) {
     h.publish(&echo_flow());
     let other_channel = Arc::new(RecordingChannel::new());
     let processes = [h.runtime.clone(), h.second_process(other_channel.clone())];
@@ -181,8 +176,7 @@ async fn two_processes_on_one_redis_apply_each_contacts_messages_once_and_in_ord
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice() {
+async fn a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice(mut h: Harness) {
     let crm = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(
@@ -192,7 +186,6 @@ async fn a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice() {
         )
         .mount(&crm)
         .await;
-    let mut h = Harness::new().await;
     let config = RuntimeConfig {
         lease_ttl: Duration::from_millis(400),
         ..RuntimeConfig::default()
@@ -231,9 +224,7 @@ async fn a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_channel_failure_is_retried_and_the_message_sent_once() {
-    let h = Harness::new().await;
+async fn a_channel_failure_is_retried_and_the_message_sent_once(h: Harness) {
     h.publish(&echo_flow());
     h.channel.fail_next(2);
     h.text(ANA, "hello").await;
@@ -247,9 +238,7 @@ async fn a_channel_failure_is_retried_and_the_message_sent_once() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_timer_that_fires_after_the_contact_answered_is_ignored() {
-    let h = Harness::new().await;
+async fn a_timer_that_fires_after_the_contact_answered_is_ignored(h: Harness) {
     h.publish(&flow(
         "ask",
         json!([
@@ -282,9 +271,7 @@ async fn a_timer_that_fires_after_the_contact_answered_is_ignored() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_run_that_takes_too_many_steps_fails_with_step_budget_exceeded() {
-    let h = Harness::new().await;
+async fn a_run_that_takes_too_many_steps_fails_with_step_budget_exceeded(h: Harness) {
     let mut nodes = vec![json!({ "id": "start", "type": "inbound_message" })];
     let mut edges = vec![("start".to_owned(), "next".to_owned(), "s0".to_owned())];
     for n in 0..8 {
@@ -316,9 +303,7 @@ async fn a_run_that_takes_too_many_steps_fails_with_step_budget_exceeded() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn a_runaway_expression_fails_its_run_and_no_other() {
-    let h = Harness::new().await;
+async fn a_runaway_expression_fails_its_run_and_no_other(h: Harness) {
     let items = format!("[{}]", vec!["1"; 30].join(","));
     let heavy = format!(
         "{items}.map(|a| {items}.map(|b| {items}.map(|c| {items}.map(|d| a + b + c + d)))).len() > 0"
@@ -367,9 +352,7 @@ fn notify_flow(with_error_port: bool) -> String {
     )
 }
 
-#[tokio::test]
-async fn free_form_outside_the_window_fails_with_window_closed() {
-    let h = Harness::new().await;
+async fn free_form_outside_the_window_fails_with_window_closed(h: Harness) {
     h.publish(&notify_flow(false));
     h.webhook(ANA, "notify", json!({})).await;
     h.settle().await;
@@ -395,9 +378,7 @@ async fn free_form_outside_the_window_fails_with_window_closed() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn window_closed_leaves_through_the_error_port_when_it_is_connected() {
-    let h = Harness::new().await;
+async fn window_closed_leaves_through_the_error_port_when_it_is_connected(h: Harness) {
     h.publish(&notify_flow(true));
     h.webhook(ANA, "notify", json!({})).await;
     h.settle().await;
@@ -419,9 +400,7 @@ fn promo_flow() -> String {
     )
 }
 
-#[tokio::test]
-async fn marketing_templates_need_an_opt_in_and_respect_the_daily_cap() {
-    let h = Harness::new().await;
+async fn marketing_templates_need_an_opt_in_and_respect_the_daily_cap(h: Harness) {
     h.publish(&promo_flow());
     h.webhook(ANA, "promo", json!({})).await;
     h.settle().await;
@@ -462,9 +441,7 @@ async fn marketing_templates_need_an_opt_in_and_respect_the_daily_cap() {
     h.finish().await;
 }
 
-#[tokio::test]
-async fn stop_opts_out_ends_every_journey_and_clears_its_timers() {
-    let h = Harness::new().await;
+async fn stop_opts_out_ends_every_journey_and_clears_its_timers(h: Harness) {
     h.publish_example("abandoned-cart");
     h.change(
         ANA,
@@ -502,3 +479,18 @@ async fn stop_opts_out_ends_every_journey_and_clears_its_timers() {
     assert!(h.received(ANA).is_empty());
     h.finish().await;
 }
+
+on_every_store!(
+    a_redelivered_message_is_applied_once,
+    a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice,
+    a_message_that_arrives_after_a_newer_one_answers_nothing,
+    two_processes_on_one_redis_apply_each_contacts_messages_once_and_in_order,
+    a_channel_failure_is_retried_and_the_message_sent_once,
+    a_timer_that_fires_after_the_contact_answered_is_ignored,
+    a_run_that_takes_too_many_steps_fails_with_step_budget_exceeded,
+    a_runaway_expression_fails_its_run_and_no_other,
+    free_form_outside_the_window_fails_with_window_closed,
+    window_closed_leaves_through_the_error_port_when_it_is_connected,
+    marketing_templates_need_an_opt_in_and_respect_the_daily_cap,
+    stop_opts_out_ends_every_journey_and_clears_its_timers,
+);

@@ -1,6 +1,7 @@
 //! The three example journeys, end to end, on each real store (Redis, and the embedded store
 //! on SQLite): what each contact receives, and where their run ends up.
 
+#[macro_use]
 mod common;
 
 use common::{Harness, hours};
@@ -24,26 +25,6 @@ fn cart(purchased: bool) -> serde_json::Value {
 
 /// Each scenario is an `async fn(Harness)`; this runs it on every store, as
 /// `on_redis::<name>` and `on_embedded::<name>`.
-macro_rules! on_every_store {
-    ($($name:ident),* $(,)?) => {
-        mod on_redis {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Harness::new().await).await;
-                }
-            )*
-        }
-        mod on_embedded {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Harness::embedded().await).await;
-                }
-            )*
-        }
-    };
-}
 
 on_every_store!(
     abandoned_cart_waits_an_hour_then_reminds_and_follows_the_discount_button,

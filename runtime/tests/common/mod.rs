@@ -611,3 +611,27 @@ impl Harness {
 pub fn hours(n: u64) -> Duration {
     Duration::from_secs(n * 3600)
 }
+
+/// Runs each scenario (an `async fn(Harness)` beside the call) once on Redis and once on
+/// the embedded store, as `on_redis::<name>` and `on_embedded::<name>`.
+#[allow(unused_macros)] // the contract suite picks its stores itself
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod on_redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::common::Harness::new().await).await;
+                }
+            )*
+        }
+        mod on_embedded {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::common::Harness::embedded().await).await;
+                }
+            )*
+        }
+    };
+}
