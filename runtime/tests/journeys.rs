@@ -23,8 +23,8 @@ fn cart(purchased: bool) -> serde_json::Value {
     })
 }
 
-/// Each scenario is an `async fn(Harness)`; this runs it on every store, as
-/// `on_redis::<name>` and `on_embedded::<name>`.
+// Each scenario is an `async fn(Harness)`; this runs it on every store, as
+// `on_redis::<name>` and `on_embedded::<name>`.
 
 on_every_store!(
     abandoned_cart_waits_an_hour_then_reminds_and_follows_the_discount_button,
