@@ -134,14 +134,11 @@ fn format_date(seconds: i64, format: &str) -> String {
         .unwrap_or_default()
 }
 
-/// What expressions can read, converted once per event and reused across its steps.
+/// What expressions can read, converted once per event into one scope that every
+/// evaluation of the event reuses (building a scope per expression deep-copied four maps).
 #[derive(Debug)]
 pub struct Inputs {
-    contact: Dynamic,
-    vars: Dynamic,
-    msg: Dynamic,
-    payload: Dynamic,
-    now: i64,
+    scope: RefCell<Scope<'static>>,
 }
 
 impl Inputs {
@@ -152,39 +149,46 @@ impl Inputs {
         payload: &Value,
         now: Millis,
     ) -> Self {
+        let mut scope = Scope::new();
+        // Plain variables, as at compile time (strict variables checked these names).
+        scope.push_dynamic("contact", contact_view(contact));
+        scope.push_dynamic("vars", vars_view(vars));
+        scope.push_dynamic("msg", to_dynamic(msg));
+        scope.push_dynamic("payload", to_dynamic(payload));
+        scope.push("now", now / SECOND);
         Self {
-            contact: contact_view(contact),
-            vars: to_dynamic(&Value::Object(vars.clone())),
-            msg: to_dynamic(msg),
-            payload: to_dynamic(payload),
-            now: now / SECOND,
+            scope: RefCell::new(scope),
         }
     }
 
-    /// Call after a step changed the variables.
+    /// Call after a step replaced the variables wholesale.
     pub fn set_vars(&mut self, vars: &serde_json::Map<String, Value>) {
-        self.vars = to_dynamic(&Value::Object(vars.clone()));
+        self.scope.get_mut().set_value("vars", vars_view(vars));
+    }
+
+    /// Call after a step set one variable.
+    pub fn set_var(&mut self, name: &str, value: &Value) {
+        let scope = self.scope.get_mut();
+        if let Some(mut map) = scope
+            .get_mut("vars")
+            .and_then(|vars| vars.write_lock::<rhai::Map>())
+        {
+            map.insert(name.into(), to_dynamic(value));
+            return;
+        }
+        let mut map = rhai::Map::new();
+        map.insert(name.into(), to_dynamic(value));
+        scope.set_value("vars", map);
     }
 
     pub fn set_contact(&mut self, contact: &Contact) {
-        self.contact = contact_view(contact);
+        self.scope
+            .get_mut()
+            .set_value("contact", contact_view(contact));
     }
 
     pub fn set_msg(&mut self, msg: &Value) {
-        self.msg = to_dynamic(msg);
-    }
-
-    fn scope(&self, extra: &[(&str, Dynamic)]) -> Scope<'static> {
-        let mut scope = Scope::new();
-        scope.push_dynamic("contact", self.contact.clone());
-        scope.push_dynamic("vars", self.vars.clone());
-        scope.push_dynamic("msg", self.msg.clone());
-        scope.push_dynamic("payload", self.payload.clone());
-        scope.push("now", self.now);
-        for (name, value) in extra {
-            scope.push_dynamic(name.to_string(), value.clone());
-        }
-        scope
+        self.scope.get_mut().set_value("msg", to_dynamic(msg));
     }
 
     pub fn eval(&self, ast: &AST) -> Result<Dynamic, EvalError> {
@@ -193,10 +197,15 @@ impl Inputs {
 
     /// Evaluates with extra names in scope (e.g. `response` for an HTTP answer).
     pub fn eval_with(&self, ast: &AST, extra: &[(&str, Dynamic)]) -> Result<Dynamic, EvalError> {
-        let mut scope = self.scope(extra);
+        let mut scope = self.scope.borrow_mut();
+        let base = scope.len();
+        for (name, value) in extra {
+            scope.push_dynamic(name.to_string(), value.clone());
+        }
         STARTED.with(|started| started.set(Some(Instant::now())));
         let result = ENGINE.with(|engine| engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast));
         STARTED.with(|started| started.set(None));
+        scope.rewind(base);
         result.map_err(|err| EvalError(describe(&err)))
     }
 
@@ -264,6 +273,14 @@ pub fn to_dynamic(value: &Value) -> Dynamic {
 
 pub fn to_json(value: &Dynamic) -> Value {
     rhai::serde::from_dynamic::<Value>(value).unwrap_or(Value::Null)
+}
+
+fn vars_view(vars: &serde_json::Map<String, Value>) -> Dynamic {
+    let map: rhai::Map = vars
+        .iter()
+        .map(|(name, value)| (name.as_str().into(), to_dynamic(value)))
+        .collect();
+    Dynamic::from_map(map)
 }
 
 fn contact_view(contact: &Contact) -> Dynamic {

@@ -148,8 +148,8 @@ impl Ctx<'_> {
     }
 
     fn set_var(&mut self, name: &str, value: serde_json::Value) {
+        self.inputs.set_var(name, &value);
         self.run.vars.insert(name.to_owned(), value);
-        self.inputs.set_vars(&self.run.vars);
     }
 
     /// Queues a message for the dispatcher, under a key that stays the same if this event is

@@ -17,12 +17,23 @@
 //! order per contact, and every contact's run holds its last message and its count.
 //! (4) Redis memory per waiting contact. (5) The keys under `--prefix` are deleted.
 //!
+//! `--preload` accepts all measured events with the workers stopped, then starts them, to
+//! measure accepting and applying separately. The tool prints a Markdown table: rates,
+//! latency percentiles, the CPU split between itself, redis-server and the rest of the machine,
+//! Redis commands per event, the checks, and memory per waiting contact. Results and how to
+//! read them: `docs/performance.md`.
+//!
 //! ```sh
 //! cargo run --release -p spool-runtime --example load -- --contacts 10000 --events 200000
-//! cargo run --release -p spool-runtime --example load -- --rate 15000
+//! cargo run --release -p spool-runtime --example load -- --rate 13000 --events 130000
 //! ```
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
+
+// glibc's malloc was 40% of the profile, plus arena lock contention between the worker
+// threads; jemalloc gave about 40% more throughput (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +71,7 @@ struct Args {
     /// Open loop: send at this many events/s (latency below saturation). Closed loop if absent.
     #[arg(long)]
     rate: Option<f64>,
+    /// Partitions of the store (RedisConfig::partitions).
     #[arg(long, default_value_t = 16)]
     partitions: u16,
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
@@ -725,9 +737,13 @@ async fn measure(
     let wall = (last_delivered - first_ns) as f64 / 1e9;
     let accept_wall = (last_accepted.saturating_sub(first_ns)) as f64 / 1e9;
     // Steady state: the middle 80% of deliveries.
-    let d10 = deliveries[args.events / 10];
-    let d90 = deliveries[args.events * 9 / 10 - 1];
-    let steady = (args.events as f64 * 0.8) / ((d90 - d10) as f64 / 1e9);
+    let steady = if args.events >= 10 {
+        let d10 = deliveries[args.events / 10];
+        let d90 = deliveries[args.events * 9 / 10 - 1];
+        (args.events as f64 * 0.8) / (d90.saturating_sub(d10).max(1) as f64 / 1e9)
+    } else {
+        f64::NAN
+    };
 
     // (3) Checks.
     let duplicates = channel.duplicate_keys.load(Ordering::Relaxed);
@@ -748,7 +764,7 @@ async fn measure(
             let ids: Vec<String> = chunk.iter().map(|(_, id)| id.clone()).collect();
             let states = store.load(*partition, &ids).await?;
             for ((contact, _), state) in chunk.iter().zip(states) {
-                let count = (args.events - contact).div_ceil(args.contacts);
+                let count = args.events.saturating_sub(*contact).div_ceil(args.contacts);
                 let last = (count > 0).then(|| body((count - 1) * args.contacts + contact));
                 let ok = state.as_ref().is_some_and(|state| {
                     state.runs.len() == 1 && {
@@ -883,10 +899,10 @@ async fn measure(
         wrong_state
     );
     println!(
-        "| Redis used_memory delta / waiting contact | {:.0} B after setup (1 message each), {:.0} B after the run ({} messages each) |",
+        "| Redis used_memory delta / waiting contact | {:.0} B after setup (1 message each), {:.0} B after the run ({:.1} messages each on average) |",
         (memory_waiting - memory_before) as f64 / args.contacts as f64,
         (memory_after - memory_before) as f64 / args.contacts as f64,
-        1 + args.events / args.contacts
+        (args.contacts + args.events) as f64 / args.contacts as f64
     );
     println!(
         "| MEMORY USAGE of a contact key ({sample_contact}) | {contact_usage} B; timers: {} |",

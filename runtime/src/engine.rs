@@ -19,7 +19,7 @@ use crate::flows::FlowRegistry;
 use crate::policy::quiet_until;
 use crate::state::{
     ContactChange, ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart,
-    RECENT_MESSAGES_KEPT, TimerRef,
+    RECENT_MESSAGES_KEPT, TimerRef, message_fingerprint,
 };
 
 /// Steps one event may take in one run when the flow does not say.
@@ -206,11 +206,12 @@ impl Engine {
         now: Millis,
         tx: &mut Transition,
     ) {
-        if state.recent_messages.iter().any(|id| id == &message.id) {
+        let fingerprint = message_fingerprint(&message.id);
+        if state.recent_messages.contains(&fingerprint) {
             tx.duplicate = true;
             return;
         }
-        state.recent_messages.push(message.id.clone());
+        state.recent_messages.push(fingerprint);
         if state.recent_messages.len() > RECENT_MESSAGES_KEPT {
             state.recent_messages.remove(0);
         }

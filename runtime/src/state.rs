@@ -6,9 +6,9 @@ use spool_nodes::{Contact, InboundMessage, Millis, Run};
 
 /// How many finished runs a contact keeps for inspection.
 pub const FINISHED_RUNS_KEPT: usize = 3;
-/// How many recent inbound message ids a contact remembers, as a second line of
-/// de-duplication behind the store's.
-pub const RECENT_MESSAGES_KEPT: usize = 16;
+/// How many recent inbound messages a contact remembers (as 64-bit hashes of their ids), as a
+/// second line of de-duplication behind the store's.
+pub const RECENT_MESSAGES_KEPT: usize = 8;
 
 /// Everything Spool keeps about one contact, loaded and committed as one unit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -27,7 +27,7 @@ pub struct ContactState {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frozen: Vec<TimerRef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub recent_messages: Vec<String>,
+    pub recent_messages: Vec<u64>,
 }
 
 impl ContactState {
@@ -185,6 +185,16 @@ impl Event {
         self.dedupe_key = Some(key.into());
         self
     }
+}
+
+/// A message id as the contact state remembers it: 8 bytes instead of a 60-character wamid.
+pub fn message_fingerprint(message_id: &str) -> u64 {
+    // FNV-1a, 64 bits: stable across processes and releases.
+    message_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// The contact id of a WhatsApp number.

@@ -315,11 +315,13 @@ impl Runtime {
                 self.process(&current).await
             };
             match self.keeping_lease(&current, &mut renewed, step).await {
-                Ok(0) => {
+                // A full batch means more may be waiting; anything less means the log is
+                // drained, and a new event wakes the partition up (the wake-up is kept).
+                Ok(applied) if applied >= self.config.batch_size => {}
+                Ok(_) => {
                     self.idle(partition, self.config.idle_poll, &mut shutdown)
                         .await
                 }
-                Ok(_) => {}
                 Err(err) => {
                     warn!(partition, %err, "partition work stopped; the lease is given up");
                     self.held[index].store(0, Ordering::SeqCst);
@@ -374,8 +376,8 @@ impl Runtime {
                 self.config.idle_poll * 4
             } else {
                 match self.dispatch(partition).await {
-                    Ok(0) => self.config.idle_poll * 4,
-                    Ok(_) => continue,
+                    Ok(sent) if sent >= self.config.outbox_batch => continue,
+                    Ok(_) => self.config.idle_poll * 4,
                     Err(_) => self.config.retry_backoff,
                 }
             };

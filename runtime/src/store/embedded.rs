@@ -66,7 +66,9 @@ impl EmbeddedConfig {
         Self {
             url: url.into(),
             partitions: 16,
-            dedupe_ttl: Duration::from_secs(3 * 24 * 3600),
+            // Duplicates arrive within minutes; a later one is caught by the contact's own
+            // memory of recent messages, and an old message answers nothing anyway.
+            dedupe_ttl: Duration::from_secs(24 * 3600),
             max_connections: None,
         }
     }

@@ -34,7 +34,9 @@ impl RedisConfig {
             url: url.into(),
             prefix: "spool".into(),
             partitions: 16,
-            dedupe_ttl: Duration::from_secs(3 * 24 * 3600),
+            // Duplicates arrive within minutes; a later one is caught by the contact's own
+            // memory of recent messages, and an old message answers nothing anyway.
+            dedupe_ttl: Duration::from_secs(24 * 3600),
         }
     }
 
@@ -257,7 +259,9 @@ impl Store for RedisStore {
         let body = serde_json::to_string(event).map_err(|err| corrupt("event", err))?;
         let mut invocation = self.scripts.accept.key(self.key(partition, "log"));
         if let Some(dedupe) = &event.dedupe_key {
-            invocation.key(self.key(partition, &format!("seen:{dedupe}")));
+            // A 64-bit fingerprint keeps the key short: a wamid is 60+ characters.
+            let fingerprint = crate::state::message_fingerprint(dedupe);
+            invocation.key(self.key(partition, &format!("seen:{fingerprint:016x}")));
         }
         let taken: i64 = invocation
             .arg(body)
