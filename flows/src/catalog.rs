@@ -382,6 +382,18 @@ mod tests {
     }
 
     #[test]
+    fn every_type_has_a_catalog_entry_with_a_config_schema() {
+        let catalog = catalog();
+        assert_eq!(catalog.len(), NodeType::ALL.len());
+        for entry in catalog {
+            let schema = entry.config_schema.to_string();
+            assert!(schema.contains("\"type\""), "{}: {schema}", entry.node_type);
+        }
+        let send_buttons = config_schema(NodeType::SendButtons).to_string();
+        assert!(send_buttons.contains("buttons") && send_buttons.contains("timeout"));
+    }
+
+    #[test]
     fn misspelt_type_names_get_a_suggestion() {
         assert_eq!(NodeType::closest_name("send_txt"), Some("send_text"));
         assert_eq!(
@@ -390,4 +402,70 @@ mod tests {
         );
         assert_eq!(NodeType::closest_name("banana_split_sundae"), None);
     }
+}
+
+/// The JSON Schema of a node type's `config`: what the editor builds its form from.
+pub fn config_schema(node_type: NodeType) -> serde_json::Value {
+    use crate::config::*;
+    let schema = match node_type {
+        NodeType::InboundMessage => schemars::schema_for!(InboundMessage),
+        NodeType::CtwaReferral => schemars::schema_for!(CtwaReferral),
+        NodeType::Webhook => schemars::schema_for!(Webhook),
+        NodeType::Event => schemars::schema_for!(Event),
+        NodeType::Broadcast => schemars::schema_for!(Broadcast),
+        NodeType::Condition => schemars::schema_for!(Condition),
+        NodeType::Switch => schemars::schema_for!(Switch),
+        NodeType::Split => schemars::schema_for!(Split),
+        NodeType::Set => schemars::schema_for!(Set),
+        NodeType::Delay => schemars::schema_for!(Delay),
+        NodeType::WaitForReply => schemars::schema_for!(WaitForReply),
+        NodeType::GotoFlow => schemars::schema_for!(GotoFlow),
+        NodeType::End => schemars::schema_for!(End),
+        NodeType::SendText => schemars::schema_for!(SendText),
+        NodeType::SendMedia => schemars::schema_for!(SendMedia),
+        NodeType::SendButtons => schemars::schema_for!(SendButtons),
+        NodeType::SendList => schemars::schema_for!(SendList),
+        NodeType::SendTemplate => schemars::schema_for!(SendTemplate),
+        NodeType::Tag => schemars::schema_for!(Tag),
+        NodeType::UpdateContact => schemars::schema_for!(UpdateContact),
+        NodeType::HttpRequest => schemars::schema_for!(HttpRequest),
+        NodeType::AiAgent => schemars::schema_for!(AiAgent),
+        NodeType::Handoff => schemars::schema_for!(Handoff),
+    };
+    serde_json::to_value(schema).unwrap_or_default()
+}
+
+/// One entry of the editor's palette.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct CatalogEntry {
+    #[serde(rename = "type")]
+    pub node_type: NodeType,
+    pub label: &'static str,
+    pub category: Category,
+    pub description: &'static str,
+    /// Ports every node of this type has; buttons, rows, cases and branches add their own.
+    pub ports: Vec<Port>,
+    /// Whether the node waits (for the contact, a timer or an operator).
+    pub waits: bool,
+    /// Whether the node sends a free-form message (only within the 24-hour window).
+    pub sends_free_form: bool,
+    /// JSON Schema of the node's `config`.
+    pub config_schema: serde_json::Value,
+}
+
+/// Every node type, for the editor's palette and property forms.
+pub fn catalog() -> Vec<CatalogEntry> {
+    NodeType::ALL
+        .iter()
+        .map(|&node_type| CatalogEntry {
+            node_type,
+            label: node_type.label(),
+            category: node_type.category(),
+            description: node_type.description(),
+            ports: node_type.fixed_ports(),
+            waits: node_type.waits(),
+            sends_free_form: node_type.sends_free_form(),
+            config_schema: config_schema(node_type),
+        })
+        .collect()
 }

@@ -1,0 +1,104 @@
+//! `spool serve`'s settings: defaults, then an optional TOML file, then `SPOOL_*`
+//! environment variables, then command-line flags, each overriding the one before.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free one.
+    pub bind: String,
+    /// Where flows, versions and users live; also the embedded store's database when no
+    /// Redis is configured. A SQLite file in the working directory by default.
+    pub database_url: String,
+    /// Redis for contact and run state in production; the embedded store when absent.
+    pub redis_url: Option<String>,
+    /// How contacts are spread over workers; fixed once chosen.
+    pub partitions: u16,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://spool.sqlite?mode=rwc".into(),
+            redis_url: None,
+            partitions: 16,
+        }
+    }
+}
+
+/// Settings given on the command line; `None` leaves the layers below in force.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<u16>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the settings cannot be read: {0}")]
+pub struct ConfigError(#[from] Box<figment::Error>);
+
+impl Config {
+    /// Layers the settings: defaults < `file` < `SPOOL_*` variables < `flags`.
+    pub fn load(file: Option<&Path>, flags: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("SPOOL_"))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(|err| ConfigError(Box::new(err)))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure type, not ours
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_environment_beat_file_beat_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "spool.toml",
+                "bind = \"0.0.0.0:9000\"\npartitions = 4\nredis_url = \"redis://file\"",
+            )?;
+            jail.set_env("SPOOL_REDIS_URL", "redis://env");
+            let flags = Overrides {
+                partitions: Some(8),
+                ..Overrides::default()
+            };
+            let config = Config::load(Some(Path::new("spool.toml")), &flags)
+                .map_err(|err| err.to_string())?;
+            assert_eq!(config.bind, "0.0.0.0:9000");
+            assert_eq!(config.redis_url.as_deref(), Some("redis://env"));
+            assert_eq!(config.partitions, 8);
+            assert_eq!(config.database_url, Config::default().database_url);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_misspelt_setting_is_an_error_not_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("spool.toml", "redis_ulr = \"redis://x\"")?;
+            let err = Config::load(Some(Path::new("spool.toml")), &Overrides::default())
+                .expect_err("unknown key");
+            assert!(err.to_string().contains("redis_ulr"), "{err}");
+            Ok(())
+        });
+    }
+}
