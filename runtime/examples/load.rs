@@ -1,8 +1,10 @@
-//! Load test of the full runtime path on Redis: many contacts in a conversation, each inbound
-//! message accepted (durable append to the partition log), read by the partition's worker,
-//! its contact's state loaded, the run stepped, state + outbox + timers committed in one Lua
-//! script, and the reply dispatched from the outbox to a channel. Workers run as a server
-//! runs them, through `Runtime::spawn`.
+//! Load test of the full runtime path on Redis (or, with `--store sqlite|postgres`, on the
+//! embedded sea-orm store): many contacts in a conversation, each inbound message accepted
+//! (durable append to the partition log), read by the partition's worker, its contact's state
+//! loaded, the run stepped, state + outbox + timers committed atomically (one Lua script on
+//! Redis, one transaction on the embedded store), and the reply dispatched from the outbox to
+//! a channel. Workers run as a server runs them, through `Runtime::spawn`, on an
+//! `Arc<dyn Store>`.
 //!
 //! The flow: `hi` starts a run that greets the contact and waits for a reply (24 h timeout);
 //! each reply goes `condition` → `set` (a counter) → `send_text` (echoing the reply) → back to
@@ -15,17 +17,22 @@
 //! is accepted) or open loop at `--rate` events/s (latency counted from the scheduled time,
 //! so a slow accept cannot hide queueing). (3) checks: every reply echoed exactly once, in
 //! order per contact, and every contact's run holds its last message and its count.
-//! (4) Redis memory per waiting contact. (5) The keys under `--prefix` are deleted.
+//! (4) Redis memory per waiting contact (Redis only). (5) The keys under `--prefix` are
+//! deleted; on the embedded store the scratch database is removed: SQLite's temporary file,
+//! or the `spool_load_<pid>` database created on the PostgreSQL server of `--database-url`.
 //!
 //! `--preload` accepts all measured events with the workers stopped, then starts them, to
 //! measure accepting and applying separately. The tool prints a Markdown table: rates,
-//! latency percentiles, the CPU split between itself, redis-server and the rest of the machine,
-//! Redis commands per event, the checks, and memory per waiting contact. Results and how to
-//! read them: `docs/performance.md`.
+//! latency percentiles, the CPU split between itself, the store's server (redis-server, or
+//! PostgreSQL's processes; SQLite runs inside the tool) and the rest of the machine, Redis
+//! commands per event, the checks, and memory per waiting contact (the Redis-only rows read
+//! `n/a` on the embedded store). Results and how to read them: `docs/performance.md`.
 //!
 //! ```sh
 //! cargo run --release -p spool-runtime --example load -- --contacts 10000 --events 200000
 //! cargo run --release -p spool-runtime --example load -- --rate 13000 --events 130000
+//! cargo run --release -p spool-runtime --example load -- --store sqlite --events 100000
+//! cargo run --release -p spool-runtime --example load -- --store postgres --events 100000
 //! ```
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
@@ -42,8 +49,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use async_trait::async_trait;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use futures::future::BoxFuture;
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use spool_nodes::{
     ChatRequest, ChatResponse, Content, HttpCall, HttpResponse, InboundMessage, Outbound,
@@ -52,6 +60,7 @@ use spool_nodes::{
 use spool_runtime::channel::{Channel, SendError};
 use spool_runtime::clock::{Clock, SystemClock};
 use spool_runtime::state::contact_id_for;
+use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
 use spool_runtime::store::{Appended, Store};
 use spool_runtime::{Engine, EngineConfig, Event, FlowRegistry, Runtime, RuntimeConfig};
@@ -71,12 +80,21 @@ struct Args {
     /// Open loop: send at this many events/s (latency below saturation). Closed loop if absent.
     #[arg(long)]
     rate: Option<f64>,
-    /// Partitions of the store (RedisConfig::partitions).
+    /// Partitions of the store (RedisConfig::partitions, EmbeddedConfig::partitions).
     #[arg(long, default_value_t = 16)]
     partitions: u16,
+    /// The store the runtime runs on.
+    #[arg(long, value_enum, default_value_t = StoreKind::Redis)]
+    store: StoreKind,
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
-    /// Key prefix (unique per run; everything under it is deleted at the end).
+    /// Embedded store. SQLite: the database (`sqlite://path?mode=rwc`; wiped at the end),
+    /// by default a fresh temporary file, removed at the end. PostgreSQL: the server, on which
+    /// a fresh database `spool_load_<pid>` is created and dropped at the end (default
+    /// `postgres://postgres@127.0.0.1:5432/postgres`).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Key prefix on Redis (unique per run; everything under it is deleted at the end).
     #[arg(long)]
     prefix: Option<String>,
     /// Tokio worker threads (the process's share of the machine).
@@ -88,10 +106,13 @@ struct Args {
     /// Outbox messages dispatched together (RuntimeConfig::outbox_batch).
     #[arg(long, default_value_t = RuntimeConfig::default().outbox_batch)]
     outbox_batch: usize,
+    /// Partition lease TTL in seconds (RuntimeConfig::lease_ttl; renewed every third of it).
+    #[arg(long, default_value_t = RuntimeConfig::default().lease_ttl.as_secs_f64())]
+    lease_ttl_secs: f64,
     /// Skip the per-key memory breakdown (a MEMORY USAGE per key under the prefix).
     #[arg(long)]
     no_breakdown: bool,
-    /// Leave the keys in Redis.
+    /// Leave the data: the keys in Redis, the SQLite file, the PostgreSQL database.
     #[arg(long)]
     keep: bool,
     /// Accept every measured event with the workers stopped, then start them: measures
@@ -101,6 +122,23 @@ struct Args {
     /// Give up waiting for the replies after this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Redis,
+    Sqlite,
+    Postgres,
+}
+
+impl StoreKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Redis => "redis",
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
 }
 
 /// The flows call nothing outside.
@@ -252,11 +290,13 @@ struct Sent {
     last_accepted: AtomicU64,
 }
 
-/// CPU seconds used so far: this process, redis-server, and the whole machine (busy, total).
+/// CPU seconds used so far: this process, the store's server (redis-server, PostgreSQL's
+/// processes; none for SQLite, which runs inside this process), and the whole machine (busy,
+/// total).
 #[derive(Clone, Copy, Debug, Default)]
 struct Cpu {
     process: f64,
-    redis: f64,
+    server: f64,
     machine_busy: f64,
     machine_total: f64,
     /// Interrupt and softirq time (loopback TCP is processed there), not any process's.
@@ -267,9 +307,34 @@ struct Cpu {
 const TICKS: f64 = 100.0;
 
 fn process_cpu() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+    std::fs::read_to_string("/proc/self/stat").map_or(0.0, |stat| stat_cpu(&stat))
+}
+
+/// CPU seconds of the processes named `name` (the command in `/proc/<pid>/stat`) alive now.
+fn processes_cpu(name: &str) -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0.0;
     };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter(|stat| {
+            stat.split_once(" (")
+                .and_then(|(_, rest)| rest.rsplit_once(')'))
+                .is_some_and(|(command, _)| command == name)
+        })
+        .map(|stat| stat_cpu(&stat))
+        .sum()
+}
+
+/// utime + stime of a `/proc/<pid>/stat` line, in seconds.
+fn stat_cpu(stat: &str) -> f64 {
     let Some((_, rest)) = stat.rsplit_once(')') else {
         return 0.0;
     };
@@ -329,19 +394,6 @@ async fn info_field(
         .with_context(|| format!("INFO {section} has no {field}"))
 }
 
-async fn cpu(con: &mut redis::aio::MultiplexedConnection) -> anyhow::Result<Cpu> {
-    let redis = info_field(con, "cpu", "used_cpu_user").await?
-        + info_field(con, "cpu", "used_cpu_sys").await?;
-    let (machine_busy, machine_total, machine_irq) = machine_cpu();
-    Ok(Cpu {
-        process: process_cpu(),
-        redis,
-        machine_busy,
-        machine_total,
-        machine_irq,
-    })
-}
-
 /// `INFO commandstats`: command → (calls, µs).
 async fn command_stats(
     con: &mut redis::aio::MultiplexedConnection,
@@ -369,8 +421,236 @@ async fn command_stats(
     Ok(stats)
 }
 
-async fn used_memory(con: &mut redis::aio::MultiplexedConnection) -> anyhow::Result<i64> {
-    Ok(info_field(con, "memory", "used_memory").await? as i64)
+/// The store the runtime runs on, and what the tool sees of it besides the `Store` trait.
+enum Backend {
+    Redis {
+        store: Arc<RedisStore>,
+        admin: redis::aio::MultiplexedConnection,
+    },
+    Embedded {
+        kind: StoreKind,
+        store: Arc<EmbeddedStore>,
+        /// What to remove at the end (nothing: wipe the tables of the database given).
+        scratch: Option<Scratch>,
+    },
+}
+
+/// A database made for the run.
+enum Scratch {
+    SqliteFile(std::path::PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+impl Backend {
+    async fn open(args: &Args, prefix: &str) -> anyhow::Result<Self> {
+        let (url, scratch) = match args.store {
+            StoreKind::Redis => {
+                let config = RedisConfig::new(args.redis_url.clone())
+                    .with_prefix(prefix.to_owned())
+                    .with_partitions(args.partitions);
+                let store = RedisStore::connect(config)
+                    .await
+                    .with_context(|| format!("Redis at {}", args.redis_url))?;
+                let admin = redis::Client::open(args.redis_url.as_str())?
+                    .get_multiplexed_async_connection()
+                    .await?;
+                return Ok(Self::Redis {
+                    store: Arc::new(store),
+                    admin,
+                });
+            }
+            StoreKind::Sqlite => match &args.database_url {
+                Some(url) if url.starts_with("sqlite:") => (url.clone(), None),
+                Some(url) => bail!("--store sqlite wants a sqlite: URL, not {url}"),
+                None => {
+                    let path = std::env::temp_dir().join(format!("{prefix}.sqlite"));
+                    let url = EmbeddedConfig::sqlite(&path).url;
+                    (url, Some(Scratch::SqliteFile(path)))
+                }
+            },
+            StoreKind::Postgres => {
+                let admin_url = args
+                    .database_url
+                    .clone()
+                    .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+                if !admin_url.starts_with("postgres") {
+                    bail!("--store postgres wants a postgres:// URL, not {admin_url}");
+                }
+                let name = format!("spool_load_{}", std::process::id());
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .with_context(|| format!("PostgreSQL at {admin_url}"))?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .with_context(|| format!("creating the database {name} at {admin_url}"))?;
+                admin.close().await?;
+                let url = with_database(&admin_url, &name);
+                (url, Some(Scratch::PostgresDatabase { admin_url, name }))
+            }
+        };
+        let config = EmbeddedConfig::new(url.clone()).with_partitions(args.partitions);
+        let store = match EmbeddedStore::connect(config).await {
+            Ok(store) => store,
+            Err(err) => {
+                if let Some(scratch) = &scratch {
+                    scratch.remove().await;
+                }
+                return Err(err).with_context(|| format!("the embedded store at {url}"));
+            }
+        };
+        Ok(Self::Embedded {
+            kind: args.store,
+            store: Arc::new(store),
+            scratch,
+        })
+    }
+
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Redis { store, .. } => store.clone(),
+            Self::Embedded { store, .. } => store.clone(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Redis { store, .. } => format!("redis, prefix {}", store.config().prefix),
+            Self::Embedded { kind, store, .. } => {
+                format!("{} at {}", kind.name(), store.config().url)
+            }
+        }
+    }
+
+    /// The store's server process, when it has one.
+    fn server(&self) -> Option<&'static str> {
+        match self {
+            Self::Redis { .. } => Some("redis-server"),
+            Self::Embedded {
+                kind: StoreKind::Postgres,
+                ..
+            } => Some("postgres"),
+            Self::Embedded { .. } => None,
+        }
+    }
+
+    async fn cpu(&self) -> anyhow::Result<Cpu> {
+        let server = match self {
+            Self::Redis { admin, .. } => {
+                let mut con = admin.clone();
+                info_field(&mut con, "cpu", "used_cpu_user").await?
+                    + info_field(&mut con, "cpu", "used_cpu_sys").await?
+            }
+            Self::Embedded { .. } => self.server().map_or(0.0, processes_cpu),
+        };
+        let (machine_busy, machine_total, machine_irq) = machine_cpu();
+        Ok(Cpu {
+            process: process_cpu(),
+            server,
+            machine_busy,
+            machine_total,
+            machine_irq,
+        })
+    }
+
+    /// `INFO commandstats` (Redis only).
+    async fn command_stats(&self) -> anyhow::Result<Option<BTreeMap<String, (f64, f64)>>> {
+        match self {
+            Self::Redis { admin, .. } => Ok(Some(command_stats(&mut admin.clone()).await?)),
+            Self::Embedded { .. } => Ok(None),
+        }
+    }
+
+    /// Redis's `used_memory` (Redis only).
+    async fn used_memory(&self) -> anyhow::Result<Option<i64>> {
+        match self {
+            Self::Redis { admin, .. } => Ok(Some(
+                info_field(&mut admin.clone(), "memory", "used_memory").await? as i64,
+            )),
+            Self::Embedded { .. } => Ok(None),
+        }
+    }
+
+    /// Deletes what the run wrote, unless `keep`.
+    async fn finish(self, keep: bool) -> anyhow::Result<()> {
+        let started = Instant::now();
+        match self {
+            Self::Redis { store, .. } => {
+                let prefix = &store.config().prefix;
+                if keep {
+                    eprintln!("keys kept under {prefix}:*");
+                } else {
+                    store.wipe().await?;
+                    eprintln!(
+                        "wiped {prefix}:* in {:.1} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            }
+            Self::Embedded { store, scratch, .. } => {
+                let url = store.config().url.clone();
+                if keep {
+                    store.close().await?;
+                    eprintln!("database kept: {url}");
+                } else if let Some(scratch) = scratch {
+                    store.close().await?;
+                    scratch.remove().await;
+                    eprintln!("removed {url} in {:.1} s", started.elapsed().as_secs_f64());
+                } else {
+                    store.wipe().await?;
+                    store.close().await?;
+                    eprintln!("wiped {url} in {:.1} s", started.elapsed().as_secs_f64());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Scratch {
+    async fn remove(&self) {
+        match self {
+            Self::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Self::PostgresDatabase { admin_url, name } => {
+                let dropped = async {
+                    let admin = Database::connect(admin_url.as_str()).await?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await?;
+                    admin.close().await
+                };
+                if let Err(err) = dropped.await {
+                    eprintln!("cannot drop the database {name} at {admin_url}: {err}");
+                }
+            }
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, ""), |(base, query)| (base, query));
+    let authority = base.find("://").map_or(0, |at| at + 3);
+    let path = base[authority..]
+        .find('/')
+        .map_or(base.len(), |at| authority + at);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{}/{name}{query}", &base[..path])
 }
 
 /// Sends events `g` of this task's contacts (contact `g % contacts` belongs to task
@@ -489,6 +769,19 @@ async fn wait_for(
     }
 }
 
+/// `spool 28.0 µs, redis-server 19.5 µs`: CPU per event between two readings.
+fn cpu_per_event(server: Option<&str>, before: &Cpu, after: &Cpu, events: usize) -> String {
+    let per_event = |secs: f64| secs * 1e6 / events as f64;
+    let spool = format!("spool {:.1} µs", per_event(after.process - before.process));
+    match server {
+        Some(server) => format!(
+            "{spool}, {server} {:.1} µs",
+            per_event(after.server - before.server)
+        ),
+        None => spool,
+    }
+}
+
 fn percentile(sorted: &[u64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -518,34 +811,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
         )
     });
     let run_tag: Arc<str> = Arc::from(prefix.as_str());
-    let config = RedisConfig::new(args.redis_url.clone())
-        .with_prefix(prefix.clone())
-        .with_partitions(args.partitions);
-    let store = Arc::new(
-        RedisStore::connect(config)
-            .await
-            .with_context(|| format!("Redis at {}", args.redis_url))?,
-    );
-    let mut admin = redis::Client::open(args.redis_url.as_str())?
-        .get_multiplexed_async_connection()
-        .await?;
-    let outcome = measure(&args, &store, &mut admin, &run_tag).await;
-    if args.keep {
-        eprintln!("keys kept under {prefix}:*");
-    } else {
-        let wiped = Instant::now();
-        store.wipe().await?;
-        eprintln!("wiped {prefix}:* in {:.1} s", wiped.elapsed().as_secs_f64());
-    }
+    let backend = Backend::open(&args, &prefix).await?;
+    let outcome = measure(&args, &backend, &run_tag).await;
+    backend.finish(args.keep).await?;
     outcome
 }
 
-async fn measure(
-    args: &Args,
-    store: &Arc<RedisStore>,
-    admin: &mut redis::aio::MultiplexedConnection,
-    run_tag: &Arc<str>,
-) -> anyhow::Result<()> {
+async fn measure(args: &Args, backend: &Backend, run_tag: &Arc<str>) -> anyhow::Result<()> {
+    let store = backend.store();
+    let server = backend.server();
     let flows = Arc::new(FlowRegistry::new());
     flows.publish(
         spool_flows::compile_source(&conversation_flow())
@@ -561,6 +835,7 @@ async fn measure(
     let config = RuntimeConfig {
         batch_size: args.batch_size,
         outbox_batch: args.outbox_batch,
+        lease_ttl: Duration::from_secs_f64(args.lease_ttl_secs),
         ..RuntimeConfig::default()
     };
     let runtime = Arc::new(Runtime::new(
@@ -574,7 +849,7 @@ async fn measure(
     let mut workers = runtime.spawn(stopped);
 
     eprintln!(
-        "load: {} contacts, {} events, {} senders, {}, {} partitions, {} threads, batch {}, prefix {}; loadavg {}",
+        "load: {} contacts, {} events, {} senders, {}, {} partitions, {} threads, batch {}, {}; loadavg {}",
         args.contacts,
         args.events,
         args.concurrency.min(args.contacts),
@@ -584,10 +859,10 @@ async fn measure(
         args.partitions,
         args.threads,
         args.batch_size,
-        store.config().prefix,
+        backend.describe(),
         loadavg(),
     );
-    let memory_before = used_memory(admin).await?;
+    let memory_before = backend.used_memory().await?;
 
     // (1) Every contact says hi and ends up waiting for a reply.
     let setup = Instant::now();
@@ -610,7 +885,7 @@ async fn measure(
     let setup_secs = setup.elapsed().as_secs_f64();
     // Let the outbox deletions land before measuring memory.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let memory_waiting = used_memory(admin).await?;
+    let memory_waiting = backend.used_memory().await?;
     eprintln!(
         "setup: {} contacts waiting after {:.2} s ({:.0} events/s)",
         contacts,
@@ -624,8 +899,8 @@ async fn measure(
         accept: (0..args.events).map(|_| AtomicU64::new(0)).collect(),
         last_accepted: AtomicU64::new(0),
     });
-    let commands_before = command_stats(admin).await?;
-    let cpu_before = cpu(admin).await?;
+    let commands_before = backend.command_stats().await?;
+    let cpu_before = backend.cpu().await?;
     let load_before = loadavg();
     if args.preload {
         let _ = stop.send(true);
@@ -646,14 +921,13 @@ async fn measure(
     .await?;
     if args.preload {
         let accepted = measure_origin.elapsed().as_secs_f64();
-        let cpu_accepted = cpu(admin).await?;
+        let cpu_accepted = backend.cpu().await?;
         eprintln!(
-            "preload: {} events accepted in {:.2} s ({:.0} events/s), spool {:.1} µs and redis-server {:.1} µs of CPU per event",
+            "preload: {} events accepted in {:.2} s ({:.0} events/s), {} of CPU per event",
             args.events,
             accepted,
             args.events as f64 / accepted,
-            (cpu_accepted.process - cpu_before.process) * 1e6 / args.events as f64,
-            (cpu_accepted.redis - cpu_before.redis) * 1e6 / args.events as f64,
+            cpu_per_event(server, &cpu_before, &cpu_accepted, args.events),
         );
         let drain = Instant::now();
         let (restart, stopped) = tokio::sync::watch::channel(false);
@@ -664,14 +938,13 @@ async fn measure(
         })
         .await?;
         let drained = drain.elapsed().as_secs_f64();
-        let cpu_drained = cpu(admin).await?;
+        let cpu_drained = backend.cpu().await?;
         eprintln!(
-            "preload: {} events applied and dispatched in {:.2} s ({:.0} events/s), spool {:.1} µs and redis-server {:.1} µs of CPU per event",
+            "preload: {} events applied and dispatched in {:.2} s ({:.0} events/s), {} of CPU per event",
             args.events,
             drained,
             args.events as f64 / drained,
-            (cpu_drained.process - cpu_accepted.process) * 1e6 / args.events as f64,
-            (cpu_drained.redis - cpu_accepted.redis) * 1e6 / args.events as f64,
+            cpu_per_event(server, &cpu_accepted, &cpu_drained, args.events),
         );
     }
     let events = args.events as u64;
@@ -679,9 +952,9 @@ async fn measure(
         (channel.echoes.load(Ordering::Relaxed), events)
     })
     .await?;
-    let cpu_after = cpu(admin).await?;
+    let cpu_after = backend.cpu().await?;
     let cpu_wall = measure_origin.elapsed().as_secs_f64();
-    let commands_after = command_stats(admin).await?;
+    let commands_after = backend.command_stats().await?;
     let load_after = loadavg();
 
     let _ = stop.send(true);
@@ -786,32 +1059,39 @@ async fn measure(
         }
     }
 
-    // (4) Memory.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let memory_after = used_memory(admin).await?;
+    // (4) Memory (Redis only).
     let sample_contact = contact_id_for(&phone(args.contacts / 2));
-    let contact_usage = store
-        .memory_usage_of_contact(&sample_contact)
-        .await?
-        .unwrap_or(0);
     let timers = store.timers(&sample_contact).await?;
-    let breakdown = if args.no_breakdown {
-        None
-    } else {
-        Some(memory_breakdown(admin, &store.config().prefix).await?)
-    };
+    let mut memory_after = None;
+    let mut contact_usage = None;
+    let mut breakdown = None;
+    if let Backend::Redis { store, admin } = backend {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        memory_after = backend.used_memory().await?;
+        contact_usage = Some(
+            store
+                .memory_usage_of_contact(&sample_contact)
+                .await?
+                .unwrap_or(0),
+        );
+        if !args.no_breakdown {
+            breakdown = Some(memory_breakdown(&mut admin.clone(), &store.config().prefix).await?);
+        }
+    }
 
     // Report.
     let cpu_secs = |f: fn(&Cpu) -> f64| f(&cpu_after) - f(&cpu_before);
     let busy = cpu_secs(|c| c.machine_busy);
     let total = cpu_secs(|c| c.machine_total);
     let process = cpu_secs(|c| c.process);
-    let redis = cpu_secs(|c| c.redis);
+    let server_cpu = cpu_secs(|c| c.server);
     let irq = cpu_secs(|c| c.machine_irq);
-    let others = (busy - process - redis - irq).max(0.0);
+    let others = (busy - process - server_cpu - irq).max(0.0);
+    let na = format!("n/a ({} store)", args.store.name());
     println!();
     println!(
-        "## {} contacts, {} events, {}, {} senders, {} partitions, {} threads, batch {}",
+        "## {}: {} contacts, {} events, {}, {} senders, {} partitions, {} threads, batch {}",
+        args.store.name(),
         args.contacts,
         args.events,
         args.rate.map_or("closed loop".to_owned(), |rate| format!(
@@ -850,42 +1130,50 @@ async fn measure(
         percentile(&accepts, 1.0)
     );
     println!(
-        "| CPU during the measured phase, in cores (of {:.1}) | spool {:.2}, redis-server {:.2}, irq/softirq {:.2}, other processes {:.2}, idle {:.2} |",
+        "| CPU during the measured phase, in cores (of {:.1}) | spool {:.2}{}, irq/softirq {:.2}, other processes {:.2}, idle {:.2} |",
         total / cpu_wall,
         process / cpu_wall,
-        redis / cpu_wall,
+        server.map_or(String::new(), |server| format!(
+            ", {server} {:.2}",
+            server_cpu / cpu_wall
+        )),
         irq / cpu_wall,
         others / cpu_wall,
         (total - busy) / cpu_wall
     );
     println!(
-        "| CPU per event | spool {:.1} µs, redis-server {:.1} µs |",
-        process * 1e6 / args.events as f64,
-        redis * 1e6 / args.events as f64
+        "| CPU per event | {} |",
+        cpu_per_event(server, &cpu_before, &cpu_after, args.events)
     );
-    let mut commands: Vec<(String, f64, f64)> = commands_after
-        .iter()
-        .map(|(name, (calls, usec))| {
-            let (calls_before, usec_before) =
-                commands_before.get(name).copied().unwrap_or_default();
-            (name.clone(), calls - calls_before, usec - usec_before)
-        })
-        .filter(|(_, calls, _)| *calls > 0.0)
-        .collect();
-    commands.sort_by(|a, b| b.2.total_cmp(&a.2));
-    let per_event = args.events as f64;
+    let commands = match (&commands_before, &commands_after) {
+        (Some(before), Some(after)) => {
+            let mut commands: Vec<(String, f64, f64)> = after
+                .iter()
+                .map(|(name, (calls, usec))| {
+                    let (calls_before, usec_before) = before.get(name).copied().unwrap_or_default();
+                    (name.clone(), calls - calls_before, usec - usec_before)
+                })
+                .filter(|(_, calls, _)| *calls > 0.0)
+                .collect();
+            commands.sort_by(|a, b| b.2.total_cmp(&a.2));
+            let per_event = args.events as f64;
+            commands
+                .iter()
+                .take(12)
+                .map(|(name, calls, usec)| {
+                    format!(
+                        "{name} {:.2} ({:.2} µs)",
+                        calls / per_event,
+                        usec / per_event
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        _ => na.clone(),
+    };
     println!(
-        "| Redis commands per event: calls (µs inside Redis; commands run by scripts are also counted on their own) | {} |",
-        commands
-            .iter()
-            .take(12)
-            .map(|(name, calls, usec)| format!(
-                "{name} {:.2} ({:.2} µs)",
-                calls / per_event,
-                usec / per_event
-            ))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "| Redis commands per event: calls (µs inside Redis; commands run by scripts are also counted on their own) | {commands} |"
     );
     println!("| loadavg before / after | {load_before} / {load_after} |");
     println!(
@@ -898,14 +1186,19 @@ async fn measure(
         unexpected,
         wrong_state
     );
+    let memory = match (memory_before, memory_waiting, memory_after) {
+        (Some(before), Some(waiting), Some(after)) => format!(
+            "{:.0} B after setup (1 message each), {:.0} B after the run ({:.1} messages each on average)",
+            (waiting - before) as f64 / args.contacts as f64,
+            (after - before) as f64 / args.contacts as f64,
+            (args.contacts + args.events) as f64 / args.contacts as f64
+        ),
+        _ => na.clone(),
+    };
+    println!("| Redis used_memory delta / waiting contact | {memory} |");
     println!(
-        "| Redis used_memory delta / waiting contact | {:.0} B after setup (1 message each), {:.0} B after the run ({:.1} messages each on average) |",
-        (memory_waiting - memory_before) as f64 / args.contacts as f64,
-        (memory_after - memory_before) as f64 / args.contacts as f64,
-        (args.contacts + args.events) as f64 / args.contacts as f64
-    );
-    println!(
-        "| MEMORY USAGE of a contact key ({sample_contact}) | {contact_usage} B; timers: {} |",
+        "| MEMORY USAGE of a contact key ({sample_contact}) | {}; timers: {} |",
+        contact_usage.map_or(na, |bytes| format!("{bytes} B")),
         timers.len()
     );
     if let Some(breakdown) = &breakdown {
