@@ -338,7 +338,9 @@ impl Runtime {
     }
 
     /// Runs `work` while renewing the lease every third of its time, so a batch slowed by
-    /// calls to other systems does not lose the partition halfway.
+    /// calls to other systems does not lose the partition halfway. Both are polled together:
+    /// a renewal waiting for a store connection the batch holds must not stop the batch from
+    /// finishing and giving it back (on SQLite's single connection that was a deadlock).
     async fn keeping_lease<T>(
         &self,
         lease: &Lease,
@@ -346,18 +348,18 @@ impl Runtime {
         work: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
         let every = self.config.lease_ttl / 3;
-        tokio::pin!(work);
-        loop {
-            let next_renewal = tokio::time::Instant::from_std(*renewed + every);
-            tokio::select! {
-                outcome = &mut work => return outcome,
-                () = tokio::time::sleep_until(next_renewal) => {
-                    if !self.store.renew(lease, self.config.lease_ttl).await? {
-                        return Err(Error::LeaseLost(lease.partition));
-                    }
-                    *renewed = Instant::now();
+        let renewals = async {
+            loop {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(*renewed + every)).await;
+                if !self.store.renew(lease, self.config.lease_ttl).await? {
+                    return Err::<T, Error>(Error::LeaseLost(lease.partition));
                 }
+                *renewed = Instant::now();
             }
+        };
+        tokio::select! {
+            outcome = work => outcome,
+            lost = renewals => lost,
         }
     }
 
