@@ -480,7 +480,58 @@ async fn stop_opts_out_ends_every_journey_and_clears_its_timers(h: Harness) {
     h.finish().await;
 }
 
+/// Lease renewals fall in the middle of store calls all the time here (every 50 ms); the
+/// workers must keep going, as a server does for days.
+async fn workers_keep_their_partitions_while_renewing_leases_under_load(h: Harness) {
+    h.publish(&echo_flow());
+    let config = RuntimeConfig {
+        lease_ttl: Duration::from_millis(150),
+        ..RuntimeConfig::default()
+    };
+    let runtime = Arc::new(spool_runtime::Runtime::new(
+        h.store.clone(),
+        h.runtime.engine().clone(),
+        h.clock.clone(),
+        h.channel.clone(),
+        config,
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = runtime.spawn(stopped);
+    let phones: Vec<String> = (0..20).map(|n| format!("5521900000{n:02}")).collect();
+    let rounds = 30;
+    for round in 0..rounds {
+        for phone in &phones {
+            let message = h.message(
+                phone,
+                Content::Text {
+                    body: format!("m{round}"),
+                },
+            );
+            h.clock.advance(Duration::from_millis(1));
+            runtime
+                .accept(Event::inbound(message, 0))
+                .await
+                .expect("accepted");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let expected = phones.len() * rounds;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while h.channel.sent().len() < expected && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+    assert_eq!(
+        h.channel.sent().len(),
+        expected,
+        "every message echoed while leases were renewed"
+    );
+    h.finish().await;
+}
+
 on_every_store!(
+    workers_keep_their_partitions_while_renewing_leases_under_load,
     a_redelivered_message_is_applied_once,
     a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice,
     a_message_that_arrives_after_a_newer_one_answers_nothing,
