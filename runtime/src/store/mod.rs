@@ -100,7 +100,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error>;
 
     /// One contact's state, for reading (the API, tests).
-    async fn contact(&self, contact_id: &str) -> Result<Option<ContactState>, Error>;
+    async fn contact(&self, contact_id: &str) -> Result<Option<ContactState>, Error> {
+        let mut states = self
+            .load(self.partition_of(contact_id), &[contact_id.to_owned()])
+            .await?;
+        Ok(states.pop().flatten())
+    }
     /// Funnel counts of a flow version: `node|key` → count.
     async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error>;
     /// Timers scheduled for a contact, with when they are due.

@@ -451,13 +451,6 @@ impl Store for RedisStore {
         Ok(())
     }
 
-    async fn contact(&self, contact_id: &str) -> Result<Option<ContactState>, Error> {
-        let mut states = self
-            .load(self.partition_of(contact_id), &[contact_id.to_owned()])
-            .await?;
-        Ok(states.pop().flatten())
-    }
-
     async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error> {
         let mut totals = HashMap::new();
         let prefix = format!("{version}|");
