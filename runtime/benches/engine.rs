@@ -24,31 +24,15 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use futures::executor::block_on;
-use futures::future::BoxFuture;
 use serde_json::{Value, json};
-use spool_nodes::{
-    ChatRequest, ChatResponse, Content, HttpCall, HttpResponse, InboundMessage, Millis, RunStatus,
-    Services,
-};
+use spool_nodes::{Content, InboundMessage, Millis, RunStatus};
+use spool_runtime::http::NoServices;
 use spool_runtime::state::contact_id_for;
 use spool_runtime::{ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry};
 
 /// 2026-11-23T10:00:00Z.
 const NOW: Millis = 1_795_428_000_000;
 const PHONE: &str = "5511987650001";
-
-/// The flows here call nothing outside.
-struct NoServices;
-
-impl Services for NoServices {
-    fn http(&self, _call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
-        Box::pin(async { Err("no HTTP in the benchmark".to_owned()) })
-    }
-
-    fn chat(&self, _request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
-        Box::pin(async { Err("no LLM in the benchmark".to_owned()) })
-    }
-}
 
 fn flow(id: &str, nodes: Value, edges: &[(&str, &str, &str)]) -> String {
     let edges: Vec<Value> = edges

@@ -50,15 +50,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use clap::{Parser, ValueEnum};
-use futures::future::BoxFuture;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use spool_nodes::{
-    ChatRequest, ChatResponse, Content, HttpCall, HttpResponse, InboundMessage, Outbound,
-    OutboundBody, RunStatus, Services,
-};
+use spool_nodes::{Content, InboundMessage, Outbound, OutboundBody, RunStatus};
 use spool_runtime::channel::{Channel, SendError};
 use spool_runtime::clock::{Clock, SystemClock};
+use spool_runtime::http::NoServices;
 use spool_runtime::state::contact_id_for;
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
@@ -138,19 +135,6 @@ impl StoreKind {
             Self::Sqlite => "sqlite",
             Self::Postgres => "postgres",
         }
-    }
-}
-
-/// The flows call nothing outside.
-struct NoServices;
-
-impl Services for NoServices {
-    fn http(&self, _call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
-        Box::pin(async { Err("no HTTP in the load test".to_owned()) })
-    }
-
-    fn chat(&self, _request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
-        Box::pin(async { Err("no LLM in the load test".to_owned()) })
     }
 }
 

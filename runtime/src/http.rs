@@ -223,3 +223,23 @@ impl Services for HttpServices {
         Box::pin(self.chat_once(request))
     }
 }
+
+/// Services for journeys that must not reach other systems (benchmarks, dry runs): every
+/// call fails with a reason, so the node leaves through `error` like any failed call.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoServices;
+
+impl Services for NoServices {
+    fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
+        Box::pin(async move {
+            Err(format!(
+                "calls to other systems are off here ({})",
+                call.url
+            ))
+        })
+    }
+
+    fn chat(&self, _request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
+        Box::pin(async { Err("no AI model is reachable here".to_owned()) })
+    }
+}
