@@ -17,8 +17,17 @@ pub struct Config {
     pub database_url: String,
     /// Redis for contact and run state in production; the embedded store when absent.
     pub redis_url: Option<String>,
+    /// What every Redis key starts with, so several Spools can share one Redis.
+    pub redis_prefix: String,
     /// How contacts are spread over workers; fixed once chosen.
     pub partitions: u16,
+    /// The first administrator, created on the first start with an empty database.
+    pub admin_email: String,
+    /// Their password; a random one is generated and printed when absent. Read once, on that
+    /// first start only.
+    pub admin_password: Option<String>,
+    /// The largest request body accepted, in bytes (webhooks, flow documents).
+    pub body_limit: usize,
 }
 
 impl Default for Config {
@@ -27,7 +36,11 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://spool.sqlite?mode=rwc".into(),
             redis_url: None,
+            redis_prefix: "spool".into(),
             partitions: 16,
+            admin_email: "admin@spool.local".into(),
+            admin_password: None,
+            body_limit: 1024 * 1024,
         }
     }
 }
@@ -57,7 +70,11 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment
-            .merge(Env::prefixed("SPOOL_"))
+            // SPOOL_LOG is the log filter, SPOOL_TEST_* belong to the test suite.
+            .merge(
+                Env::prefixed("SPOOL_")
+                    .filter(|key| key.as_str() != "log" && !key.as_str().starts_with("test_")),
+            )
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|err| ConfigError(Box::new(err)))

@@ -1,9 +1,15 @@
-//! The builder API: `spool serve` wires the store, the runtime workers and the HTTP API
-//! (health, the node catalog; flows, the simulator and webhooks are being added) into one
-//! process. Depends on every other crate; nothing depends on it.
+//! The builder API: `spool serve` wires the database (workspaces, people, flows and their
+//! published versions, through sea-orm), the runtime's store and workers, and the HTTP API
+//! (flows, the simulator, contacts and runs, analytics, webhooks, OpenAPI) into one process.
+//! Depends on every other crate; nothing depends on it.
 
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
 pub mod config;
+pub mod db;
 pub mod error;
+pub mod published;
 pub mod routes;
 pub mod server;
 

@@ -38,6 +38,15 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Create or upgrade the database's tables, then exit (`spool serve` also does it).
+    Migrate {
+        /// Database URL (default: as `spool serve` would use).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// A TOML file with database_url.
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+    },
     /// Run Spool: the API and the journey workers, until SIGTERM or Ctrl-C.
     ///
     /// Settings: defaults, then --config FILE (TOML), then SPOOL_* variables, then flags.
@@ -90,10 +99,41 @@ fn serve(file: Option<&std::path::Path>, flags: &Overrides) -> anyhow::Result<Ex
                 format_args!("Spool is running at http://{address}\n"),
             )?;
         }
+        if let Some(admin) = &running.first_admin {
+            let password = admin.generated_password.as_deref().map_or_else(
+                || "the password in SPOOL_ADMIN_PASSWORD".to_owned(),
+                |password| format!("the password {password} (shown once; change it with PUT /api/v1/session/password)"),
+            );
+            std::io::Write::write_fmt(
+                &mut stdout,
+                format_args!(
+                    "First start: sign in as {} with {password}. Your workspace is \"{}\".\n",
+                    admin.email, admin.workspace
+                ),
+            )?;
+        }
         std::io::Write::flush(&mut stdout)?;
         running.wait().await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn migrate(file: Option<&std::path::Path>, flags: &Overrides) -> anyhow::Result<ExitCode> {
+    let config = Config::load(file, flags)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let db = spool_builder_api::db::connect(&config.database_url).await?;
+        db.close().await?;
+        anyhow::Ok(())
+    })?;
+    let mut stdout = anstream::stdout();
+    std::io::Write::write_fmt(
+        &mut stdout,
+        format_args!("The database at {} is up to date.\n", config.database_url),
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -105,6 +145,16 @@ fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Validate { json, files } => validate::run(&files, json),
+        Command::Migrate {
+            database_url,
+            config,
+        } => migrate(
+            config.as_deref(),
+            &Overrides {
+                database_url,
+                ..Overrides::default()
+            },
+        ),
         Command::Serve {
             config,
             bind,

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
 use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
 use spool_nodes::Outbound;
+use spool_nodes::Services;
 use spool_runtime::channel::{Channel, SendError};
-use spool_runtime::clock::SystemClock;
+use spool_runtime::clock::{Clock, SystemClock};
 use spool_runtime::http::HttpServices;
 use spool_runtime::store::Store;
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
@@ -18,7 +20,28 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
+use crate::bootstrap::FirstAdmin;
 use crate::config::Config;
+use crate::published::Published;
+
+/// How often a process looks for versions published through another process.
+const PUBLISHED_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn keep_published_in_step(
+    db: DatabaseConnection,
+    published: Arc<Published>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(PUBLISHED_POLL) => {}
+            _ = stopped.changed() => return,
+        }
+        if let Err(err) = published.sync(&db).await {
+            warn!(%err, "published versions could not be refreshed; retrying");
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -31,16 +54,43 @@ pub enum Error {
     },
     #[error("the HTTP client cannot be built: {0}")]
     Http(String),
+    #[error("the database cannot be opened: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("the first administrator cannot be created: {0}")]
+    Bootstrap(String),
     #[error("the server stopped with an error: {0}")]
     Server(std::io::Error),
 }
 
 /// What request handlers share.
-#[derive(Debug)]
 pub struct AppState {
+    /// Workspaces, users, flows and versions, the audit log.
+    pub db: DatabaseConnection,
     pub store: Arc<dyn Store>,
     /// `redis` or `embedded`, for `/readyz`.
     pub store_kind: &'static str,
+    pub runtime: Arc<Runtime>,
+    /// The published versions, kept in step with the database.
+    pub published: Arc<Published>,
+    /// What `http_request` and `ai_agent` nodes reach the outside through.
+    pub services: Arc<dyn Services>,
+    pub config: Config,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store_kind", &self.store_kind)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The runtime's clock, in ms since the epoch.
+    pub fn now(&self) -> i64 {
+        self.runtime.clock().now()
+    }
 }
 
 /// Until the WhatsApp channel is configured, outbound messages are logged, not delivered.
@@ -58,6 +108,8 @@ impl Channel for LogChannel {
 /// A started Spool: its address, and what to await for it to end.
 pub struct Running {
     pub addresses: Vec<SocketAddr>,
+    /// Set when this start created the first administrator.
+    pub first_admin: Option<FirstAdmin>,
     server: actix_web::dev::Server,
     workers: JoinSet<()>,
     stop: watch::Sender<bool>,
@@ -85,41 +137,77 @@ impl Running {
 /// Opens the store, starts the workers and binds the HTTP server.
 pub async fn start(config: &Config) -> Result<Running, Error> {
     spool_runtime::http::install_crypto_provider();
+    let mut embedded_db = None;
     let (store, store_kind): (Arc<dyn Store>, &'static str) = match &config.redis_url {
         Some(url) => {
-            let redis = RedisConfig::new(url.clone()).with_partitions(config.partitions);
+            let redis = RedisConfig::new(url.clone())
+                .with_prefix(config.redis_prefix.clone())
+                .with_partitions(config.partitions);
             (Arc::new(RedisStore::connect(redis).await?), "redis")
         }
         None => {
             let embedded =
                 EmbeddedConfig::new(config.database_url.clone()).with_partitions(config.partitions);
-            (
-                Arc::new(EmbeddedStore::connect(embedded).await?),
-                "embedded",
-            )
+            let embedded = EmbeddedStore::connect(embedded).await?;
+            embedded_db = Some(embedded.database().clone());
+            (Arc::new(embedded), "embedded")
         }
     };
+    // The embedded store's database is the builder's too (SQLite has one writer anyway).
+    let db = match &embedded_db {
+        Some(db) => db.clone(),
+        None => crate::db::connect(&config.database_url).await?,
+    };
     let flows = Arc::new(FlowRegistry::new());
-    let services = HttpServices::new(None).map_err(|err| Error::Http(err.to_string()))?;
+    let published = Arc::new(Published::new(flows.clone()));
+    published.sync(&db).await?;
+    let services: Arc<dyn Services> =
+        Arc::new(HttpServices::new(None).map_err(|err| Error::Http(err.to_string()))?);
     let engine = Arc::new(Engine::new(
         flows,
-        Arc::new(services),
+        services.clone(),
         EngineConfig::default(),
     ));
+    let clock = Arc::new(SystemClock);
+    let first_admin = crate::bootstrap::ensure_first_admin(
+        &db,
+        &config.admin_email,
+        config.admin_password.as_deref(),
+        clock.now(),
+    )
+    .await
+    .map_err(|err| Error::Bootstrap(err.message))?;
     let runtime = Arc::new(Runtime::new(
         store.clone(),
         engine,
-        Arc::new(SystemClock),
+        clock,
         Arc::new(LogChannel),
         RuntimeConfig::default(),
     ));
     let (stop, stopped) = watch::channel(false);
-    let workers = runtime.spawn(stopped);
+    let mut workers = runtime.spawn(stopped.clone());
+    workers.spawn(keep_published_in_step(
+        db.clone(),
+        published.clone(),
+        stopped,
+    ));
 
-    let state = web::Data::new(AppState { store, store_kind });
+    let state = web::Data::new(AppState {
+        db,
+        store,
+        store_kind,
+        runtime,
+        published,
+        services,
+        config: config.clone(),
+    });
+    let body_limit = config.body_limit;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(crate::routes::json_errors())
             .app_data(state.clone())
+            .app_data(crate::routes::json_config(body_limit))
+            .app_data(web::PayloadConfig::new(body_limit))
             .configure(crate::routes::configure)
     })
     .bind(&config.bind)
@@ -132,6 +220,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     info!(?addresses, store = store_kind, "spool is serving");
     Ok(Running {
         addresses,
+        first_admin,
         server,
         workers,
         stop,

@@ -2,12 +2,14 @@
 //!
 //! [`Migrator`] creates and upgrades the tables of the runtime's embedded store (the event
 //! log, partition leases and cursors, contact states, timers, the outbox, de-duplication
-//! keys and funnel counts). Each migration's name comes from its file name, so files are
-//! never renamed once released. [`migrate`] applies whatever is pending.
+//! keys and funnel counts) and of the builder (workspaces, users, sessions, API keys, flows
+//! and their published versions, secrets, the audit log). Each migration's name comes from
+//! its file name, so files are never renamed once released. [`migrate`] applies whatever is pending.
 
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_runtime_store;
+mod m20261124_000001_builder;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -16,7 +18,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_runtime_store::Migration)]
+        vec![
+            Box::new(m20261123_000001_runtime_store::Migration),
+            Box::new(m20261124_000001_builder::Migration),
+        ]
     }
 }
 

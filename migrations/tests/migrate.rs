@@ -5,7 +5,12 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 16] = [
+    "api_keys",
+    "audit_log",
+    "flow_versions",
+    "flows",
+    "memberships",
     "runtime_contacts",
     "runtime_events",
     "runtime_outbox",
@@ -13,13 +18,17 @@ const TABLES: [&str; 7] = [
     "runtime_seen",
     "runtime_stats",
     "runtime_timers",
+    "secrets",
+    "sessions",
+    "users",
+    "workspaces",
 ];
 
 async fn tables(db: &DatabaseConnection) -> Vec<String> {
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'runtime%' ORDER BY name",
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'seaql_migrations' ORDER BY name",
         ))
         .await
         .expect("tables listed");

@@ -19,7 +19,7 @@ use crate::flows::FlowRegistry;
 use crate::policy::quiet_until;
 use crate::state::{
     ContactChange, ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart,
-    RECENT_MESSAGES_KEPT, TimerRef, message_fingerprint,
+    RECENT_MESSAGES_KEPT, TimerRef, message_fingerprint, scope_of, scoped,
 };
 
 /// Steps one event may take in one run when the flow does not say.
@@ -240,7 +240,7 @@ impl Engine {
             }
         }
 
-        if let Some((flow, trigger)) = self.triggered_by(message) {
+        if let Some((flow, trigger)) = self.triggered_by(scope_of(&state.contact.id), message) {
             let flow_id = flow.flow().id.clone();
             if self
                 .start(
@@ -320,8 +320,9 @@ impl Engine {
             _ => {}
         }
         // Each change starts the journeys listening for it (per their re-entry rule).
+        let scope = scope_of(&state.contact.id).to_owned();
         for (event, tag) in happened {
-            for flow in self.flows.all_published() {
+            for flow in self.flows.all_published_in(&scope) {
                 let trigger =
                     flow.triggers()
                         .iter()
@@ -364,15 +365,22 @@ impl Engine {
     }
 
     /// The first published flow (oldest first) whose trigger this message fires.
-    fn triggered_by(&self, message: &InboundMessage) -> Option<(Arc<CompiledFlow>, NodeIndex)> {
-        self.flows.all_published().into_iter().find_map(|flow| {
-            let trigger = flow
-                .triggers()
-                .iter()
-                .copied()
-                .find(|ix| trigger_matches(&flow.node(*ix).kind, message))?;
-            Some((flow, trigger))
-        })
+    fn triggered_by(
+        &self,
+        scope: &str,
+        message: &InboundMessage,
+    ) -> Option<(Arc<CompiledFlow>, NodeIndex)> {
+        self.flows
+            .all_published_in(scope)
+            .into_iter()
+            .find_map(|flow| {
+                let trigger = flow
+                    .triggers()
+                    .iter()
+                    .copied()
+                    .find(|ix| trigger_matches(&flow.node(*ix).kind, message))?;
+                Some((flow, trigger))
+            })
     }
 
     /// Starts a run of `flow_id` unless the re-entry rule says otherwise; true if it started.
@@ -767,6 +775,8 @@ impl Engine {
             run.updated_at = now;
         }
         if let Some(target) = goto {
+            // A flow names another of its own workspace.
+            let target = scoped(scope_of(&state.contact.id), &target);
             Box::pin(self.start(
                 state,
                 &target,

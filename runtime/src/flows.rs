@@ -7,6 +7,8 @@ use std::sync::{Arc, RwLock};
 use petgraph::graph::NodeIndex;
 use spool_flows::{CompiledFlow, NodeKind};
 
+use crate::state::scope_of;
+
 #[derive(Debug, Default)]
 pub struct FlowRegistry {
     inner: RwLock<Inner>,
@@ -27,8 +29,8 @@ impl FlowRegistry {
 
     /// Makes `flow` the version new runs of its flow start on. Runs on older versions keep
     /// them.
-    pub fn publish(&self, flow: CompiledFlow) -> Arc<CompiledFlow> {
-        let flow = Arc::new(flow);
+    pub fn publish(&self, flow: impl Into<Arc<CompiledFlow>>) -> Arc<CompiledFlow> {
+        let flow = flow.into();
         let mut inner = self
             .inner
             .write()
@@ -45,8 +47,8 @@ impl FlowRegistry {
     }
 
     /// Knows a version without making it the published one (runs still on it can go on).
-    pub fn add_version(&self, flow: CompiledFlow) -> Arc<CompiledFlow> {
-        let flow = Arc::new(flow);
+    pub fn add_version(&self, flow: impl Into<Arc<CompiledFlow>>) -> Arc<CompiledFlow> {
+        let flow = flow.into();
         let mut inner = self
             .inner
             .write()
@@ -86,9 +88,20 @@ impl FlowRegistry {
             .collect()
     }
 
-    /// The published flow and webhook trigger listening on `hook`.
-    pub fn by_hook(&self, hook: &str) -> Option<(Arc<CompiledFlow>, NodeIndex)> {
-        self.all_published().into_iter().find_map(|flow| {
+    /// Every published flow of one scope (workspace), oldest first.
+    pub fn all_published_in(&self, scope: &str) -> Vec<Arc<CompiledFlow>> {
+        let inner = self.read();
+        inner
+            .order
+            .iter()
+            .filter(|id| scope_of(id) == scope)
+            .filter_map(|id| inner.published.get(id).cloned())
+            .collect()
+    }
+
+    /// The published flow of `scope` and its webhook trigger listening on `hook`.
+    pub fn by_hook(&self, scope: &str, hook: &str) -> Option<(Arc<CompiledFlow>, NodeIndex)> {
+        self.all_published_in(scope).into_iter().find_map(|flow| {
             let trigger = flow.triggers().iter().copied().find(|ix| {
                 matches!(&flow.node(*ix).kind, NodeKind::Webhook(webhook) if webhook.hook == hook)
             })?;

@@ -202,9 +202,34 @@ pub fn contact_id_for(phone: &str) -> String {
     format!("wa:{phone}")
 }
 
+/// The scope (a workspace) a contact or flow id belongs to: what comes before its first `/`,
+/// or `""` for ids without one. A contact's messages and events only ever start flows of its
+/// own scope.
+pub fn scope_of(id: &str) -> &str {
+    id.split_once('/').map_or("", |(scope, _)| scope)
+}
+
+/// `id` inside `scope` (unchanged in the empty scope).
+pub fn scoped(scope: &str, id: &str) -> String {
+    if scope.is_empty() {
+        id.to_owned()
+    } else {
+        format!("{scope}/{id}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_are_what_comes_before_the_first_slash() {
+        assert_eq!(scope_of("acme/wa:+4915112345678"), "acme");
+        assert_eq!(scope_of("wa:+4915112345678"), "");
+        assert_eq!(scoped("acme", "cart"), "acme/cart");
+        assert_eq!(scoped("", "cart"), "cart");
+        assert_eq!(scope_of(&scoped("acme", "a/b")), "acme");
+    }
 
     #[test]
     fn timer_refs_survive_encoding_even_with_odd_ids() {

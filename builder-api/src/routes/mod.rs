@@ -1,21 +1,142 @@
-//! The route table: one file per resource.
+//! The route table: one file per resource. Everything a workspace owns lives under
+//! `/api/v1/workspaces/{workspace}`; each resource module registers its routes relative to
+//! that scope (webhooks, which machines outside call, live under `/hooks`).
 
-use actix_web::web;
+use actix_web::dev::ServiceResponse;
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{HttpRequest, ResponseError, web};
 
 use crate::error::ApiError;
 
+pub mod account;
+pub mod analytics;
+pub mod contacts;
+pub mod flows;
 pub mod health;
 pub mod node_types;
+pub mod openapi;
+pub mod simulator;
+pub mod webhooks;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .service(web::scope("/api/v1").route("/node-types", web::get().to(node_types::list)))
+        .service(web::scope("/hooks").configure(webhooks::configure))
+        .configure(openapi::configure)
+        .service(
+            web::scope("/api/v1")
+                .route("/node-types", web::get().to(node_types::list))
+                .configure(account::configure)
+                .service(
+                    web::scope("/workspaces/{workspace}")
+                        .configure(flows::configure)
+                        .configure(analytics::configure)
+                        .configure(simulator::configure)
+                        .configure(contacts::configure)
+                        .configure(account::configure_workspace),
+                ),
+        )
         .default_service(web::to(not_found));
 }
 
-async fn not_found(request: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+/// Turns every error response that is not already JSON (actix's own: a bad path parameter,
+/// a method not allowed, a body too large) into the API's JSON error.
+pub fn json_errors<B>() -> ErrorHandlers<B>
+where
+    B: 'static,
+{
+    ErrorHandlers::new()
+        .default_handler_client(as_json_error)
+        .default_handler_server(as_json_error)
+}
+
+fn as_json_error<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let message = response
+        .response()
+        .error()
+        .map(ToString::to_string)
+        .filter(|message| !message.is_empty())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+    let (request, _) = response.into_parts();
+    let body = ApiError::new(status, code_for(status), message).error_response();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, body).map_into_right_body::<B>(),
+    ))
+}
+
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        status if status.is_server_error() => "internal",
+        _ => "bad_request",
+    }
+}
+
+/// JSON bodies: at most `limit` bytes, and a precise message when they are not what the
+/// route takes (the line and column of malformed JSON, the unknown or missing field).
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body is {length} bytes; at most {limit} are accepted."),
+        ),
+        JsonPayloadError::Overflow { limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body is larger than the {limit} bytes accepted."),
+        ),
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON, with `Content-Type: application/json`.",
+        ),
+        JsonPayloadError::Deserialize(err) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            if err.is_data() {
+                "invalid_body"
+            } else {
+                "malformed_json"
+            },
+            format!("The body cannot be read: {err}."),
+        ),
+        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
+    }
+}
+
+/// A request body as JSON of type `T`, with the same precise errors as [`json_config`]; for
+/// routes that take the raw bytes (any content type, or to keep them).
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|err| json_error(JsonPayloadError::Deserialize(err)))
+}
+
+async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found(format!(
         "There is nothing at {} {}.",
         request.method(),

@@ -1,0 +1,29 @@
+//! The builder's tables as sea-orm entities (created by `spool-migrations`), and opening the
+//! database they live in.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+pub mod api_key;
+pub mod audit;
+pub mod flow;
+pub mod flow_version;
+pub mod membership;
+pub mod secret;
+pub mod session;
+pub mod user;
+pub mod workspace;
+
+/// Opens the database at `url` and applies pending migrations.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let sqlite = url.starts_with("sqlite:");
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .max_connections(if sqlite { 1 } else { 8 })
+        .acquire_timeout(Duration::from_secs(10));
+    let db = Database::connect(options).await?;
+    spool_migrations::migrate(&db).await?;
+    Ok(db)
+}

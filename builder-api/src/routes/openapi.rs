@@ -1,0 +1,45 @@
+//! The API described as OpenAPI 3.1: `/api/v1/openapi.json`, browsable at `/api/v1/docs/`.
+//! `docs/openapi.json` is the same document, checked in; a test fails when it is stale.
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Spool API",
+        description = "Flows, versions, the simulator, contacts and runs, analytics and webhooks of Spool. Everything a workspace owns is under /api/v1/workspaces/{workspace}. Authenticate with a session cookie (POST /api/v1/session; changes then need the X-CSRF-Token header) or an API key (Authorization: Bearer spool_…).",
+    ),
+    paths(super::node_types::list),
+    tags(
+        (name = "flows", description = "Drafts, validation, publishing, versions"),
+        (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the audit log"),
+        (name = "simulator", description = "Talk to a flow as a fake contact"),
+        (name = "contacts", description = "Contacts and their runs; erasure"),
+        (name = "analytics", description = "Funnel counts per version and node"),
+        (name = "webhooks", description = "Journeys started by other systems"),
+        (name = "catalog", description = "Node types"),
+    )
+)]
+struct ApiDoc;
+
+/// The whole document: every resource module's paths merged.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::flows::Api::openapi());
+    doc.merge(super::account::Api::openapi());
+    doc.merge(super::simulator::Api::openapi());
+    doc.merge(super::contacts::Api::openapi());
+    doc.merge(super::analytics::Api::openapi());
+    doc.merge(super::webhooks::Api::openapi());
+    doc
+}
+
+/// Registered at the application's root, before the `/api/v1` scope (a scope that matches a
+/// path's prefix answers for it).
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs/{_:.*}")
+            .url("/api/v1/openapi.json", document()),
+    );
+}
