@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use common::{Harness, START, hours};
 use serde_json::{Value, json};
-use spool_nodes::RunStatus;
+use spool_nodes::{Content, RunStatus};
 use spool_runtime::EngineConfig;
+use spool_runtime::clock::Clock;
 use spool_runtime::http::{HttpServices, LlmConfig};
 use spool_runtime::state::{ContactChange, contact_id_for};
 use spool_runtime::store::Store;
@@ -322,6 +323,51 @@ async fn a_tag_added_from_outside_starts_the_journey_listening_for_it(h: Harness
     h.finish().await;
 }
 
+async fn a_contact_only_ever_enters_journeys_of_its_own_workspace(h: Harness) {
+    for (workspace, greeting) in [("acme", "Welcome to Acme"), ("globex", "Welcome to Globex")] {
+        h.publish(&flow(
+            &format!("{workspace}/welcome"),
+            json!({}),
+            json!([
+                { "id": "hi", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["hi"] } } },
+                { "id": "greet", "type": "send_text", "config": { "text": greeting } },
+                { "id": "again", "type": "goto_flow", "config": { "flow": "second" } },
+            ]),
+            &[("hi", "next", "greet"), ("greet", "next", "again")],
+        ));
+        h.publish(&flow(
+            &format!("{workspace}/second"),
+            json!({}),
+            json!([
+                { "id": "start", "type": "event", "config": { "event": "opted_in" } },
+                { "id": "note", "type": "send_text", "config": { "text": format!("{greeting}, again") } },
+            ]),
+            &[("start", "next", "note")],
+        ));
+    }
+    let contact = "globex/wa:+15550001111";
+    let mut message = h.message(
+        "+15550001111",
+        Content::Text {
+            body: "hi".to_owned(),
+        },
+    );
+    message.from = "+15550001111".to_owned();
+    let mut event = Event::inbound(message, h.clock.now());
+    event.contact_id = contact.to_owned();
+    h.send(event).await;
+    h.settle().await;
+    let received: Vec<String> = h
+        .channel
+        .sent_to(contact)
+        .iter()
+        .map(|message| message.body.preview())
+        .collect();
+    // Its own workspace's journey, and goto_flow reaches the same workspace's "second".
+    assert_eq!(received, ["Welcome to Globex", "Welcome to Globex, again"]);
+    h.finish().await;
+}
+
 #[tokio::test]
 async fn the_ai_agent_talks_calls_tools_and_ends_the_conversation() {
     let llm = MockServer::start().await;
@@ -454,4 +500,5 @@ on_every_store!(
     a_split_sends_each_contact_the_same_way_every_time,
     a_tag_added_from_outside_starts_the_journey_listening_for_it,
     the_funnel_counts_entries_and_ports_per_node,
+    a_contact_only_ever_enters_journeys_of_its_own_workspace,
 );
