@@ -32,9 +32,10 @@ lint:
 bench:
 	$(CARGO) bench -p spool-flows --bench validate
 
-## schema: regenerate docs/flow.schema.json from the Rust types
+## schema: regenerate docs/flow.schema.json and docs/openapi.json from the Rust types
 schema:
 	SPOOL_UPDATE_GENERATED=1 $(CARGO) test -p spool-flows --test schema
+	SPOOL_UPDATE_GENERATED=1 $(CARGO) test -p spool-builder-api --test openapi
 
 ## services: make sure Redis and PostgreSQL answer for the tests (starts or installs them)
 services:

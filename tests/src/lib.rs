@@ -133,6 +133,18 @@ impl Served {
         (status, body)
     }
 
+    /// Sends SIGTERM and waits, leaving its directory (and database) in place; true if it
+    /// exited cleanly.
+    pub fn stop_keeping_files(mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child
+            .wait()
+            .map(|status| status.success())
+            .unwrap_or(false)
+    }
+
     /// Sends SIGTERM and waits; true if it exited cleanly.
     pub fn terminate(mut self) -> bool {
         let _ = Command::new("kill")
