@@ -5,9 +5,9 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: run test fmt lint bench schema build check-toolchain services
 
-## run: validate the example journeys (the server arrives with `spool serve`)
+## run: start Spool (API, webhooks, simulator, workers) on a SQLite file and the embedded store
 run: build
-	./target/debug/spool validate flows/examples/*.json
+	./target/debug/spool serve
 
 ## test: formatting, lints, generated-file drift and every test
 test: check-toolchain services
