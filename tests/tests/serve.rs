@@ -13,7 +13,10 @@ fn serve_starts_with_defaults_answers_and_stops_cleanly() {
     );
     assert_eq!(
         served.get("/readyz"),
-        (200, r#"{"status":"ready","store":"embedded"}"#.to_owned())
+        (
+            200,
+            r#"{"status":"ready","database":"sqlite","store":"embedded"}"#.to_owned()
+        )
     );
     assert!(
         served.dir.join("spool.sqlite").is_file(),
@@ -54,7 +57,10 @@ fn serve_with_redis_reports_it_ready() {
     let served = Served::start(&["--redis-url", &url, "--partitions", "4"]);
     assert_eq!(
         served.get("/readyz"),
-        (200, r#"{"status":"ready","store":"redis"}"#.to_owned())
+        (
+            200,
+            r#"{"status":"ready","database":"sqlite","store":"redis"}"#.to_owned()
+        )
     );
     assert!(served.terminate());
 }
