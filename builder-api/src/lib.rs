@@ -12,6 +12,7 @@ pub mod error;
 pub mod published;
 pub mod routes;
 pub mod server;
+pub mod simulator;
 
 pub use config::Config;
 pub use server::{Running, start};

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use spool_builder_api::config::{Config, Overrides};
 
+mod simulate;
 mod validate;
 
 // glibc's malloc cost the runtime 40% of its CPU under load (docs/performance.md).
@@ -38,6 +39,11 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Talk to a flow as a fake contact: type its messages, see what the flow sends.
+    ///
+    /// Each line is the contact's message; lines starting with / are commands (/help lists
+    /// them: /button ID, /wait 1h, /next, /state, /quit…). Nothing is stored or sent.
+    Simulate(simulate::Args),
     /// Create or upgrade the database's tables, then exit (`spool serve` also does it).
     Migrate {
         /// Database URL (default: as `spool serve` would use).
@@ -145,6 +151,7 @@ fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Validate { json, files } => validate::run(&files, json),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Migrate {
             database_url,
             config,

@@ -1,9 +1,672 @@
-//! (being built)
+//! The simulator over HTTP: talk to a draft or published flow as a fake contact, fast-forward
+//! its timers, and watch the transcript and trace live as Server-Sent Events.
+//!
+//! Simulations live in this process's memory (see [`crate::simulator`]): they touch no
+//! contact, store or channel. At most [`MAX_SIMULATIONS`] are kept (the least recently used
+//! goes first) and one unused for [`IDLE_EXPIRY`] is dropped. Behind a load balancer, send a
+//! simulation's requests to the process that created it (sticky sessions).
 
-use actix_web::web;
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-pub fn configure(_config: &mut web::ServiceConfig) {}
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use sea_orm::EntityTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use spool_flows::CompiledFlow;
+use tokio::sync::broadcast;
+use utoipa::ToSchema;
+
+use crate::auth::{Caller, Role};
+use crate::db::flow_version;
+use crate::error::ApiError;
+use crate::published::compile_in;
+use crate::routes::flows::{find_flow, rfc3339};
+use crate::server::AppState;
+use crate::simulator::{
+    self, ContactOptions, ContactUpdate, ContactView, Direction, Entry, FastForward, FlowInfo,
+    LocationInput, MediaInput, Outcome, RunView, Say, Simulation, State, TimerView, TraceEntry,
+    Update,
+};
+
+/// Simulations one process keeps at most.
+pub const MAX_SIMULATIONS: usize = 1_000;
+/// A simulation nobody used for this long is dropped.
+pub const IDLE_EXPIRY: Duration = Duration::from_secs(3_600);
+/// The longest single fast-forward.
+const LONGEST_FAST_FORWARD: Duration = Duration::from_secs(400 * 86_400);
+/// How often the event stream sends a comment, so proxies keep an idle stream open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/simulations", web::post().to(create))
+        .route("/simulations/{simulation}", web::get().to(read))
+        .route("/simulations/{simulation}", web::delete().to(delete))
+        .route(
+            "/simulations/{simulation}/messages",
+            web::post().to(message),
+        )
+        .route(
+            "/simulations/{simulation}/fast-forward",
+            web::post().to(fast_forward),
+        )
+        .route("/simulations/{simulation}/contact", web::post().to(contact))
+        .route(
+            "/simulations/{simulation}/handoff/close",
+            web::post().to(close_handoff),
+        )
+        .route("/simulations/{simulation}/events", web::get().to(events));
+}
 
 #[derive(Debug, utoipa::OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(
+        create,
+        read,
+        delete,
+        message,
+        fast_forward,
+        contact,
+        close_handoff,
+        events
+    ),
+    components(schemas(
+        NewSimulation,
+        Source,
+        SimulationView,
+        StepView,
+        FastForwardBody,
+        Say,
+        LocationInput,
+        MediaInput,
+        ContactOptions,
+        ContactUpdate,
+        ContactView,
+        Entry,
+        Direction,
+        TraceEntry,
+        State,
+        RunView,
+        TimerView,
+        FlowInfo
+    ))
+)]
 pub struct Api;
+
+/// Which version of the flow to simulate.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Source {
+    /// `"draft"` (the document as last saved, the default) or `"published"` (the live version).
+    Named(String),
+    /// A published version by its number.
+    Version { version: i32 },
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSimulation {
+    /// The flow's id.
+    pub flow: String,
+    /// `"draft"` (default), `"published"` or `{"version": n}`.
+    #[schema(value_type = Option<Source>)]
+    pub source: Option<Value>,
+    #[serde(default)]
+    pub contact: ContactOptions,
+    /// Starts the flow at once as its webhook (or event, broadcast) trigger would, with this
+    /// body as `payload`. Flows whose triggers are all business-side start at once anyway.
+    #[schema(value_type = Option<Object>)]
+    pub payload: Option<Value>,
+    /// Where the simulation's clock starts (RFC 3339); now by default. Quiet hours and the
+    /// 24-hour window are judged by this clock.
+    pub start_at: Option<String>,
+}
+
+/// A simulation: its flow, fake contact, clock, runs, timers, transcript and trace.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimulationView {
+    pub id: String,
+    pub flow: FlowInfo,
+    /// `"draft"`, or the published version's number.
+    #[schema(value_type = Object)]
+    pub source: Value,
+    pub created_at: String,
+    #[serde(flatten)]
+    pub state: State,
+    pub transcript: Vec<Entry>,
+    pub trace: Vec<TraceEntry>,
+}
+
+/// What one action made happen, and the state after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepView {
+    /// Transcript entries added by this action.
+    pub entries: Vec<Entry>,
+    /// Trace steps taken in this action.
+    pub trace: Vec<TraceEntry>,
+    pub state: State,
+}
+
+/// How far to move the simulation's clock: exactly one of `by` and `next_timer`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FastForwardBody {
+    /// A duration such as `"90s"`, `"1h"`, `"1h 30m"` or `"2d"`.
+    pub by: Option<String>,
+    /// Jump to the earliest pending timer and fire it.
+    pub next_timer: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SimulationPath {
+    pub workspace: String,
+    pub simulation: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    /// Only what came after this `seq` (as `Last-Event-ID` does on a reconnect).
+    pub after: Option<u64>,
+}
+
+/// One simulation as the process holds it.
+#[derive(Debug)]
+struct Hosted {
+    id: String,
+    source: Value,
+    created_at: String,
+    simulation: Simulation,
+}
+
+impl Hosted {
+    fn view(&self) -> SimulationView {
+        SimulationView {
+            id: self.id.clone(),
+            flow: self.simulation.info(),
+            source: self.source.clone(),
+            created_at: self.created_at.clone(),
+            state: self.simulation.state(),
+            transcript: self.simulation.transcript(),
+            trace: self.simulation.trace(),
+        }
+    }
+
+    fn step(&self, outcome: Outcome) -> StepView {
+        StepView {
+            entries: outcome.entries,
+            trace: outcome.trace,
+            state: self.simulation.state(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Slot {
+    workspace: String,
+    last_used: Instant,
+    hosted: Arc<tokio::sync::Mutex<Hosted>>,
+}
+
+/// The simulations of this process, by id.
+#[derive(Debug, Default)]
+struct Simulations {
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+impl Simulations {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn insert(&self, workspace: &str, hosted: Hosted) -> Arc<tokio::sync::Mutex<Hosted>> {
+        let id = hosted.id.clone();
+        let hosted = Arc::new(tokio::sync::Mutex::new(hosted));
+        let mut slots = self.lock();
+        let now = Instant::now();
+        slots.retain(|_, slot| now.duration_since(slot.last_used) < IDLE_EXPIRY);
+        while slots.len() >= MAX_SIMULATIONS {
+            let oldest = slots
+                .iter()
+                .min_by_key(|(_, slot)| slot.last_used)
+                .map(|(id, _)| id.clone());
+            match oldest {
+                Some(oldest) => slots.remove(&oldest),
+                None => break,
+            };
+        }
+        slots.insert(
+            id,
+            Slot {
+                workspace: workspace.to_owned(),
+                last_used: now,
+                hosted: hosted.clone(),
+            },
+        );
+        hosted
+    }
+
+    /// The workspace's simulation `id`, marked as used; other workspaces' are not found.
+    fn get(&self, workspace: &str, id: &str) -> Result<Arc<tokio::sync::Mutex<Hosted>>, ApiError> {
+        let mut slots = self.lock();
+        let now = Instant::now();
+        slots.retain(|_, slot| now.duration_since(slot.last_used) < IDLE_EXPIRY);
+        match slots.get_mut(id) {
+            Some(slot) if slot.workspace == workspace => {
+                slot.last_used = now;
+                Ok(slot.hosted.clone())
+            }
+            _ => Err(not_found(id)),
+        }
+    }
+
+    fn remove(&self, workspace: &str, id: &str) -> Result<(), ApiError> {
+        let mut slots = self.lock();
+        match slots.get(id) {
+            Some(slot) if slot.workspace == workspace => {
+                slots.remove(id);
+                Ok(())
+            }
+            _ => Err(not_found(id)),
+        }
+    }
+}
+
+/// One map per process, shared by every HTTP worker thread.
+static SIMULATIONS: LazyLock<Simulations> = LazyLock::new(Simulations::default);
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "There is no simulation {id} (simulations unused for an hour are dropped)."
+    ))
+}
+
+fn database(err: sea_orm::DbErr) -> ApiError {
+    ApiError::internal("database_unavailable", &err)
+}
+
+impl From<simulator::Error> for ApiError {
+    fn from(err: simulator::Error) -> Self {
+        let message = err.to_string();
+        match err {
+            simulator::Error::InvalidContact(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_contact", message)
+            }
+            simulator::Error::InvalidMessage(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_message", message)
+            }
+            simulator::Error::UnknownChoice { offered, .. } => {
+                let mut error =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_choice", message);
+                error.details = json!({ "offered": offered });
+                error
+            }
+            simulator::Error::InvalidDuration(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_duration",
+                message,
+            ),
+            simulator::Error::NoTimer => {
+                ApiError::new(StatusCode::CONFLICT, "no_timer_pending", message)
+            }
+            simulator::Error::NoHandoff => {
+                ApiError::new(StatusCode::CONFLICT, "no_handoff", message)
+            }
+        }
+    }
+}
+
+fn invalid_source() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_source",
+        "`source` is \"draft\", \"published\" or {\"version\": n} with n a version number.",
+    )
+}
+
+fn flow_invalid(diagnostics: Vec<spool_flows::Diagnostic>) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "flow_invalid",
+        format!(
+            "The flow has {} error(s); fix them before simulating it.",
+            diagnostics.iter().filter(|d| d.is_error()).count()
+        ),
+    );
+    error.details = json!({ "diagnostics": diagnostics });
+    error
+}
+
+/// The compiled flow to simulate, and how the simulation names its source.
+async fn load_flow(
+    state: &AppState,
+    caller: &Caller,
+    flow_id: &str,
+    source: Option<&Value>,
+) -> Result<(Arc<CompiledFlow>, Value), ApiError> {
+    let model = find_flow(state, caller, flow_id).await?;
+    let number = match source {
+        None => None,
+        Some(Value::String(name)) if name == "draft" => None,
+        Some(Value::String(name)) if name == "published" => {
+            Some(model.published_version.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "not_published",
+                    format!(
+                        "Flow {flow_id} is not published; simulate its draft, or publish it first."
+                    ),
+                )
+            })?)
+        }
+        Some(Value::Object(fields)) if fields.len() == 1 => {
+            let number = fields
+                .get("version")
+                .and_then(Value::as_i64)
+                .and_then(|n| i32::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(invalid_source)?;
+            Some(number)
+        }
+        Some(_) => return Err(invalid_source()),
+    };
+    let Some(number) = number else {
+        let compiled = compile_in(&caller.workspace, &model.document).map_err(flow_invalid)?;
+        return Ok((Arc::new(compiled), json!("draft")));
+    };
+    let version =
+        flow_version::Entity::find_by_id((caller.workspace.clone(), flow_id.to_owned(), number))
+            .one(&state.db)
+            .await
+            .map_err(database)?
+            .ok_or_else(|| {
+                ApiError::not_found(format!("Flow {flow_id} has no version {number}."))
+            })?;
+    // The runtime has most published versions compiled already.
+    let compiled = match state.published.registry().version(&version.hash) {
+        Some(compiled) => compiled,
+        None => Arc::new(compile_in(&caller.workspace, &version.document).map_err(flow_invalid)?),
+    };
+    Ok((compiled, json!(number)))
+}
+
+fn parse_start(text: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|at| at.timestamp_millis())
+        .map_err(|err| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_start_at",
+                format!(
+                    "`start_at` must be a time like 2026-03-02T10:00:00Z; {text:?} is not ({err})."
+                ),
+            )
+        })
+}
+
+/// Starts a simulation of a flow's draft or published version for a fake contact.
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/simulations", tag = "simulator",
+    params(("workspace" = String, Path)),
+    request_body = NewSimulation,
+    responses(
+        (status = 201, body = SimulationView, headers(("Location" = String))),
+        (status = 404, description = "No such flow or version"),
+        (status = 409, description = "`published` asked for, and the flow is not published"),
+        (status = 422, description = "The draft has errors (details.diagnostics), or a bad contact, source or start_at")
+    )
+)]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewSimulation>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let body = body.into_inner();
+    let now = match &body.start_at {
+        Some(text) => parse_start(text)?,
+        None => state.now(),
+    };
+    let (flow, source) = load_flow(&state, &caller, &body.flow, body.source.as_ref()).await?;
+    let mut simulation = Simulation::new(
+        flow,
+        &caller.workspace,
+        state.services.clone(),
+        &body.contact,
+        now,
+    )?;
+    simulation.begin(body.payload).await;
+    let id = format!("sim_{}", uuid::Uuid::now_v7().simple());
+    let hosted = Hosted {
+        id: id.clone(),
+        source,
+        created_at: rfc3339(state.now()),
+        simulation,
+    };
+    let view = hosted.view();
+    SIMULATIONS.insert(&caller.workspace, hosted);
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/workspaces/{}/simulations/{id}", caller.workspace),
+        ))
+        .json(view))
+}
+
+/// A simulation: contact, runs, pending timers, the whole transcript and trace.
+#[utoipa::path(
+    get, path = "/api/v1/workspaces/{workspace}/simulations/{simulation}", tag = "simulator",
+    params(("workspace" = String, Path), ("simulation" = String, Path)),
+    responses((status = 200, body = SimulationView), (status = 404))
+)]
+pub async fn read(
+    caller: Caller,
+    path: web::Path<SimulationPath>,
+) -> Result<HttpResponse, ApiError> {
+    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let hosted = hosted.lock().await;
+    Ok(HttpResponse::Ok().json(hosted.view()))
+}
+
+/// Ends a simulation (its event streams end too).
+#[utoipa::path(
+    delete, path = "/api/v1/workspaces/{workspace}/simulations/{simulation}", tag = "simulator",
+    params(("workspace" = String, Path), ("simulation" = String, Path)),
+    responses((status = 204), (status = 404))
+)]
+pub async fn delete(
+    caller: Caller,
+    path: web::Path<SimulationPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    SIMULATIONS.remove(&caller.workspace, &path.simulation)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The fake contact sends a message: text, a tap on a button or list row the flow sent, a
+/// location, media, or any content.
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/simulations/{simulation}/messages", tag = "simulator",
+    params(("workspace" = String, Path), ("simulation" = String, Path)),
+    request_body = Say,
+    responses(
+        (status = 200, body = StepView),
+        (status = 404),
+        (status = 422, description = "Not exactly one kind of content, or a button the flow did not send (details.offered lists what it did)")
+    )
+)]
+pub async fn message(
+    caller: Caller,
+    path: web::Path<SimulationPath>,
+    body: web::Json<Say>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let mut hosted = hosted.lock().await;
+    let outcome = hosted.simulation.say(body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(hosted.step(outcome)))
+}
+
+/// Moves the simulation's clock: by a duration, or to the next pending timer. Timers due on
+/// the way fire in order, each at its due time.
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/simulations/{simulation}/fast-forward", tag = "simulator",
+    params(("workspace" = String, Path), ("simulation" = String, Path)),
+    request_body = FastForwardBody,
+    responses(
+        (status = 200, body = StepView),
+        (status = 404),
+        (status = 409, description = "`next_timer`, and no timer is pending"),
+        (status = 422, description = "Neither or both of `by` and `next_timer`, or a bad duration")
+    )
+)]
+pub async fn fast_forward(
+    caller: Caller,
+    path: web::Path<SimulationPath>,
+    body: web::Json<FastForwardBody>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let how = match (&body.by, body.next_timer) {
+        (Some(by), None | Some(false)) => {
+            let by = simulator::parse_duration(by)?;
+            if by > LONGEST_FAST_FORWARD {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_duration",
+                    "A fast-forward is at most 400 days.",
+                ));
+            }
+            FastForward::By(by)
+        }
+        (None, Some(true)) => FastForward::NextTimer,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_fast_forward",
+                "Send either {\"by\": \"1h\"} or {\"next_timer\": true}.",
+            ));
+        }
+    };
+    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let mut hosted = hosted.lock().await;
+    let outcome = hosted.simulation.fast_forward(how).await?;
+    Ok(HttpResponse::Ok().json(hosted.step(outcome)))
+}
+
+/// Changes the fake contact from outside (tags, consent, properties), as the contacts API
+/// would; journeys listening for such changes start.
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/simulations/{simulation}/contact", tag = "simulator",
+    params(("workspace" = String, Path), ("simulation" = String, Path)),
+    request_body = ContactUpdate,
+    responses((status = 200, body = StepView), (status = 404), (status = 422))
+)]
+pub async fn contact(
+    caller: Caller,
+    path: web::Path<SimulationPath>,
+    body: web::Json<ContactUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let mut hosted = hosted.lock().await;
+    let outcome = hosted.simulation.update_contact(body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(hosted.step(outcome)))
+}
+
+/// An operator closes the conversation of the run in a handoff (it goes on by `resolved`).
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/simulations/{simulation}/handoff/close", tag = "simulator",
+    params(("workspace" = String, Path), ("simulation" = String, Path)),
+    responses(
+        (status = 200, body = StepView),
+        (status = 404),
+        (status = 409, description = "No run is in a handoff")
+    )
+)]
+pub async fn close_handoff(
+    caller: Caller,
+    path: web::Path<SimulationPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let mut hosted = hosted.lock().await;
+    let outcome = hosted.simulation.close_handoff().await?;
+    Ok(HttpResponse::Ok().json(hosted.step(outcome)))
+}
+
+/// What the stream writes for one update.
+fn frame(update: &Update) -> Bytes {
+    Bytes::from(format!(
+        "id: {}\nevent: {}\ndata: {}\n\n",
+        update.seq(),
+        update.name(),
+        update.to_json()
+    ))
+}
+
+struct Stream {
+    backlog: VecDeque<Update>,
+    live: broadcast::Receiver<Update>,
+    keep_alive: tokio::time::Interval,
+}
+
+/// The simulation as Server-Sent Events: first what happened so far (after `?after=` or
+/// `Last-Event-ID`), then each transcript entry (`event: transcript`) and trace step
+/// (`event: trace`) as it happens. `id` is the entry's `seq`. The stream ends with the
+/// simulation.
+#[utoipa::path(
+    get, path = "/api/v1/workspaces/{workspace}/simulations/{simulation}/events", tag = "simulator",
+    params(("workspace" = String, Path), ("simulation" = String, Path),
+           ("after" = Option<u64>, Query, description = "Only what came after this seq"),
+           ("Last-Event-ID" = Option<String>, Header, description = "As `after`, sent by EventSource on a reconnect")),
+    responses(
+        (status = 200, content_type = "text/event-stream", description = "`event: transcript` with an Entry, `event: trace` with a TraceEntry, as JSON in `data`"),
+        (status = 404)
+    )
+)]
+pub async fn events(
+    caller: Caller,
+    path: web::Path<SimulationPath>,
+    query: web::Query<EventsQuery>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let last_event_id = request
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    let after = query.after.or(last_event_id);
+    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let (backlog, live) = hosted.lock().await.simulation.subscribe(after);
+    let start = Stream {
+        backlog: backlog.into(),
+        live,
+        keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
+    };
+    let stream = futures::stream::unfold(start, |mut stream| async move {
+        if let Some(update) = stream.backlog.pop_front() {
+            return Some((Ok::<_, Infallible>(frame(&update)), stream));
+        }
+        let bytes = tokio::select! {
+            received = stream.live.recv() => match received {
+                Ok(update) => frame(&update),
+                Err(broadcast::error::RecvError::Lagged(missed)) => Bytes::from(format!(
+                    ": {missed} updates were missed; GET the simulation to catch up\n\n"
+                )),
+                Err(broadcast::error::RecvError::Closed) => return None,
+            },
+            _ = stream.keep_alive.tick() => Bytes::from_static(b": keep-alive\n\n"),
+        };
+        Some((Ok(bytes), stream))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream))
+}
