@@ -305,7 +305,11 @@ impl Session {
                         writeln!(out, "{FLOW}flow:{FLOW:#} {first}")?;
                     }
                     for line in lines {
-                        writeln!(out, "      {line}")?;
+                        if line.is_empty() {
+                            writeln!(out)?;
+                        } else {
+                            writeln!(out, "      {line}")?;
+                        }
                     }
                     if let Some(hint) = entry.message.as_ref().and_then(tap_hint) {
                         writeln!(out, "{DIM}      ({hint}){DIM:#}")?;

@@ -1200,6 +1200,16 @@ impl Simulation {
                     Some(node_id.clone()),
                 );
             }
+            // The engine writes times as milliseconds; people read them as dates.
+            let detail = detail.map(|detail| {
+                match detail
+                    .strip_prefix("until ")
+                    .and_then(|at| at.parse::<Millis>().ok())
+                {
+                    Some(at) => format!("until {}", rfc3339(at)),
+                    None => detail,
+                }
+            });
             let traced = TraceEntry {
                 seq: 0,
                 at: String::new(),
@@ -1226,8 +1236,6 @@ impl Simulation {
                 let until = detail
                     .as_deref()
                     .and_then(|detail| detail.strip_prefix("until "))
-                    .and_then(|at| at.parse::<Millis>().ok())
-                    .map(rfc3339)
                     .unwrap_or_default();
                 let text = format!("Quiet hours: {node_id} waits until {until}.");
                 self.system(out, text, Some(run_id), Some(node_id));

@@ -138,6 +138,12 @@ async fn abandoned_cart(client: &Client) {
     assert_eq!(sim["timers"][0]["what"], "delay");
     assert_eq!(sim["timers"][0]["due"], "2026-03-02T11:00:00Z");
     assert!(sent(&sim["transcript"]).is_empty(), "{sim}");
+    let waiting = list(&sim["trace"])
+        .iter()
+        .find(|step| step["node_id"] == "wait_1h" && step["what"] == "waiting")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(waiting["detail"], "until 2026-03-02T11:00:00Z", "{sim}");
 
     let half = fast_forward(client, &id, json!({ "by": "30m" })).await;
     assert!(sent(&half["entries"]).is_empty(), "{half}");
@@ -305,6 +311,11 @@ async fn lead_qualification(client: &Client) {
         "{question:?}"
     );
     assert!(question[0].contains("1/3: What is your monthly budget"));
+    // Writing opened the 24-hour window for free-form messages.
+    assert_eq!(
+        first["state"]["contact"]["window_open_until"],
+        "2026-03-03T10:00:00Z"
+    );
     assert_eq!(first["state"]["runs"][0]["status"], "waiting_reply");
 
     // Not a number: asked again, still waiting on the same question.
@@ -599,6 +610,22 @@ async fn refusals(client: &Client) {
         );
         assert_eq!(response.error_code(), code, "{endpoint} {body}");
     }
+    // A change from outside (as the contacts API would make) shows on the contact.
+    let changed = client
+        .post(
+            &format!("{WS}/simulations/{id}/contact"),
+            &json!({ "add_tags": ["vip"], "marketing_opt_in": true }),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(changed.body["state"]["contact"]["tags"], json!(["vip"]));
+    assert_eq!(changed.body["state"]["contact"]["marketing_opt_in"], true);
+    assert!(
+        system_lines(&changed.body["entries"])
+            .contains(&"Contact: tag +vip, opted in to Marketing.".to_owned()),
+        "{}",
+        changed.text
+    );
     let deleted = client.delete(&format!("{WS}/simulations/{id}")).await;
     assert_eq!(deleted.status, 204);
     let gone = client.get(&format!("{WS}/simulations/{id}")).await;
