@@ -12,11 +12,11 @@ const TABLES: [&str; 16] = [
     "flows",
     "memberships",
     "runtime_contacts",
+    "runtime_counters",
     "runtime_events",
     "runtime_outbox",
     "runtime_partitions",
     "runtime_seen",
-    "runtime_stats",
     "runtime_timers",
     "secrets",
     "sessions",
@@ -62,4 +62,79 @@ async fn migrations_apply_roll_back_and_apply_again() {
     assert!(tables(&db).await.is_empty());
     Migrator::up(&db, None).await.expect("up after down");
     assert_eq!(tables(&db).await, TABLES);
+}
+
+async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<(String, i64)> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query")
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index::<String>(0).expect("a name"),
+                row.try_get_by_index::<i64>(1).expect("a number"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn funnel_totals_kept_before_hourly_counts_are_kept_and_come_back_on_rollback() {
+    let mut options = ConnectOptions::new("sqlite::memory:");
+    options
+        .sqlx_logging(false)
+        .min_connections(1)
+        .max_connections(1);
+    let db = Database::connect(options).await.expect("memory database");
+    Migrator::up(&db, Some(2)).await.expect("the first two");
+    db.execute_unprepared(
+        "INSERT INTO runtime_stats (version, name, partition_id, count) VALUES \
+         ('v1', 'ask|entered', 0, 5), ('v1', 'ask|entered', 1, 2), ('v1', 'ask|port:yes', 0, 3)",
+    )
+    .await
+    .expect("old totals");
+
+    Migrator::up(&db, None).await.expect("hourly counters");
+    let moved = rows(
+        &db,
+        "SELECT name, SUM(count) FROM runtime_counters GROUP BY name ORDER BY name",
+    )
+    .await;
+    assert_eq!(
+        moved,
+        [
+            ("ask|entered".to_owned(), 7),
+            ("ask|port:yes".to_owned(), 3)
+        ]
+    );
+    let hours = rows(
+        &db,
+        "SELECT version, COUNT(DISTINCT hour) FROM runtime_counters GROUP BY version",
+    )
+    .await;
+    assert_eq!(
+        hours,
+        [("v1".to_owned(), 1)],
+        "one hour: when they were moved"
+    );
+
+    db.execute_unprepared(
+        "INSERT INTO runtime_counters (version, hour, name, partition_id, count) VALUES \
+         ('v1', 0, 'ask|entered', 0, 10)",
+    )
+    .await
+    .expect("another hour");
+    Migrator::down(&db, Some(1)).await.expect("back");
+    let summed = rows(
+        &db,
+        "SELECT name, SUM(count) FROM runtime_stats GROUP BY name ORDER BY name",
+    )
+    .await;
+    assert_eq!(
+        summed,
+        [
+            ("ask|entered".to_owned(), 17),
+            ("ask|port:yes".to_owned(), 3)
+        ]
+    );
 }

@@ -137,6 +137,7 @@ impl Runtime {
         let now = self.clock.now();
         let mut batch = Batch {
             position,
+            at: now,
             ..Batch::default()
         };
         for entry in &logged {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Harness, START, hours};
 use serde_json::{Value, json};
-use spool_nodes::{Content, RunStatus};
+use spool_nodes::{Content, HOUR, RunStatus};
 use spool_runtime::EngineConfig;
 use spool_runtime::clock::Clock;
 use spool_runtime::http::{HttpServices, LlmConfig};
@@ -479,7 +479,11 @@ async fn the_funnel_counts_entries_and_ports_per_node(h: Harness) {
         .expect("compiles")
         .hash()
         .to_owned();
-    let counts = h.store.counters(&version).await.expect("counters");
+    let counts = h
+        .store
+        .counters(&version, START, START + HOUR)
+        .await
+        .expect("counters");
     let count = |key: &str| counts.get(key).copied().unwrap_or(0);
     assert_eq!(count("start|entered"), 4);
     assert_eq!(count("big|entered"), 4);
@@ -487,6 +491,28 @@ async fn the_funnel_counts_entries_and_ports_per_node(h: Harness) {
     assert_eq!(count("big|port:false"), 1);
     assert_eq!(count("big|failed"), 1, "`parse_int(\"abc\")` fails");
     assert_eq!(count("yes|entered"), 2);
+
+    // Counts are kept by the hour: the hour before saw nothing, and a message two hours
+    // later counts in its own hour and in any range that includes both.
+    let before = h.store.counters(&version, START - HOUR, START).await;
+    assert!(before.expect("counters").is_empty());
+    h.clock.advance(hours(2));
+    h.text("351910000109", "70").await;
+    h.settle().await;
+    let later = h
+        .store
+        .counters(&version, START + 2 * HOUR, START + 3 * HOUR)
+        .await
+        .expect("counters");
+    assert_eq!(later.get("big|port:true"), Some(&1));
+    assert_eq!(later.get("start|entered"), Some(&1));
+    let both = h
+        .store
+        .counters(&version, START, START + 3 * HOUR)
+        .await
+        .expect("counters");
+    assert_eq!(both.get("start|entered"), Some(&5));
+    assert_eq!(both.get("big|port:true"), Some(&3));
     h.finish().await;
 }
 

@@ -10,10 +10,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Backend, TestStore};
+use common::{Backend, Inspector, TestStore};
 use serde_json::json;
-use spool_nodes::{Contact, Outbound, OutboundBody};
-use spool_runtime::store::{Appended, Batch, Error, Lease, Logged, Store};
+use spool_nodes::{Contact, HOUR, Millis, Outbound, OutboundBody};
+use spool_runtime::store::{Appended, Batch, Erased, Error, Lease, Logged, Store};
 use spool_runtime::{ContactState, Event, EventKind, TimerRef};
 
 const PARTITIONS: u16 = 4;
@@ -22,12 +22,18 @@ const TTL: Duration = Duration::from_secs(10);
 /// Runs each test on each store, as `on_redis::<name>`, `on_sqlite::<name>` and
 /// `on_postgres::<name>`.
 macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)?; inspected: $($inspected:ident),* $(,)?) => {
         mod on_redis {
             $(
                 #[tokio::test]
                 async fn $name() {
                     super::run(super::Backend::Redis, super::$name).await;
+                }
+            )*
+            $(
+                #[tokio::test]
+                async fn $inspected() {
+                    super::run_inspected(super::Backend::Redis, super::$inspected).await;
                 }
             )*
         }
@@ -38,12 +44,24 @@ macro_rules! contract {
                     super::run(super::Backend::Sqlite, super::$name).await;
                 }
             )*
+            $(
+                #[tokio::test]
+                async fn $inspected() {
+                    super::run_inspected(super::Backend::Sqlite, super::$inspected).await;
+                }
+            )*
         }
         mod on_postgres {
             $(
                 #[tokio::test]
                 async fn $name() {
                     super::run(super::Backend::Postgres, super::$name).await;
+                }
+            )*
+            $(
+                #[tokio::test]
+                async fn $inspected() {
+                    super::run_inspected(super::Backend::Postgres, super::$inspected).await;
                 }
             )*
         }
@@ -60,8 +78,11 @@ contract!(
     due_timers_fire_once_in_order_as_timer_events,
     the_outbox_keeps_order_and_mark_sent_takes_messages_out,
     counters_are_summed_across_batches_and_partitions,
+    counters_are_kept_by_the_hour,
     unknown_contacts_load_as_none,
     concurrent_appends_are_each_read_once_in_order,
+    erasing_an_unknown_contact_finds_nothing;
+    inspected: erasing_a_contact_leaves_nothing_of_it_anywhere,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -72,6 +93,28 @@ where
     let store = TestStore::new(backend, PARTITIONS).await;
     test(store.store.clone()).await;
     store.finish().await;
+}
+
+/// For tests that also look at the store's raw contents.
+async fn run_inspected<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Arc<dyn Store>, Inspector) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let store = TestStore::new(backend, PARTITIONS).await;
+    test(store.store.clone(), store.inspector()).await;
+    store.finish().await;
+}
+
+/// 2026-11-23T10:00:00Z, the start of an hour.
+const TEN: Millis = 1_795_428_000_000;
+
+/// A version's counts over all time.
+async fn counted(store: &dyn Store, version: &str) -> HashMap<String, i64> {
+    store
+        .counters(version, Millis::MIN / 2, Millis::MAX / 2)
+        .await
+        .expect("counters")
 }
 
 /// The `n`-th contact id (from 0) that lives in `partition`.
@@ -284,6 +327,7 @@ async fn an_expired_lease_is_taken_over_and_its_stale_holder_changes_nothing(
         timers_set: vec![(timer(&ana, "run.1", 1), 5_000)],
         timers_cleared: Vec::new(),
         counters,
+        at: TEN,
     };
     match s.commit(&stale, batch).await {
         Err(Error::LeaseLost(3)) => {}
@@ -299,7 +343,7 @@ async fn an_expired_lease_is_taken_over_and_its_stale_holder_changes_nothing(
     assert!(s.contact(&ana).await.expect("contact").is_none());
     assert!(s.outbox(3, 100).await.expect("outbox").is_empty());
     assert!(s.timers(&ana).await.expect("timers").is_empty());
-    assert!(s.counters("v1").await.expect("counters").is_empty());
+    assert!(counted(s, "v1").await.is_empty());
 
     // The new holder commits.
     let batch = Batch {
@@ -364,6 +408,7 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
         ],
         timers_cleared: Vec::new(),
         counters,
+        at: TEN,
     };
     s.commit(&lease, batch).await.expect("commit");
 
@@ -391,9 +436,9 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
         s.timers(&ben).await.expect("timers"),
         [(timer(&ben, "run.3", 3), 6_000)]
     );
-    let counted = s.counters("v1").await.expect("counters");
-    assert_eq!(counted.get("ask|entered"), Some(&2));
-    assert_eq!(counted.get("ask|port:next"), Some(&1));
+    let counts = counted(s, "v1").await;
+    assert_eq!(counts.get("ask|entered"), Some(&2));
+    assert_eq!(counts.get("ask|port:next"), Some(&1));
     assert_eq!(ns(&read_all(s, &lease).await), [2]);
 
     // The next batch: a state replaced, a timer cleared and one moved, counters added.
@@ -407,6 +452,7 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
         timers_set: vec![(timer(&ben, "run.3", 3), 9_000)],
         timers_cleared: vec![timer(&ana, "run.1", 1)],
         counters,
+        at: TEN,
     };
     s.commit(&lease, batch).await.expect("commit");
     assert_eq!(
@@ -422,10 +468,7 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
         [(timer(&ben, "run.3", 3), 9_000)]
     );
     assert_eq!(s.outbox(2, 100).await.expect("outbox").len(), 4);
-    assert_eq!(
-        s.counters("v1").await.expect("counters").get("ask|entered"),
-        Some(&5)
-    );
+    assert_eq!(counted(s, "v1").await.get("ask|entered"), Some(&5));
     assert!(read_all(s, &lease).await.is_empty());
 }
 
@@ -548,18 +591,19 @@ async fn counters_are_summed_across_batches_and_partitions(store: Arc<dyn Store>
             let batch = Batch {
                 position: logged[0].position.clone(),
                 counters,
+                at: TEN,
                 ..Batch::default()
             };
             s.commit(&lease, batch).await.expect("commit");
         }
     }
-    let v1 = s.counters("v1").await.expect("counters");
+    let v1 = counted(s, "v1").await;
     assert_eq!(v1.len(), 2, "{v1:?}");
     assert_eq!(v1.get("ask|entered"), Some(&8));
     assert_eq!(v1.get("ask|port:yes"), Some(&12));
-    let v2 = s.counters("v2").await.expect("counters");
+    let v2 = counted(s, "v2").await;
     assert_eq!(v2.get("ask|entered"), Some(&80));
-    assert!(s.counters("v3").await.expect("counters").is_empty());
+    assert!(counted(s, "v3").await.is_empty());
 }
 
 async fn unknown_contacts_load_as_none(store: Arc<dyn Store>) {
@@ -660,4 +704,195 @@ async fn concurrent_appends_are_each_read_once_in_order(store: Arc<dyn Store>) {
             "writer {w} out of order: {mine:?}"
         );
     }
+}
+
+async fn counters_are_kept_by_the_hour(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    // Counts at 10:00, 10:59, 11:30 and 13:00, over two partitions.
+    let moments = [
+        (0, TEN),
+        (1, TEN + HOUR - 1),
+        (0, TEN + HOUR + HOUR / 2),
+        (1, TEN + 3 * HOUR),
+    ];
+    for (n, (partition, at)) in moments.into_iter().enumerate() {
+        let contact = contact_in(s, partition, 0);
+        s.append(&event(&contact, n as u64)).await.expect("append");
+        let lease = acquire(s, partition).await;
+        let logged = read_all(s, &lease).await;
+        let mut counters = HashMap::new();
+        counters.insert("v1|ask|entered".to_owned(), 1);
+        counters.insert(format!("v1|ask|port:p{n}"), 1);
+        let batch = Batch {
+            position: logged[0].position.clone(),
+            counters,
+            at,
+            ..Batch::default()
+        };
+        s.commit(&lease, batch).await.expect("commit");
+        s.release(&lease).await.expect("release");
+    }
+    let entered = |counts: HashMap<String, i64>| counts.get("ask|entered").copied();
+    let range = |from: Millis, to: Millis| s.counters("v1", from, to);
+
+    assert_eq!(entered(range(TEN, TEN + HOUR).await.expect("10h")), Some(2));
+    let eleven = range(TEN + HOUR, TEN + 2 * HOUR).await.expect("11h");
+    assert_eq!(eleven.get("ask|port:p2"), Some(&1));
+    assert_eq!(eleven.len(), 2, "{eleven:?}");
+    // A range is widened to the whole hours it touches.
+    assert_eq!(
+        entered(
+            range(TEN + 30 * 60_000, TEN + HOUR + 1)
+                .await
+                .expect("part")
+        ),
+        Some(3)
+    );
+    assert_eq!(
+        entered(range(TEN, TEN + 4 * HOUR).await.expect("all")),
+        Some(4)
+    );
+    assert!(range(TEN - HOUR, TEN).await.expect("before").is_empty());
+    assert!(
+        range(TEN + 2 * HOUR, TEN + 3 * HOUR)
+            .await
+            .expect("a quiet hour")
+            .is_empty()
+    );
+    assert!(range(TEN + HOUR, TEN).await.expect("reversed").is_empty());
+    assert!(
+        s.counters("v2", TEN, TEN + 4 * HOUR)
+            .await
+            .expect("v2")
+            .is_empty()
+    );
+}
+
+async fn erasing_an_unknown_contact_finds_nothing(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let nobody = contact_in(s, 2, 0);
+    let erased = s.erase(&nobody).await.expect("erase");
+    assert_eq!(erased, Erased::default());
+    assert!(!erased.found());
+    // The partition goes on as before.
+    s.append(&event(&nobody, 1)).await.expect("append");
+    let lease = acquire(s, 2).await;
+    assert_eq!(ns(&read_all(s, &lease).await), [1]);
+}
+
+/// Ana's state, timers, events still in the log and unsent messages go; Ben, in the same
+/// partition, keeps everything, even an event that mentions Ana's id; a worker that loaded
+/// Ana before cannot write her back; and nothing in the store holds her number afterwards.
+async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
+    store: Arc<dyn Store>,
+    inspector: Inspector,
+) {
+    let s = store.as_ref();
+    let (ana, ben) = (contact_in(s, 1, 0), contact_in(s, 1, 1));
+    let ana_phone = ana.trim_start_matches("wa:").to_owned();
+    let keyed = event(&ana, 1).with_dedupe_key(format!("wamid.{ana_phone}.1"));
+    s.append(&keyed).await.expect("append");
+    s.append(&event(&ben, 2)).await.expect("append");
+    let lease = acquire(s, 1).await;
+    let logged = read_all(s, &lease).await;
+    let mut counters = HashMap::new();
+    counters.insert("v1|ask|entered".to_owned(), 2);
+    let batch = Batch {
+        position: logged[1].position.clone(),
+        states: vec![state(&ana, "Ana"), state(&ben, "Ben")],
+        outbox: vec![message(&ana, "m1"), message(&ben, "m2")],
+        timers_set: vec![
+            (timer(&ana, "run.1", 1), 2_000),
+            (timer(&ana, "run.2", 2), 9_000),
+            (timer(&ben, "run.3", 3), 9_000),
+        ],
+        timers_cleared: Vec::new(),
+        counters,
+        at: TEN,
+    };
+    s.commit(&lease, batch).await.expect("commit");
+    // Pending in the log: Ana's fired timer, an event of hers, and one of Ben's whose
+    // payload names her.
+    assert_eq!(s.fire_due_timers(&lease, 3_000, 10).await.expect("fire"), 1);
+    s.append(&event(&ana, 3)).await.expect("append");
+    let mentions = Event::new(
+        ben.clone(),
+        "",
+        1_000,
+        EventKind::Webhook {
+            flow_id: "contract".into(),
+            payload: json!({ "n": 4, "contact_id": ana, "referred_by": ana }),
+        },
+    );
+    s.append(&mentions).await.expect("append");
+    // A worker has read them and loaded Ana when the erasure comes.
+    let pending = read_all(s, &lease).await;
+    assert_eq!(pending.len(), 3);
+    let loaded = s.load(1, std::slice::from_ref(&ana)).await.expect("load");
+    assert!(loaded[0].is_some());
+
+    let erased = s.erase(&ana).await.expect("erase");
+    assert_eq!(
+        erased,
+        Erased {
+            state: true,
+            timers: 1,
+            events: 2,
+            outbox: 1
+        }
+    );
+    assert!(erased.found());
+
+    let stale = Batch {
+        position: pending[2].position.clone(),
+        states: vec![state(&ana, "Ana again")],
+        outbox: vec![message(&ana, "m3")],
+        timers_set: vec![(timer(&ana, "run.2", 4), 9_000)],
+        at: TEN,
+        ..Batch::default()
+    };
+    match s.commit(&lease, stale).await {
+        Err(Error::LeaseLost(1)) => {}
+        other => panic!("a batch loaded before the erasure must not commit: {other:?}"),
+    }
+    assert!(s.contact(&ana).await.expect("contact").is_none());
+    assert!(s.timers(&ana).await.expect("timers").is_empty());
+    assert_eq!(s.timers(&ben).await.expect("timers").len(), 1);
+    let keys: Vec<String> = s
+        .outbox(1, 100)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|pending| pending.message.key)
+        .collect();
+    assert_eq!(keys, ["m2"]);
+    assert!(s.contact(&ben).await.expect("contact").is_some());
+    assert_eq!(counted(s, "v1").await.get("ask|entered"), Some(&2));
+
+    // The next holder applies what is left: Ben's event only.
+    let next = acquire(s, 1).await;
+    let left = read_all(s, &next).await;
+    assert_eq!(ns(&left), [4]);
+    assert_eq!(left[0].event.contact_id, ben);
+    s.append(&event(&ben, 5)).await.expect("append");
+    let last = read_all(s, &next).await;
+    let batch = Batch {
+        position: last[last.len() - 1].position.clone(),
+        at: TEN,
+        ..Batch::default()
+    };
+    s.commit(&next, batch).await.expect("commit");
+    let pending = s.outbox(1, 100).await.expect("outbox");
+    s.mark_sent(1, &pending).await.expect("sent");
+
+    let everything = inspector.everything().await;
+    assert!(
+        everything.contains("Ben"),
+        "the inspector sees the store: {everything}"
+    );
+    assert!(
+        !everything.contains(&ana_phone),
+        "Ana's number is still stored: {everything}"
+    );
+    assert_eq!(s.erase(&ana).await.expect("erase again"), Erased::default());
 }

@@ -530,8 +530,67 @@ async fn workers_keep_their_partitions_while_renewing_leases_under_load(h: Harne
     h.finish().await;
 }
 
+/// An erasure lands while the workers are busy with the same partitions: the contact stays
+/// gone (a batch that had loaded it is applied again without it), and every other contact's
+/// messages are each answered once, in order.
+async fn an_erasure_while_workers_apply_is_final_and_others_go_on(h: Harness) {
+    h.publish(&echo_flow());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = h.runtime.spawn(stopped);
+    let others: Vec<String> = (0..12).map(|n| format!("5531900000{n:02}")).collect();
+    let ana = contact_id_for(ANA);
+    let rounds = 20;
+    for round in 0..rounds {
+        for phone in others.iter().chain((round < 10).then_some(&ANA.to_owned())) {
+            let message = h.message(
+                phone,
+                Content::Text {
+                    body: format!("m{round}"),
+                },
+            );
+            h.clock.advance(Duration::from_millis(1));
+            h.runtime
+                .accept(Event::inbound(message, 0))
+                .await
+                .expect("accepted");
+        }
+        if round == 9 {
+            h.store.erase(&ana).await.expect("erased");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let expected = others.len() * rounds;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let echoed = || {
+        others
+            .iter()
+            .map(|phone| h.channel.sent_to(&contact_id_for(phone)).len())
+            .sum::<usize>()
+    };
+    while echoed() < expected && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+
+    assert!(h.store.contact(&ana).await.expect("load").is_none());
+    assert!(h.store.timers(&ana).await.expect("timers").is_empty());
+    for phone in &others {
+        let texts: Vec<String> = h
+            .channel
+            .sent_to(&contact_id_for(phone))
+            .iter()
+            .map(|message| message.body.preview())
+            .collect();
+        let want: Vec<String> = (0..rounds).map(|round| format!("echo m{round}")).collect();
+        assert_eq!(texts, want, "{phone}: each message answered once, in order");
+    }
+    h.finish().await;
+}
+
 on_every_store!(
     workers_keep_their_partitions_while_renewing_leases_under_load,
+    an_erasure_while_workers_apply_is_final_and_others_go_on,
     a_redelivered_message_is_applied_once,
     a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice,
     a_message_that_arrives_after_a_newer_one_answers_nothing,

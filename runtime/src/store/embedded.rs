@@ -4,9 +4,10 @@
 //!
 //! Tables (created by `spool-migrations`): `runtime_partitions` (per partition: the position
 //! applied so far, the lease token and deadline, the fencing counter), `runtime_events` (the
-//! log; the row id is the position), `runtime_seen` (de-duplication keys with
-//! their expiry), `runtime_contacts` (state as JSON), `runtime_timers`,
-//! `runtime_outbox`, `runtime_stats` (funnel counts, one row per partition).
+//! log; the row id is the position), `runtime_seen` (fingerprints of de-duplication keys
+//! with their expiry), `runtime_contacts` (state as JSON), `runtime_timers`,
+//! `runtime_outbox`, `runtime_counters` (funnel counts per version and hour, one row per
+//! partition).
 //!
 //! Every write that must be atomic is one transaction. On SQLite a transaction starts with
 //! `BEGIN IMMEDIATE`, so it holds the database's write lock from its first statement and a
@@ -44,7 +45,7 @@ use spool_nodes::{Millis, Outbound};
 use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
-use super::{Appended, Batch, Error, Lease, Logged, Pending, Store};
+use super::{Appended, Batch, Erased, Error, Lease, Logged, Owner, Pending, Store, hour_of};
 use crate::clock::{Clock, SystemClock};
 use crate::state::{ContactState, Event, EventKind, TimerRef};
 
@@ -272,7 +273,7 @@ impl EmbeddedStore {
             "runtime_contacts",
             "runtime_timers",
             "runtime_outbox",
-            "runtime_stats",
+            "runtime_counters",
         ] {
             txn.execute_unprepared(&format!("DELETE FROM {table}"))
                 .await?;
@@ -596,7 +597,12 @@ impl Store for EmbeddedStore {
         let (done, mut outcome) = oneshot::channel();
         self.appends.lock_waiting().push(Queued {
             partition: self.partition_of(&event.contact_id),
-            dedupe_key: event.dedupe_key.clone(),
+            // A fingerprint, as in Redis: shorter, and a WhatsApp message id encodes the
+            // sender's number, which must not outlive an erasure.
+            dedupe_key: event
+                .dedupe_key
+                .as_deref()
+                .map(|key| format!("{:016x}", crate::state::message_fingerprint(key))),
             body,
             done,
         });
@@ -780,10 +786,17 @@ impl Store for EmbeddedStore {
                 .entry((version.to_owned(), name.to_owned()))
                 .or_insert(0) += increment;
         }
+        let hour = hour_of(batch.at);
         let counters: Vec<Vec<Value>> = counters
             .into_iter()
             .map(|((version, name), count)| {
-                vec![version.into(), name.into(), partition.into(), count.into()]
+                vec![
+                    version.into(),
+                    hour.into(),
+                    name.into(),
+                    partition.into(),
+                    count.into(),
+                ]
             })
             .collect();
 
@@ -844,11 +857,11 @@ impl Store for EmbeddedStore {
         .await?;
         self.insert_rows(
             &txn,
-            "INSERT INTO runtime_stats (version, name, partition_id, count)",
-            4,
+            "INSERT INTO runtime_counters (version, hour, name, partition_id, count)",
+            5,
             counters,
-            "ON CONFLICT (version, name, partition_id) \
-             DO UPDATE SET count = runtime_stats.count + excluded.count",
+            "ON CONFLICT (version, hour, name, partition_id) \
+             DO UPDATE SET count = runtime_counters.count + excluded.count",
         )
         .await?;
         txn.execute_raw(self.statement(
@@ -960,13 +973,21 @@ impl Store for EmbeddedStore {
         Ok(())
     }
 
-    async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error> {
+    async fn counters(
+        &self,
+        version: &str,
+        from: Millis,
+        to: Millis,
+    ) -> Result<HashMap<String, i64>, Error> {
+        if to <= from {
+            return Ok(HashMap::new());
+        }
         let rows = self
             .db
             .query_all_raw(self.statement(
-                "SELECT name, CAST(SUM(count) AS BIGINT) FROM runtime_stats \
-                 WHERE version = ? GROUP BY name",
-                vec![version.to_owned().into()],
+                "SELECT name, CAST(SUM(count) AS BIGINT) FROM runtime_counters \
+                 WHERE version = ? AND hour >= ? AND hour < ? GROUP BY name",
+                vec![version.to_owned().into(), hour_of(from).into(), to.into()],
             ))
             .await?;
         rows.iter()
@@ -991,6 +1012,69 @@ impl Store for EmbeddedStore {
             }
         }
         Ok(timers)
+    }
+
+    async fn erase(&self, contact_id: &str) -> Result<Erased, Error> {
+        let partition = i32::from(self.partition_of(contact_id));
+        let txn = self.begin_write().await?;
+        // The lease goes first, and its row stays locked until the end (PostgreSQL; SQLite
+        // holds its write lock already): the holder's batch, loaded before, cannot commit.
+        txn.execute_raw(self.statement(
+            "UPDATE runtime_partitions SET lease_token = NULL, lease_until = 0 \
+             WHERE partition_id = ?",
+            vec![partition.into()],
+        ))
+        .await?;
+        self.lock_log(&txn, self.partition_of(contact_id)).await?;
+        let state = txn
+            .execute_raw(self.statement(
+                "DELETE FROM runtime_contacts WHERE contact_id = ?",
+                vec![contact_id.to_owned().into()],
+            ))
+            .await?
+            .rows_affected();
+        let timers = txn
+            .execute_raw(self.statement(
+                "DELETE FROM runtime_timers WHERE contact_id = ?",
+                vec![contact_id.to_owned().into()],
+            ))
+            .await?
+            .rows_affected();
+        let mut removed = [0usize; 2];
+        for (table, count) in ["runtime_events", "runtime_outbox"]
+            .into_iter()
+            .zip(removed.iter_mut())
+        {
+            let rows = txn
+                .query_all_raw(self.statement(
+                    &format!("SELECT id, body FROM {table} WHERE partition_id = ?"),
+                    vec![partition.into()],
+                ))
+                .await?;
+            let mut ids = Vec::new();
+            for row in &rows {
+                let id: i64 = get(row, 0)?;
+                let body: String = get(row, 1)?;
+                // Whose it is, from the decoded body: another contact's event may well
+                // mention this one's id in its payload.
+                let owner: Owner =
+                    serde_json::from_str(&body).map_err(|err| corrupt(table, err))?;
+                if owner.contact_id == contact_id {
+                    ids.push(Value::from(id));
+                }
+            }
+            *count = ids.len();
+            self.delete_in(&txn, &format!("DELETE FROM {table} WHERE id"), &[], ids)
+                .await?;
+        }
+        txn.commit().await?;
+        let [events, outbox] = removed;
+        Ok(Erased {
+            state: state > 0,
+            timers: usize::try_from(timers).unwrap_or(usize::MAX),
+            events,
+            outbox,
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use spool_nodes::{Millis, Outbound};
+use spool_nodes::{HOUR, Millis, Outbound};
 
 use crate::state::{ContactState, Event, TimerRef};
 
@@ -53,6 +53,32 @@ pub struct Batch {
     pub timers_cleared: Vec<TimerRef>,
     /// Funnel counts: `version|node|key` → increment.
     pub counters: HashMap<String, i64>,
+    /// When the batch was applied (the runtime's clock): its counters count in this hour.
+    pub at: Millis,
+}
+
+/// What erasing a contact removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// Its state (profile, runs) existed.
+    pub state: bool,
+    pub timers: usize,
+    /// Events about it still in the log (not applied yet, or the last one applied).
+    pub events: usize,
+    /// Messages to it not sent yet.
+    pub outbox: usize,
+}
+
+impl Erased {
+    /// Whether there was anything about the contact at all.
+    pub fn found(&self) -> bool {
+        self.state || self.timers + self.events + self.outbox > 0
+    }
+}
+
+/// Funnel counts are kept per hour: the start of the hour `at` falls in.
+pub fn hour_of(at: Millis) -> Millis {
+    at.div_euclid(HOUR) * HOUR
 }
 
 /// A message waiting in the outbox, with its position for acknowledging it.
@@ -106,10 +132,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             .await?;
         Ok(states.pop().flatten())
     }
-    /// Funnel counts of a flow version: `node|key` → count.
-    async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error>;
+    /// Funnel counts of a flow version over every hour that overlaps `[from, to)` (ms):
+    /// `node|key` → count. Counts are kept per hour, so a range is widened to whole hours.
+    async fn counters(
+        &self,
+        version: &str,
+        from: Millis,
+        to: Millis,
+    ) -> Result<HashMap<String, i64>, Error>;
     /// Timers scheduled for a contact, with when they are due.
     async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error>;
+
+    /// Erases everything kept about a contact (GDPR erasure): its state, its timers, its
+    /// events still in the log and its messages not sent yet, at once. The partition's lease
+    /// is revoked in the same step, so a worker that loaded the contact before cannot commit
+    /// it back: its batch fails with [`Error::LeaseLost`] and is applied again, without the
+    /// contact, by the next holder. Events appended afterwards are new (a message the person
+    /// sends later starts a new contact). Returns once the erasure is durable.
+    async fn erase(&self, contact_id: &str) -> Result<Erased, Error>;
+}
+
+/// `{"contact_id": …}`: enough of an event or an outbound message to tell whose it is.
+#[derive(serde::Deserialize)]
+pub(crate) struct Owner {
+    pub contact_id: String,
 }
 
 /// FNV-1a: stable across processes and releases, unlike std's hasher.

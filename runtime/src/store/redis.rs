@@ -5,17 +5,21 @@
 //! Keys, for partition `n` under prefix `spool`:
 //! `spool:{pn}:log`, `spool:{pn}:cursor`, `spool:{pn}:lease`, `spool:{pn}:fence`,
 //! `spool:{pn}:c:<contact id>`, `spool:{pn}:timers`, `spool:{pn}:outbox`,
-//! `spool:{pn}:seen:<key>`, `spool:{pn}:stats`.
+//! `spool:{pn}:seen:<key>`, and the funnel counts: `spool:{pn}:stats:<version>:<hour>` (a
+//! hash `node|key` → count per flow version per hour, the hour as its start in ms) with
+//! `spool:{pn}:stats:<version>` (a sorted set of the days that have counts: an index by
+//! the day costs a hundredth of the hashes, by the hour it cost a quarter), both expiring
+//! after [`RedisConfig::counter_retention`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
-use spool_nodes::{Millis, Outbound};
+use spool_nodes::{DAY, HOUR, Millis, Outbound};
 
-use super::{Appended, Batch, Error, Lease, Logged, Pending, Store};
+use super::{Appended, Batch, Erased, Error, Lease, Logged, Pending, Store, hour_of};
 use crate::state::{ContactState, Event, EventKind, TimerRef};
 
 #[derive(Clone, Debug)]
@@ -26,6 +30,8 @@ pub struct RedisConfig {
     pub partitions: u16,
     /// How long inbound de-duplication keys are kept.
     pub dedupe_ttl: Duration,
+    /// How long an hour's funnel counts are kept after the hour ends.
+    pub counter_retention: Duration,
 }
 
 impl RedisConfig {
@@ -37,6 +43,8 @@ impl RedisConfig {
             // Duplicates arrive within minutes; a later one is caught by the contact's own
             // memory of recent messages, and an old message answers nothing anyway.
             dedupe_ttl: Duration::from_secs(24 * 3600),
+            // A year and a bit: this year against last year's same weeks.
+            counter_retention: Duration::from_secs(400 * 24 * 3600),
         }
     }
 
@@ -81,25 +89,95 @@ local start = '-'
 if cursor then start = '(' .. cursor end
 return redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', ARGV[1])";
 
-/// KEYS: lease, cursor, log, timers, outbox, stats, contact keys…
+/// KEYS: lease, cursor, log, timers, outbox, a key per state, then a pair per counted
+/// version: its hash for this hour and its sorted set of days.
 /// ARGV: token, position, then counted groups: states, timers set (member, due), timers
-/// cleared, outbox messages, counters (field, increment).
+/// cleared, outbox messages, then the counters: the hour, its day, how long they are kept
+/// (ms), the oldest day kept, and per version a count of (field, increment) pairs.
 const COMMIT: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('LEASE_LOST') end
 local i = 3
+local k = 5
 local n = tonumber(ARGV[i]); i = i + 1
-for k = 1, n do redis.call('SET', KEYS[6 + k], ARGV[i]); i = i + 1 end
+for j = 1, n do redis.call('SET', KEYS[k + j], ARGV[i]); i = i + 1 end
+k = k + n
 n = tonumber(ARGV[i]); i = i + 1
-for k = 1, n do redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i]); i = i + 2 end
+for j = 1, n do redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i]); i = i + 2 end
 n = tonumber(ARGV[i]); i = i + 1
-for k = 1, n do redis.call('ZREM', KEYS[4], ARGV[i]); i = i + 1 end
+for j = 1, n do redis.call('ZREM', KEYS[4], ARGV[i]); i = i + 1 end
 n = tonumber(ARGV[i]); i = i + 1
-for k = 1, n do redis.call('XADD', KEYS[5], '*', 'm', ARGV[i]); i = i + 1 end
+for j = 1, n do redis.call('XADD', KEYS[5], '*', 'm', ARGV[i]); i = i + 1 end
 n = tonumber(ARGV[i]); i = i + 1
-for k = 1, n do redis.call('HINCRBY', KEYS[6], ARGV[i], ARGV[i + 1]); i = i + 2 end
+if n > 0 then
+  local day, ttl, oldest = ARGV[i], ARGV[i + 1], ARGV[i + 2]; i = i + 3
+  for j = 1, n do
+    local bucket, days = KEYS[k + 1], KEYS[k + 2]; k = k + 2
+    local fields = tonumber(ARGV[i]); i = i + 1
+    for f = 1, fields do redis.call('HINCRBY', bucket, ARGV[i], ARGV[i + 1]); i = i + 2 end
+    redis.call('PEXPIRE', bucket, ttl)
+    redis.call('ZADD', days, day, day)
+    redis.call('ZREMRANGEBYSCORE', days, '-inf', '(' .. oldest)
+    redis.call('PEXPIRE', days, ttl)
+  end
+end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('XTRIM', KEYS[3], 'MINID', ARGV[2])
 return 1";
+
+/// KEYS: lease, log, timers, outbox, the contact's state. ARGV: the contact id, a `ZSCAN`
+/// pattern for its timers.
+/// Revokes the partition's lease first: a batch its holder loaded before cannot commit.
+/// Events and messages are matched on their decoded `contact_id`, timers on the id they end
+/// with (`token|run|contact`), never on a substring that another contact's data could hold.
+const ERASE: &str = r"
+local id = ARGV[1]
+local function timer_owner(member)
+  local a = string.find(member, '|', 1, true)
+  if not a then return nil end
+  local b = string.find(member, '|', a + 1, true)
+  if not b then return nil end
+  return string.sub(member, b + 1)
+end
+local function owner(json)
+  local ok, value = pcall(cjson.decode, json)
+  if ok and type(value) == 'table' then return value['contact_id'] end
+  return nil
+end
+redis.call('DEL', KEYS[1])
+local state = redis.call('DEL', KEYS[5])
+local timers = 0
+local cursor = '0'
+repeat
+  local page = redis.call('ZSCAN', KEYS[3], cursor, 'MATCH', ARGV[2], 'COUNT', 1000)
+  cursor = page[1]
+  local entries = page[2]
+  for j = 1, #entries, 2 do
+    if timer_owner(entries[j]) == id then
+      timers = timers + redis.call('ZREM', KEYS[3], entries[j])
+    end
+  end
+until cursor == '0'
+local function sweep(key, whose)
+  local removed = 0
+  local start = '-'
+  while true do
+    local page = redis.call('XRANGE', key, start, '+', 'COUNT', 500)
+    if #page == 0 then break end
+    for _, entry in ipairs(page) do
+      if whose(entry[2][1], entry[2][2]) == id then
+        removed = removed + redis.call('XDEL', key, entry[1])
+      end
+    end
+    start = '(' .. page[#page][1]
+  end
+  return removed
+end
+local events = sweep(KEYS[2], function(kind, body)
+  if kind == 't' then return timer_owner(body) end
+  return owner(body)
+end)
+local outbox = sweep(KEYS[4], function(_, body) return owner(body) end)
+return {state, timers, events, outbox}";
 
 const FIRE: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('LEASE_LOST') end
@@ -125,6 +203,7 @@ struct Scripts {
     read: Script,
     commit: Script,
     fire: Script,
+    erase: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -147,6 +226,7 @@ impl RedisStore {
             read: Script::new(READ),
             commit: Script::new(COMMIT),
             fire: Script::new(FIRE),
+            erase: Script::new(ERASE),
         };
         Ok(Self {
             config,
@@ -165,6 +245,12 @@ impl RedisStore {
 
     fn contact_key(&self, partition: u16, contact_id: &str) -> String {
         self.key(partition, &format!("c:{contact_id}"))
+    }
+
+    /// The hash of one version's counts in one hour, and the sorted set of its days.
+    fn counter_keys(&self, partition: u16, version: &str, hour: Millis) -> (String, String) {
+        let days = self.key(partition, &format!("stats:{version}"));
+        (format!("{days}:{hour}"), days)
     }
 
     fn con(&self) -> ConnectionManager {
@@ -356,7 +442,7 @@ impl Store for RedisStore {
     async fn commit(&self, lease: &Lease, batch: Batch) -> Result<(), Error> {
         let p = lease.partition;
         let mut invocation = self.scripts.commit.prepare_invoke();
-        for name in ["lease", "cursor", "log", "timers", "outbox", "stats"] {
+        for name in ["lease", "cursor", "log", "timers", "outbox"] {
             invocation.key(self.key(p, name));
         }
         invocation
@@ -380,9 +466,31 @@ impl Store for RedisStore {
             invocation
                 .arg(serde_json::to_vec(message).map_err(|err| corrupt("outbound message", err))?);
         }
-        invocation.arg(batch.counters.len());
+        let mut by_version: BTreeMap<&str, Vec<(&str, i64)>> = BTreeMap::new();
         for (field, increment) in &batch.counters {
-            invocation.arg(field).arg(*increment);
+            let (version, name) = field.split_once('|').unwrap_or((field.as_str(), ""));
+            by_version
+                .entry(version)
+                .or_default()
+                .push((name, *increment));
+        }
+        invocation.arg(by_version.len());
+        if !by_version.is_empty() {
+            let hour = hour_of(batch.at);
+            let retention = Millis::try_from(self.config.counter_retention.as_millis())
+                .unwrap_or(Millis::MAX / 4);
+            // Relative to the batch's own clock, so a clock that is not the wall's (tests,
+            // the simulator) still keeps counts for the whole retention.
+            let ttl = (hour + HOUR + retention - batch.at).max(1);
+            let day = hour.div_euclid(DAY) * DAY;
+            invocation.arg(day).arg(ttl).arg(day - retention);
+            for (version, fields) in &by_version {
+                let (bucket, days) = self.counter_keys(p, version, hour);
+                invocation.key(bucket).key(days).arg(fields.len());
+                for (name, increment) in fields {
+                    invocation.arg(*name).arg(*increment);
+                }
+            }
         }
         let _: i64 = invocation
             .invoke_async(&mut self.con())
@@ -451,15 +559,47 @@ impl Store for RedisStore {
         Ok(())
     }
 
-    async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error> {
+    async fn counters(
+        &self,
+        version: &str,
+        from: Millis,
+        to: Millis,
+    ) -> Result<HashMap<String, i64>, Error> {
         let mut totals = HashMap::new();
-        let prefix = format!("{version}|");
+        if to <= from {
+            return Ok(totals);
+        }
+        // The days that have counts, per partition, then the hashes of their hours in the
+        // range: two round trips (one per thousand hours).
+        let first = hour_of(from);
+        let mut pipe = redis::pipe();
         for partition in 0..self.partitions() {
-            let all: HashMap<String, i64> =
-                self.con().hgetall(self.key(partition, "stats")).await?;
-            for (field, count) in all {
-                if let Some(rest) = field.strip_prefix(&prefix) {
-                    *totals.entry(rest.to_owned()).or_insert(0) += count;
+            let (_, days) = self.counter_keys(partition, version, 0);
+            pipe.cmd("ZRANGEBYSCORE")
+                .arg(days)
+                .arg(first.div_euclid(DAY) * DAY)
+                .arg(format!("({to}"));
+        }
+        let days: Vec<Vec<Millis>> = pipe.query_async(&mut self.con()).await?;
+        let mut buckets = Vec::new();
+        for (partition, days) in (0..self.partitions()).zip(&days) {
+            for day in days {
+                let mut hour = (*day).max(first);
+                while hour < (day + DAY).min(to) {
+                    buckets.push(self.counter_keys(partition, version, hour).0);
+                    hour += HOUR;
+                }
+            }
+        }
+        for chunk in buckets.chunks(1_000) {
+            let mut pipe = redis::pipe();
+            for bucket in chunk {
+                pipe.hgetall(bucket);
+            }
+            let all: Vec<HashMap<String, i64>> = pipe.query_async(&mut self.con()).await?;
+            for counts in all {
+                for (field, count) in counts {
+                    *totals.entry(field).or_insert(0) += count;
                 }
             }
         }
@@ -475,4 +615,39 @@ impl Store for RedisStore {
             .filter(|(timer, _)| timer.contact_id == contact_id)
             .collect())
     }
+
+    async fn erase(&self, contact_id: &str) -> Result<Erased, Error> {
+        let p = self.partition_of(contact_id);
+        let (state, timers, events, outbox): (i64, i64, i64, i64) = self
+            .scripts
+            .erase
+            .key(self.key(p, "lease"))
+            .key(self.key(p, "log"))
+            .key(self.key(p, "timers"))
+            .key(self.key(p, "outbox"))
+            .key(self.contact_key(p, contact_id))
+            .arg(contact_id)
+            .arg(format!("*|{}", glob_escape(contact_id)))
+            .invoke_async(&mut self.con())
+            .await?;
+        let count = |n: i64| usize::try_from(n).unwrap_or_default();
+        Ok(Erased {
+            state: state > 0,
+            timers: count(timers),
+            events: count(events),
+            outbox: count(outbox),
+        })
+    }
+}
+
+/// `text` as a glob pattern that matches only itself.
+fn glob_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

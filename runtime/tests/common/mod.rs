@@ -19,7 +19,7 @@ use spool_runtime::http::HttpServices;
 use spool_runtime::state::{ContactChange, contact_id_for};
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
-use spool_runtime::store::{Appended, Batch, Error, Lease, Logged, Pending, Store};
+use spool_runtime::store::{Appended, Batch, Erased, Error, Lease, Logged, Pending, Store};
 use spool_runtime::{
     ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, Runtime, RuntimeConfig,
 };
@@ -129,6 +129,16 @@ impl TestStore {
         }
     }
 
+    /// What reads everything this store keeps, bypassing the [`Store`] trait.
+    pub fn inspector(&self) -> Inspector {
+        match &self.kind {
+            Kind::Redis(store) => Inspector::Redis {
+                prefix: store.config().prefix.clone(),
+            },
+            Kind::Embedded(store, _) => Inspector::Embedded(store.database().clone()),
+        }
+    }
+
     /// Deletes what the test stored: its Redis keys, its SQLite file, its PostgreSQL database.
     pub async fn finish(self) {
         match self.kind {
@@ -138,6 +148,130 @@ impl TestStore {
                 temp.remove().await;
             }
         }
+    }
+}
+
+/// Reads a store's raw contents, to check what is (not) kept anywhere in it.
+#[derive(Clone, Debug)]
+pub enum Inspector {
+    Redis { prefix: String },
+    Embedded(DatabaseConnection),
+}
+
+impl Inspector {
+    /// Every key and value under the Redis prefix, or every text column of the runtime's
+    /// tables, as one text.
+    pub async fn everything(&self) -> String {
+        match self {
+            Self::Redis { prefix } => redis_dump(prefix).await,
+            Self::Embedded(db) => {
+                let mut all = String::new();
+                for (table, columns) in [
+                    ("runtime_contacts", "contact_id, state"),
+                    ("runtime_events", "body"),
+                    ("runtime_seen", "dedupe_key"),
+                    ("runtime_timers", "member, contact_id"),
+                    ("runtime_outbox", "body"),
+                    ("runtime_counters", "version, name"),
+                ] {
+                    let rows = db
+                        .query_all_raw(sea_orm::Statement::from_string(
+                            db.get_database_backend(),
+                            format!("SELECT {columns} FROM {table}"),
+                        ))
+                        .await
+                        .unwrap_or_else(|err| panic!("cannot read {table}: {err}"));
+                    for row in rows {
+                        for index in 0..columns.split(',').count() {
+                            let text: String = row.try_get_by_index(index).expect("text");
+                            all.push_str(&text);
+                            all.push('\n');
+                        }
+                    }
+                }
+                all
+            }
+        }
+    }
+}
+
+async fn redis_dump(prefix: &str) -> String {
+    let client = redis::Client::open(redis_url()).expect("redis url");
+    let mut con = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connection");
+    let mut all = String::new();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}:*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut con)
+            .await
+            .expect("scan");
+        for key in keys {
+            let kind: String = redis::cmd("TYPE")
+                .arg(&key)
+                .query_async(&mut con)
+                .await
+                .expect("type");
+            let value: redis::Value = match kind.as_str() {
+                "string" => redis::cmd("GET").arg(&key).query_async(&mut con).await,
+                "hash" => redis::cmd("HGETALL").arg(&key).query_async(&mut con).await,
+                "zset" => {
+                    redis::cmd("ZRANGE")
+                        .arg(&key)
+                        .arg(0)
+                        .arg(-1)
+                        .arg("WITHSCORES")
+                        .query_async(&mut con)
+                        .await
+                }
+                "stream" => {
+                    redis::cmd("XRANGE")
+                        .arg(&key)
+                        .arg("-")
+                        .arg("+")
+                        .query_async(&mut con)
+                        .await
+                }
+                "set" => redis::cmd("SMEMBERS").arg(&key).query_async(&mut con).await,
+                "list" => {
+                    redis::cmd("LRANGE")
+                        .arg(&key)
+                        .arg(0)
+                        .arg(-1)
+                        .query_async(&mut con)
+                        .await
+                }
+                other => panic!("a key of an unexpected type {other}: {key}"),
+            }
+            .expect("value");
+            all.push_str(&format!("{key} = {}\n", redis_text(&value)));
+        }
+        if next == 0 {
+            return all;
+        }
+        cursor = next;
+    }
+}
+
+fn redis_text(value: &redis::Value) -> String {
+    match value {
+        redis::Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        redis::Value::Array(items) | redis::Value::Set(items) => {
+            items.iter().map(redis_text).collect::<Vec<_>>().join(" ")
+        }
+        redis::Value::Map(pairs) => pairs
+            .iter()
+            .map(|(key, value)| format!("{} {}", redis_text(key), redis_text(value)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => format!("{other:?}"),
     }
 }
 
@@ -366,8 +500,17 @@ impl Store for SharedStore {
         self.0.contact(contact_id).await
     }
 
-    async fn counters(&self, version: &str) -> Result<HashMap<String, i64>, Error> {
-        self.0.counters(version).await
+    async fn counters(
+        &self,
+        version: &str,
+        from: Millis,
+        to: Millis,
+    ) -> Result<HashMap<String, i64>, Error> {
+        self.0.counters(version, from, to).await
+    }
+
+    async fn erase(&self, contact_id: &str) -> Result<Erased, Error> {
+        self.0.erase(contact_id).await
     }
 
     async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error> {
