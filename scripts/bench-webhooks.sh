@@ -378,15 +378,22 @@ measure() {
         finished="$(now_s)"
         local redis='{}'
         [ -n "$redis_sampler" ] && redis="$(cat "$RAW/$tag.redis-sample.json")"
+        # End to end: what was applied over wrk's own measured time plus the time the backlog
+        # left at its end took to drain. (The wall-clock times around wrk, which also count
+        # the tools' start-up, are kept as well.)
         spool="$(jq -c -n --argjson before "$before" --argjson drained "$drained" \
             --argjson follow "$(cat "$RAW/$tag.backlog.json")" --argjson redis "$redis" \
-            --argjson wrk_s "$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.3f", b - a }')" \
-            --argjson total_s "$(awk -v a="$started" -v b="$finished" 'BEGIN { printf "%.3f", b - a }')" \
-            '{applied: ($drained.applied - $before.applied),
-              backlog_at_end: $drained.backlog_before, backlog_max: $follow.backlog_max,
-              drain_s: $drained.drain_s, load_s: $wrk_s, until_applied_s: $total_s,
-              applied_per_s: (($drained.applied - $before.applied) / $total_s * 10 | round / 10),
-              redis_cpu_pct: $redis.server_cpu_pct}')"
+            --argjson wrk "$(wrk_json "$RAW/$tag.wrk.txt")" \
+            --argjson wall_load_s "$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.3f", b - a }')" \
+            --argjson wall_total_s "$(awk -v a="$started" -v b="$finished" 'BEGIN { printf "%.3f", b - a }')" \
+            '($drained.applied - $before.applied) as $applied
+             | ($wrk.duration_s + $drained.drain_s) as $window
+             | {applied: $applied,
+                backlog_at_end: $drained.backlog_before, backlog_max: $follow.backlog_max,
+                drain_s: $drained.drain_s, until_applied_s: $window,
+                applied_per_s: ($applied / $window * 10 | round / 10),
+                wall_load_s: $wall_load_s, wall_until_applied_s: $wall_total_s,
+                redis_cpu_pct: $redis.server_cpu_pct}')"
     fi
 
     local wrk wu ws we
