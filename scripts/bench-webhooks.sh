@@ -30,7 +30,7 @@
 #                         settings (ANCHORS_INSTALL, ANCHORS_RUN, NODE_RED_PORT, ...) apply
 #   OUT                   default /tmp/spool-bench-http/<UTC time>: summary.md,
 #                         results.jsonl, env.txt, raw/ (wrk output, samples, server logs)
-#   QUIET_PCT=15 QUIET_MAX_WAIT=120   before each level, wait (at most QUIET_MAX_WAIT s)
+#   QUIET_PCT=15 QUIET_MAX_WAIT=300   before each level, wait (at most QUIET_MAX_WAIT s)
 #                         until the box is less than QUIET_PCT % busy; the wait is recorded
 #   DRAIN_TIMEOUT=300     how long Spool may take to apply what it accepted
 set -euo pipefail
@@ -53,7 +53,7 @@ BENCH="$ROOT/scripts/bench"
 : "${ANCHORS_DIR:=$ROOT/../shared/anchors}"
 : "${OUT:=/tmp/spool-bench-http/$(date -u +%Y%m%dT%H%M%SZ)}"
 : "${QUIET_PCT:=15}"
-: "${QUIET_MAX_WAIT:=120}"
+: "${QUIET_MAX_WAIT:=300}"
 : "${DRAIN_TIMEOUT:=300}"
 : "${SAMPLE_INTERVAL:=0.5}"
 : "${CARGO:=cargo}"
@@ -151,6 +151,7 @@ SPOOL_PID=""
 SPOOL_PREFIX=""
 NODE_RED_RUNNING=0
 BACKGROUND=()
+WRK_PID=""
 
 stop_spool() {
     if [ -n "$SPOOL_PID" ]; then
@@ -180,6 +181,11 @@ stop_node_red() {
 
 cleanup() {
     local status=$?
+    if [ -n "$WRK_PID" ]; then
+        # /usr/bin/time and the wrk it runs
+        pkill -TERM -P "$WRK_PID" 2>/dev/null || true
+        kill -TERM "$WRK_PID" 2>/dev/null || true
+    fi
     for pid in "${BACKGROUND[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
@@ -213,9 +219,13 @@ wait_quiet() {
 run_wrk() {
     local c="$1" seconds="$2" url="$3" out="$4" timefile="${5:-/dev/null}" threads="$WRK_THREADS"
     [ "$c" -lt "$threads" ] && threads="$c"
+    # In the background, so that a signal stops the script (and wrk) at once.
     BODIES_FILE="$BODIES_FILE" /usr/bin/time -f '%U %S %e' -o "$timefile" \
         wrk -t"$threads" -c"$c" -d"${seconds}s" --timeout 10s --latency \
-        -s "$BENCH/webhook.lua" "$url" >"$out" 2>&1 || true
+        -s "$BENCH/webhook.lua" "$url" >"$out" 2>&1 &
+    WRK_PID=$!
+    wait "$WRK_PID" || true
+    WRK_PID=""
 }
 
 wrk_json() {
