@@ -413,8 +413,8 @@ measure() {
         --slurpfile sample "$RAW/$tag.sample.json" --argjson spool "$spool" \
         --argjson rss_idle_kb "$rss_idle_kb" --argjson busy_before "$busy" --argjson quiet_wait_s "$waited" \
         --argjson wrk_cpu_pct "$(awk -v u="$wu" -v s="$ws" -v e="$we" 'BEGIN { printf "%.1f", (e > 0) ? (u + s) * 100 / e : 0 }')" \
-        --arg ts "$(date -u +%FT%TZ)" \
-        '{ts: $ts, target: $target, conns: $conns, rss_idle_kb: $rss_idle_kb,
+        --arg ts "$(date -u +%FT%TZ)" --argjson ncpu "$(nproc)" \
+        '{ts: $ts, target: $target, conns: $conns, ncpu: $ncpu, rss_idle_kb: $rss_idle_kb,
           busy_before_pct: $busy_before, quiet_wait_s: $quiet_wait_s, wrk_cpu_pct: $wrk_cpu_pct}
          + $wrk + $sample[0] + (if $spool == {} then {} else {spool: $spool} end)' | tee -a "$RESULTS" >&2
 
