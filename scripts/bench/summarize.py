@@ -29,9 +29,10 @@ def main():
         sys.exit("summarize: no results")
 
     # CPU in % of one core. "other": user time on the box not used by the server, wrk or
-    # (for Spool) Redis, i.e. some other job disturbing the run.
-    print("| target | conns | req/s | p50 ms | p99 ms | max ms | RSS MiB idle / max | non-2xx | socket errors | server CPU % | wrk CPU % | other CPU % |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    # (for Spool) Redis, i.e. some other job disturbing the run; "steal": CPU the hypervisor
+    # gave to other machines while this VM wanted it.
+    print("| target | conns | req/s | p50 ms | p99 ms | max ms | RSS MiB idle / max | non-2xx | socket errors | server CPU % | wrk CPU % | other CPU % | steal % |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         socket_errors = r["err_connect"] + r["err_read"] + r["err_write"] + r["err_timeout"]
         redis = (r.get("spool") or {}).get("redis_cpu_pct") or 0
@@ -39,7 +40,8 @@ def main():
         print(f"| {r['target']} | {r['conns']} | {num(r['rps'])} | {num(r['lat_p50_ms'], 2)} | "
               f"{num(r['lat_p99_ms'], 2)} | {num(r['lat_max_ms'], 1)} | "
               f"{num(mib(r['rss_idle_kb']))} / {num(mib(r['rss_kb_max']))} | {r['err_status']} | {socket_errors} | "
-              f"{num(r['server_cpu_pct'])} | {num(r['wrk_cpu_pct'])} | {num(other)} |")
+              f"{num(r['server_cpu_pct'])} | {num(r['wrk_cpu_pct'])} | {num(other)} | "
+              f"{num(r['box_steal_pct'] * r.get('ncpu', 1))} |")
 
     by = {(r["target"], r["conns"]): r for r in rows}
     levels = sorted({r["conns"] for r in rows})
