@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench schema build check-toolchain services
+.PHONY: run test fmt lint bench bench-http schema build check-toolchain services
 
 ## run: start Spool (API, webhooks, simulator, workers) on a SQLite file and the embedded store
 run: build
@@ -31,6 +31,10 @@ lint:
 ## bench: criterion benchmarks (minutes; not part of `make test`)
 bench:
 	$(CARGO) bench -p spool-flows --bench validate
+
+## bench-http: Spool's webhook journey against Node-RED over HTTP with wrk (release build; minutes)
+bench-http: check-toolchain
+	./scripts/bench-webhooks.sh
 
 ## schema: regenerate docs/flow.schema.json and docs/openapi.json from the Rust types
 schema:
