@@ -7,8 +7,8 @@ position (`<prefix>:{pN}:cursor`) together, trimming the log up to that position
 at the position stays). So, per partition:
 
 - backlog: entries after the cursor = XLEN of the log, minus the one at the cursor;
-- applied: the `<version>|<trigger node>|entered` counters in `<prefix>:{pN}:stats`,
-  committed with each batch.
+- applied: the `<trigger node>|entered` counters in the hourly hashes
+  `<prefix>:{pN}:stats:<version>:<hour>`, committed with each batch.
 
 usage: spool-progress.py [--redis URL] --prefix P [--partitions 16] [--node hook] COMMAND
   snapshot              print {"applied": N, "backlog": N}
@@ -92,21 +92,29 @@ def partition_of(contact_id, partitions):
     return h % max(1, partitions)
 
 
+def counter_hashes(redis, prefix):
+    """Every hourly counter hash under the prefix: `<prefix>:{pN}:stats:<version>:<hour>`."""
+    cursor, found = "0", []
+    while True:
+        cursor, keys = redis.call("SCAN", cursor, "MATCH", f"{prefix}:{{p*}}:stats:*:*", "COUNT", 10000)
+        found.extend(keys)
+        if cursor == "0":
+            return found
+
+
 def snapshot(redis, args):
     commands = []
     for p in range(args.partitions):
         commands.append(("XLEN", key(args.prefix, p, "log")))
         commands.append(("EXISTS", key(args.prefix, p, "cursor")))
-        commands.append(("HGETALL", key(args.prefix, p, "stats")))
+    hashes = counter_hashes(redis, args.prefix)
+    commands.extend(("HGET", name, f"{args.node}|entered") for name in hashes)
     replies = redis.pipeline(commands)
-    backlog = applied = 0
-    suffix = f"|{args.node}|entered"
+    backlog = 0
     for p in range(args.partitions):
-        length, has_cursor, stats = replies[3 * p: 3 * p + 3]
+        length, has_cursor = replies[2 * p: 2 * p + 2]
         backlog += max(0, length - has_cursor)
-        for field, value in zip(stats[0::2], stats[1::2]):
-            if field.endswith(suffix):
-                applied += int(value)
+    applied = sum(int(value) for value in replies[2 * args.partitions:] if value is not None)
     return {"applied": applied, "backlog": backlog}
 
 
