@@ -14,7 +14,7 @@ use crate::channel::{Channel, SendError};
 use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::state::{ContactState, Event, EventKind};
-use crate::store::{Appended, Batch, Error, Lease, Store};
+use crate::store::{Appended, Batch, Error, Lease, ReadBatch, Store};
 
 #[derive(Clone, Debug)]
 pub struct RuntimeConfig {
@@ -111,23 +111,14 @@ impl Runtime {
     /// Applies up to one batch of a partition's events and commits it; returns how many.
     #[instrument(skip_all, fields(partition = lease.partition))]
     pub async fn process(&self, lease: &Lease) -> Result<usize, Error> {
-        let logged = self.store.read(lease, self.config.batch_size).await?;
+        let ReadBatch { logged, states } =
+            self.store.read_batch(lease, self.config.batch_size).await?;
         let Some(last) = logged.last() else {
             return Ok(0);
         };
         let position = last.position.clone();
-
-        let mut contact_ids: Vec<String> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for entry in &logged {
-            if seen.insert(entry.event.contact_id.as_str()) {
-                contact_ids.push(entry.event.contact_id.clone());
-            }
-        }
-        let loaded = self.store.load(lease.partition, &contact_ids).await?;
-        let mut states: HashMap<String, (ContactState, bool)> = contact_ids
+        let mut states: HashMap<String, (ContactState, bool)> = states
             .into_iter()
-            .zip(loaded)
             .map(|(id, state)| {
                 let existed = state.is_some();
                 (id, (state.unwrap_or_default(), existed))

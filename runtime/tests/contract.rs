@@ -80,6 +80,7 @@ contract!(
     counters_are_summed_across_batches_and_partitions,
     counters_are_kept_by_the_hour,
     unknown_contacts_load_as_none,
+    read_batch_brings_each_contacts_state_once_with_its_events,
     concurrent_appends_are_each_read_once_in_order,
     erasing_an_unknown_contact_finds_nothing;
     inspected: erasing_a_contact_leaves_nothing_of_it_anywhere,
@@ -646,6 +647,61 @@ async fn unknown_contacts_load_as_none(store: Arc<dyn Store>) {
     assert!(s.timers(&nobody).await.expect("timers").is_empty());
 }
 
+/// What the worker applies: the events after the cursor, and the state of each contact they
+/// concern (timer events included), once, in the order of its first event.
+async fn read_batch_brings_each_contacts_state_once_with_its_events(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let (ana, ben, carl) = (
+        contact_in(s, 0, 0),
+        contact_in(s, 0, 1),
+        contact_in(s, 0, 2),
+    );
+    let lease = acquire(s, 0).await;
+    s.append(&event(&ana, 0)).await.expect("append");
+    let first = read_all(s, &lease).await;
+    let batch = Batch {
+        position: first[0].position.clone(),
+        states: vec![state(&ana, "Ana"), state(&carl, "Carl")],
+        timers_set: vec![(timer(&carl, "run.1", 1), 1_000)],
+        ..Batch::default()
+    };
+    s.commit(&lease, batch).await.expect("commit");
+    // With and without a de-duplication key: the store may append them differently.
+    s.append(&event(&ana, 1)).await.expect("append");
+    s.append(&event(&ben, 2).with_dedupe_key("ben-2"))
+        .await
+        .expect("append");
+    s.append(&event(&ana, 3).with_dedupe_key("ana-3"))
+        .await
+        .expect("append");
+    assert_eq!(s.fire_due_timers(&lease, 2_000, 10).await.expect("fire"), 1);
+
+    let read = s.read_batch(&lease, 100).await.expect("read batch");
+    let contacts: Vec<&str> = read
+        .logged
+        .iter()
+        .map(|logged| logged.event.contact_id.as_str())
+        .collect();
+    assert_eq!(contacts, [&ana, &ben, &ana, &carl]);
+    assert!(matches!(
+        read.logged[3].event.kind,
+        EventKind::Timer { token: 1, .. }
+    ));
+    let ids: Vec<&str> = read.states.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, [&ana, &ben, &carl]);
+    let states: Vec<Option<ContactState>> =
+        read.states.into_iter().map(|(_, state)| state).collect();
+    assert_eq!(
+        names(&states),
+        [Some("Ana".to_owned()), None, Some("Carl".to_owned())]
+    );
+
+    let first_only = s.read_batch(&lease, 1).await.expect("read batch");
+    assert_eq!(ns(&first_only.logged), [1]);
+    assert_eq!(first_only.states.len(), 1);
+    assert_eq!(first_only.states[0].0, ana);
+}
+
 /// Writers append while the lease holder reads and commits: every event is read exactly
 /// once, and each writer's events in the order it appended them.
 async fn concurrent_appends_are_each_read_once_in_order(store: Arc<dyn Store>) {
@@ -895,4 +951,50 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
         "Ana's number is still stored: {everything}"
     );
     assert_eq!(s.erase(&ana).await.expect("erase again"), Erased::default());
+}
+
+/// Log entries written before the contact id was kept beside each event (field `c`) still get
+/// their contact's state: the Redis store loads it separately.
+#[tokio::test]
+async fn redis_read_batch_loads_states_for_entries_without_a_contact_id() {
+    let store = common::redis_store(PARTITIONS).await;
+    let s: &dyn Store = store.as_ref();
+    let ana = contact_in(s, 0, 0);
+    let lease = acquire(s, 0).await;
+    s.append(&event(&ana, 0)).await.expect("append");
+    let first = read_all(s, &lease).await;
+    let batch = Batch {
+        position: first[0].position.clone(),
+        states: vec![state(&ana, "Ana")],
+        ..Batch::default()
+    };
+    s.commit(&lease, batch).await.expect("commit");
+    let client = redis::Client::open(common::redis_url()).expect("redis url");
+    let mut con = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connection");
+    let log = format!("{}:{{p0}}:log", store.config().prefix);
+    let body = serde_json::to_string(&event(&ana, 1)).expect("event");
+    let _: String = redis::cmd("XADD")
+        .arg(&log)
+        .arg("*")
+        .arg("e")
+        .arg(body)
+        .query_async(&mut con)
+        .await
+        .expect("xadd");
+
+    let read = s.read_batch(&lease, 10).await.expect("read batch");
+    assert_eq!(ns(&read.logged), [1]);
+    assert_eq!(read.states.len(), 1);
+    assert_eq!(read.states[0].0, ana);
+    assert_eq!(
+        read.states[0]
+            .1
+            .as_ref()
+            .and_then(|state| state.contact.name.clone()),
+        Some("Ana".to_owned())
+    );
+    store.wipe().await.expect("wipe");
 }

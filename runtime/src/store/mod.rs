@@ -42,6 +42,24 @@ pub struct Logged {
     pub event: Event,
 }
 
+/// Events to apply, with the states of their contacts ([`Store::read_batch`]).
+#[derive(Debug, Default)]
+pub struct ReadBatch {
+    pub logged: Vec<Logged>,
+    /// (contact id, its state; None for a contact not seen before).
+    pub states: Vec<(String, Option<ContactState>)>,
+}
+
+/// The contacts these events concern, each once, in order of first event.
+pub fn contacts_of(logged: &[Logged]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    logged
+        .iter()
+        .filter(|entry| seen.insert(entry.event.contact_id.as_str()))
+        .map(|entry| entry.event.contact_id.clone())
+        .collect()
+}
+
 /// Everything one batch of events changed in one partition, committed at once.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -114,6 +132,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         partition: u16,
         contact_ids: &[String],
     ) -> Result<Vec<Option<ContactState>>, Error>;
+    /// What a worker applies next: up to `max` events after the last committed position, and
+    /// the state of every contact they concern, each contact once, in order of first event.
+    /// A store may do both in one round trip (Redis does).
+    async fn read_batch(&self, lease: &Lease, max: usize) -> Result<ReadBatch, Error> {
+        let logged = self.read(lease, max).await?;
+        let contact_ids = contacts_of(&logged);
+        let states = self.load(lease.partition, &contact_ids).await?;
+        Ok(ReadBatch {
+            logged,
+            states: contact_ids.into_iter().zip(states).collect(),
+        })
+    }
     /// Commits a batch atomically; fails with [`Error::LeaseLost`] if the lease is gone.
     async fn commit(&self, lease: &Lease, batch: Batch) -> Result<(), Error>;
     /// Moves timers due at `now` into the partition's log as events; returns how many.

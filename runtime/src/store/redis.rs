@@ -19,7 +19,9 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use spool_nodes::{DAY, HOUR, Millis, Outbound};
 
-use super::{Appended, Batch, Erased, Error, Lease, Logged, Pending, Store, hour_of};
+use super::{
+    Appended, Batch, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, contacts_of, hour_of,
+};
 use crate::state::{ContactState, Event, EventKind, TimerRef};
 
 #[derive(Clone, Debug)]
@@ -59,10 +61,11 @@ impl RedisConfig {
     }
 }
 
-/// KEYS: the log, the event's de-duplication key. ARGV: the event, the key's lifetime (s).
+/// KEYS: the log, the event's de-duplication key. ARGV: the event, the key's lifetime (s),
+/// the contact id (kept beside the event so that READ_BATCH finds the state to load).
 const ACCEPT: &str = r"
 if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 0 end
-redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+redis.call('XADD', KEYS[1], '*', 'e', ARGV[1], 'c', ARGV[3])
 return 1";
 
 const ACQUIRE: &str = r"
@@ -87,6 +90,36 @@ local cursor = redis.call('GET', KEYS[1])
 local start = '-'
 if cursor then start = '(' .. cursor end
 return redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', ARGV[1])";
+
+/// READ and the states of the contacts read, in one round trip. KEYS: cursor, log. ARGV: how
+/// many, the prefix of the partition's contact keys. The contact keys are not declared: they
+/// are only known once the log is read, and they share the partition's hash tag, so the
+/// script still touches a single slot. An entry without its contact id (appended before ids
+/// were kept beside events) is left for the caller to load.
+/// Returns {entries, contact ids, their states (nil when absent)}.
+const READ_BATCH: &str = r"
+local cursor = redis.call('GET', KEYS[1])
+local start = '-'
+if cursor then start = '(' .. cursor end
+local entries = redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', ARGV[1])
+local ids, states, seen = {}, {}, {}
+for _, entry in ipairs(entries) do
+  local fields = entry[2]
+  local id = nil
+  if fields[1] == 't' then
+    local a = string.find(fields[2], '|', 1, true)
+    local b = a and string.find(fields[2], '|', a + 1, true)
+    if b then id = string.sub(fields[2], b + 1) end
+  elseif fields[3] == 'c' then
+    id = fields[4]
+  end
+  if id and not seen[id] then
+    seen[id] = true
+    ids[#ids + 1] = id
+    states[#states + 1] = redis.call('GET', ARGV[2] .. id)
+  end
+end
+return {entries, ids, states}";
 
 /// KEYS: lease, cursor, log, timers, outbox, a key per state, then a pair per counted
 /// version: its hash for this hour and its sorted set of days.
@@ -200,6 +233,7 @@ struct Scripts {
     renew: Script,
     release: Script,
     read: Script,
+    read_batch: Script,
     commit: Script,
     fire: Script,
     erase: Script,
@@ -223,6 +257,7 @@ impl RedisStore {
             renew: Script::new(RENEW),
             release: Script::new(RELEASE),
             read: Script::new(READ),
+            read_batch: Script::new(READ_BATCH),
             commit: Script::new(COMMIT),
             fire: Script::new(FIRE),
             erase: Script::new(ERASE),
@@ -351,6 +386,8 @@ impl Store for RedisStore {
                 .arg("*")
                 .arg("e")
                 .arg(body)
+                .arg("c")
+                .arg(&event.contact_id)
                 .query_async(&mut self.con())
                 .await?;
             return Ok(Appended::Accepted);
@@ -362,6 +399,7 @@ impl Store for RedisStore {
         let taken: i64 = invocation
             .arg(body)
             .arg(self.config.dedupe_ttl.as_secs().max(1))
+            .arg(&event.contact_id)
             .invoke_async(&mut self.con())
             .await?;
         Ok(if taken == 1 {
@@ -419,6 +457,50 @@ impl Store for RedisStore {
             .into_iter()
             .map(|(position, fields)| decode_entry(position, fields))
             .collect()
+    }
+
+    async fn read_batch(&self, lease: &Lease, max: usize) -> Result<ReadBatch, Error> {
+        type Entries = Vec<(String, Vec<Vec<u8>>)>;
+        let (entries, ids, states): (Entries, Vec<String>, Vec<Option<Vec<u8>>>) = self
+            .scripts
+            .read_batch
+            .key(self.key(lease.partition, "cursor"))
+            .key(self.key(lease.partition, "log"))
+            .arg(max)
+            .arg(self.key(lease.partition, "c:"))
+            .invoke_async(&mut self.con())
+            .await?;
+        let logged = entries
+            .into_iter()
+            .map(|(position, fields)| decode_entry(position, fields))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut found: HashMap<String, Option<ContactState>> = HashMap::with_capacity(ids.len());
+        for (id, state) in ids.into_iter().zip(states) {
+            let state = state
+                .map(|bytes| {
+                    serde_json::from_slice(&bytes).map_err(|err| corrupt("contact state", err))
+                })
+                .transpose()?;
+            found.insert(id, state);
+        }
+        let contact_ids = contacts_of(&logged);
+        let missing: Vec<String> = contact_ids
+            .iter()
+            .filter(|id| !found.contains_key(*id))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            let loaded = self.load(lease.partition, &missing).await?;
+            found.extend(missing.into_iter().zip(loaded));
+        }
+        let states = contact_ids
+            .into_iter()
+            .map(|id| {
+                let state = found.remove(&id).flatten();
+                (id, state)
+            })
+            .collect();
+        Ok(ReadBatch { logged, states })
     }
 
     async fn load(

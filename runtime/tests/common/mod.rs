@@ -19,7 +19,9 @@ use spool_runtime::http::HttpServices;
 use spool_runtime::state::{ContactChange, contact_id_for};
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
-use spool_runtime::store::{Appended, Batch, Erased, Error, Lease, Logged, Pending, Store};
+use spool_runtime::store::{
+    Appended, Batch, Erased, Error, Lease, Logged, Pending, ReadBatch, Store,
+};
 use spool_runtime::{
     ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, Runtime, RuntimeConfig,
 };
@@ -473,6 +475,10 @@ impl Store for SharedStore {
         contact_ids: &[String],
     ) -> Result<Vec<Option<ContactState>>, Error> {
         self.0.load(partition, contact_ids).await
+    }
+
+    async fn read_batch(&self, lease: &Lease, max: usize) -> Result<ReadBatch, Error> {
+        self.0.read_batch(lease, max).await
     }
 
     async fn commit(&self, lease: &Lease, batch: Batch) -> Result<(), Error> {
