@@ -213,7 +213,7 @@ impl EmbeddedStore {
                 .idle_timeout(None)
                 .max_lifetime(None);
         }
-        let db = Database::connect(options).await?;
+        let db = connect_retrying_while_locked(options, sqlite).await?;
         let store = Self {
             backend: db.get_database_backend(),
             config,
@@ -1075,6 +1075,28 @@ impl Store for EmbeddedStore {
             events,
             outbox,
         })
+    }
+}
+
+/// Opens the pool. Two processes opening one new SQLite file at once both switch it to WAL
+/// when their first connection is made, and one of them can be told "database is locked"
+/// at once (the busy timeout does not cover that switch): that one tries again, for about
+/// two seconds.
+async fn connect_retrying_while_locked(
+    options: ConnectOptions,
+    sqlite: bool,
+) -> Result<DatabaseConnection, Error> {
+    let mut attempts = 0;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err)
+                if sqlite && attempts < 40 && err.to_string().contains("database is locked") =>
+            {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            outcome => return Ok(outcome?),
+        }
     }
 }
 
