@@ -33,4 +33,8 @@ pub enum Error {
     Corrupt { what: String, reason: String },
     #[error("the channel cannot send right now: {0}")]
     ChannelUnavailable(String),
+    #[error(
+        "the Redis store was set up with {stored} partitions, and Spool is configured with {configured}: a contact's partition follows from the count, so it cannot change once chosen. Start with --partitions {stored} (or SPOOL_PARTITIONS={stored})"
+    )]
+    PartitionsChanged { stored: u16, configured: u16 },
 }

@@ -998,3 +998,29 @@ async fn redis_read_batch_loads_states_for_entries_without_a_contact_id() {
     );
     store.wipe().await.expect("wipe");
 }
+
+/// On Redis the partition count is fixed once the store has been used (every key of a contact
+/// carries its partition): another count is refused when the store is opened, with a message
+/// naming the count to use, and the same count still opens.
+#[tokio::test]
+async fn redis_refuses_another_partition_count() {
+    use spool_runtime::store::redis::RedisStore;
+
+    let store = common::redis_store(4).await;
+    let config = store.config().clone();
+    match RedisStore::connect(config.clone().with_partitions(8)).await {
+        Err(
+            err @ Error::PartitionsChanged {
+                stored: 4,
+                configured: 8,
+            },
+        ) => {
+            assert!(err.to_string().contains("--partitions 4"), "{err}");
+        }
+        other => panic!("another count must be refused: {other:?}"),
+    }
+    RedisStore::connect(config)
+        .await
+        .expect("the same count opens");
+    store.wipe().await.expect("wipe");
+}

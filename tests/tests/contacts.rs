@@ -663,10 +663,14 @@ async fn erasure_with_state_in_redis_leaves_nothing_behind() {
 
     let prefix = server.redis_prefix.clone().expect("a prefix");
     assert!(server.stop());
-    RedisStore::connect(RedisConfig::new(redis_url()).with_prefix(prefix))
-        .await
-        .expect("redis")
-        .wipe()
-        .await
-        .expect("the test's keys are removed");
+    RedisStore::connect(
+        RedisConfig::new(redis_url())
+            .with_prefix(prefix)
+            .with_partitions(PARTITIONS),
+    )
+    .await
+    .expect("redis")
+    .wipe()
+    .await
+    .expect("the test's keys are removed");
 }

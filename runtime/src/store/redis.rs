@@ -262,11 +262,34 @@ impl RedisStore {
             fire: Script::new(FIRE),
             erase: Script::new(ERASE),
         };
-        Ok(Self {
+        let store = Self {
             config,
             connection,
             scripts,
-        })
+        };
+        store.check_partitions().await?;
+        Ok(store)
+    }
+
+    /// Records the partition count on first use and refuses another one afterwards: every
+    /// key and log is per partition, so a new count would look for contacts in the wrong place.
+    async fn check_partitions(&self) -> Result<(), Error> {
+        let key = format!("{}:partitions", self.config.prefix);
+        let configured = self.config.partitions;
+        let _: Option<String> = redis::cmd("SET")
+            .arg(&key)
+            .arg(configured)
+            .arg("NX")
+            .query_async(&mut self.con())
+            .await?;
+        let stored: Option<String> = self.con().get(&key).await?;
+        match stored.as_deref().map(str::parse::<u16>) {
+            Some(Ok(stored)) if stored != configured => {
+                Err(Error::PartitionsChanged { stored, configured })
+            }
+            Some(Err(err)) => Err(corrupt("partition count", err)),
+            _ => Ok(()),
+        }
     }
 
     pub fn config(&self) -> &RedisConfig {
