@@ -4,9 +4,9 @@
 //!
 //! A contact is addressed by its WhatsApp number in E.164, with or without the `+` (`%2B`
 //! in a URL). Inside the runtime it is `<workspace>/wa:<wa_id>`, WhatsApp's id being the
-//! number without `+`; a contact kept as `wa:+<number>` is found too. Changes go through the
-//! runtime's log, like any other event of the contact, so they are applied in order with its
-//! messages and timers: they are answered 202 once durable. Erasure is synchronous: once it
+//! number without `+`, as inbound messages, webhooks and the simulator all name it. Changes
+//! go through the runtime's log, like any other event of the contact, so they are applied in
+//! order with its messages and timers: they are answered 202 once durable. Erasure is synchronous: once it
 //! answers, nothing about the contact is left in the store (docs/runtime.md, Erasure).
 
 use std::collections::{BTreeMap, HashMap};
@@ -235,12 +235,9 @@ pub fn wa_id(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-/// The runtime ids a number may be kept under in this workspace, the canonical one first.
-fn contact_ids(caller: &Caller, wa_id: &str) -> [String; 2] {
-    [
-        scoped(&caller.workspace, &contact_id_for(wa_id)),
-        scoped(&caller.workspace, &contact_id_for(&format!("+{wa_id}"))),
-    ]
+/// The runtime's id for a number in this workspace.
+fn contact_id(caller: &Caller, wa_id: &str) -> String {
+    scoped(&caller.workspace, &contact_id_for(wa_id))
 }
 
 /// How the audit log names a contact: a pseudonym (the start of a SHA-256 of the workspace
@@ -261,12 +258,9 @@ async fn find(
     caller: &Caller,
     wa_id: &str,
 ) -> Result<Option<(String, ContactState)>, ApiError> {
-    for id in contact_ids(caller, wa_id) {
-        if let Some(found) = state.store.contact(&id).await.map_err(store_error)? {
-            return Ok(Some((id, found)));
-        }
-    }
-    Ok(None)
+    let id = contact_id(caller, wa_id);
+    let found = state.store.contact(&id).await.map_err(store_error)?;
+    Ok(found.map(|found| (id, found)))
 }
 
 /// Version numbers by content hash, for the runs' versions (the latest number per hash).
@@ -528,12 +522,8 @@ pub async fn update(
     caller.require(Role::Editor)?;
     let wa_id = wa_id(&path.phone)?;
     let change = change_of(parse_json::<ContactPatch>(&body)?)?;
-    let contact_id = match find(&state, &caller, &wa_id).await? {
-        Some((id, _)) => id,
-        None => contact_ids(&caller, &wa_id)[0].clone(),
-    };
     let event = Event::new(
-        contact_id,
+        contact_id(&caller, &wa_id),
         wa_id.clone(),
         state.now(),
         EventKind::UpdateContact { change },
@@ -677,28 +667,20 @@ pub async fn erase(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let wa_id = wa_id(&path.phone)?;
-    let mut erased = BTreeMap::from([
-        ("state", 0usize),
-        ("timers", 0),
-        ("events", 0),
-        ("outbox", 0),
-    ]);
-    let mut found = false;
-    for id in contact_ids(&caller, &wa_id) {
-        let gone = state.store.erase(&id).await.map_err(store_error)?;
-        found |= gone.found();
-        for (key, count) in [
-            ("state", usize::from(gone.state)),
-            ("timers", gone.timers),
-            ("events", gone.events),
-            ("outbox", gone.outbox),
-        ] {
-            *erased.entry(key).or_default() += count;
-        }
-    }
-    if !found {
+    let gone = state
+        .store
+        .erase(&contact_id(&caller, &wa_id))
+        .await
+        .map_err(store_error)?;
+    if !gone.found() {
         return Err(unknown_contact());
     }
+    let erased = BTreeMap::from([
+        ("state", usize::from(gone.state)),
+        ("timers", gone.timers),
+        ("events", gone.events),
+        ("outbox", gone.outbox),
+    ]);
     audit::record(
         &state.db,
         &caller.workspace,
