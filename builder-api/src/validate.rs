@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
-use spool_flows::{Checked, Diagnostic, Severity};
+use spool_flows::{Checked, Code, Diagnostic, Severity};
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
@@ -79,7 +79,7 @@ fn check_file(path: &Path) -> Checked {
             flow: None,
             diagnostics: vec![Diagnostic {
                 severity: Severity::Error,
-                code: "unreadable_file".to_owned(),
+                code: Code::UnreadableFile,
                 message: format!("The file cannot be read: {err}."),
                 node_id: None,
                 field: None,

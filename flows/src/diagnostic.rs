@@ -1,9 +1,10 @@
 //! Diagnostics: what is wrong with a flow, where, in words a flow builder understands.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -37,7 +38,7 @@ pub struct Location {
 pub struct Diagnostic {
     pub severity: Severity,
     /// A stable identifier the editor can key on, e.g. `too_many_buttons`.
-    pub code: String,
+    pub code: Code,
     /// Says what is wrong and how to fix it.
     pub message: String,
     /// The node the problem is on, if it is on one.
@@ -63,7 +64,7 @@ impl Diagnostic {
     fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Self {
             severity,
-            code: code.as_str().to_owned(),
+            code,
             message: message.into(),
             node_id: None,
             field: None,
@@ -102,6 +103,14 @@ macro_rules! codes {
 
         impl Code {
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code with this text, e.g. `too_many_buttons`.
+            pub fn parse(text: &str) -> Option<Code> {
+                match text {
+                    $($text => Some(Code::$variant),)*
+                    _ => None,
+                }
+            }
 
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -156,10 +165,58 @@ codes! {
     InvalidUrl => "invalid_url": "A URL must start with https:// or http://.",
     InvalidValue => "invalid_value": "A number or time is out of the range allowed.",
     WindowMayBeClosed => "window_may_be_closed": "A free-form message may be sent more than 24 hours after the contact's last message; WhatsApp only delivers templates then.",
+    InvalidFlowId => "invalid_flow_id": "A flow id must be 1 to 64 letters, digits, `-` or `_`: it appears in URLs.",
+    UnreadableFile => "unreadable_file": "`spool validate` could not read the file at all.",
 }
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// On the wire a code is its stable text, exactly as when it was a string.
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<str>::deserialize(deserializer)?;
+        Code::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown diagnostic code `{text}`")))
+    }
+}
+
+impl JsonSchema for Code {
+    fn schema_name() -> Cow<'static, str> {
+        "Code".into()
+    }
+
+    /// Inlined as a plain string, so the schema reads as it did when the field was a string.
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_their_text_and_read_back() {
+        for code in Code::ALL {
+            let json = serde_json::to_value(code).expect("a code serializes");
+            assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));
+            let back: Code = serde_json::from_value(json).expect("a code reads back");
+            assert_eq!(back, *code);
+        }
+        assert!(serde_json::from_str::<Code>("\"no_such_code\"").is_err());
     }
 }

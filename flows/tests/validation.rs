@@ -251,7 +251,7 @@ fn malformed_json_says_where() {
     let checked = check("{\n  \"schema\": 1,\n  \"id\": \"x\",,\n}");
     assert_eq!(checked.diagnostics.len(), 1);
     let diagnostic = &checked.diagnostics[0];
-    assert_eq!(diagnostic.code, "malformed_json");
+    assert_eq!(diagnostic.code, Code::MalformedJson);
     assert_eq!(diagnostic.location.map(|l| l.line), Some(3));
 }
 
@@ -267,7 +267,7 @@ fn config_errors_name_the_exact_field() {
     let diagnostic = check(&source)
         .diagnostics
         .into_iter()
-        .find(|d| d.code == "invalid_config")
+        .find(|d| d.code == Code::InvalidConfig)
         .expect("invalid_config");
     assert_eq!(diagnostic.node_id.as_deref(), Some("ask"));
     assert_eq!(diagnostic.field.as_deref(), Some("config.buttons[0].titel"));
