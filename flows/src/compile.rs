@@ -10,6 +10,7 @@ use crate::catalog::Port;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Flow, Node, Position};
 use crate::expr::CompiledTemplate;
+use crate::fields::Field;
 use crate::validate::{Analysis, NodeArtifacts};
 
 /// A flow ready to run. Built only from a flow without errors; keeps its warnings.
@@ -95,8 +96,8 @@ impl CompiledFlow {
         &self.ports[ix.index()]
     }
 
-    /// The compiled expression in a node's field, e.g. `config.expression`.
-    pub fn expression(&self, ix: NodeIndex, field: &str) -> Option<&rhai::AST> {
+    /// The compiled expression in a node's field, e.g. [`crate::fields::EXPRESSION`].
+    pub fn expression(&self, ix: NodeIndex, field: &Field) -> Option<&rhai::AST> {
         self.artifacts
             .get(ix.index())?
             .expressions
@@ -105,8 +106,8 @@ impl CompiledFlow {
             .map(|(_, ast)| ast)
     }
 
-    /// The compiled template in a node's field, e.g. `config.text`.
-    pub fn template(&self, ix: NodeIndex, field: &str) -> Option<&CompiledTemplate> {
+    /// The compiled template in a node's field, e.g. [`crate::fields::TEXT`].
+    pub fn template(&self, ix: NodeIndex, field: &Field) -> Option<&CompiledTemplate> {
         self.artifacts
             .get(ix.index())?
             .templates

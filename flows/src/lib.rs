@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod document;
 pub mod expr;
+pub mod fields;
 mod parse;
 mod validate;
 pub mod values;

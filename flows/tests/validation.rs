@@ -196,10 +196,14 @@ fn compiled_flow_answers_next_node_and_keeps_expressions() {
     assert_eq!(compiled.triggers(), &[ix("start")]);
     assert!(
         compiled
-            .expression(ix("check"), "config.expression")
+            .expression(ix("check"), &spool_flows::fields::EXPRESSION)
             .is_some()
     );
-    assert!(compiled.template(ix("big"), "config.body[0]").is_some());
+    assert!(
+        compiled
+            .template(ix("big"), &spool_flows::fields::template_body(0))
+            .is_some()
+    );
     assert_eq!(compiled.hash().len(), 64);
 }
 

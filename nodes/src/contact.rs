@@ -1,6 +1,7 @@
 //! Contact nodes: tag, update_contact.
 
 use spool_flows::config::{Tag, UpdateContact};
+use spool_flows::fields;
 use spool_flows::values::Input;
 
 use crate::{Ctx, Failure, Step};
@@ -20,11 +21,11 @@ pub(crate) fn update(ctx: &mut Ctx<'_>, update: &UpdateContact) -> Result<Step, 
     for (name, value) in &update.properties {
         let value = match value {
             Input::Value(value) => value.clone(),
-            Input::Expr(_) => ctx.eval_json(&format!("config.properties.{name}"))?,
+            Input::Expr(_) => ctx.eval_json(&fields::property(name))?,
         };
         ctx.contact.properties.insert(name.clone(), value);
     }
-    if let Some(name) = ctx.render("config.name")? {
+    if let Some(name) = ctx.render(&fields::NAME)? {
         ctx.contact.name = Some(name);
     }
     match update.marketing_opt_in {

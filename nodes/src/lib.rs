@@ -19,6 +19,9 @@ mod messaging;
 mod wait_for_reply;
 
 use petgraph::graph::NodeIndex;
+use std::borrow::Cow;
+
+use spool_flows::fields::Field;
 use spool_flows::{CompiledFlow, NodeKind};
 
 pub use eval::{EvalError, Inputs};
@@ -120,30 +123,32 @@ impl Ctx<'_> {
         &self.flow.node(self.ix).id
     }
 
-    fn expression(&self, field: &str) -> Result<&rhai::AST, Failure> {
+    fn expression(&self, field: &(impl Key + ?Sized)) -> Result<&rhai::AST, Failure> {
+        let field = field.field();
         self.flow
-            .expression(self.ix, field)
+            .expression(self.ix, &field)
             .ok_or_else(|| Failure::new("internal", format!("no compiled expression for {field}")))
     }
 
-    fn eval_bool(&self, field: &str) -> Result<bool, Failure> {
+    fn eval_bool(&self, field: &Field) -> Result<bool, Failure> {
         Ok(self.inputs.eval_bool(self.expression(field)?)?)
     }
 
-    fn eval_json(&self, field: &str) -> Result<serde_json::Value, Failure> {
+    fn eval_json(&self, field: &Field) -> Result<serde_json::Value, Failure> {
         Ok(self.inputs.eval_json(self.expression(field)?)?)
     }
 
     /// Renders the template in `field`; an absent optional field renders as `None`.
-    fn render(&self, field: &str) -> Result<Option<String>, Failure> {
-        match self.flow.template(self.ix, field) {
+    fn render(&self, field: &(impl Key + ?Sized)) -> Result<Option<String>, Failure> {
+        match self.flow.template(self.ix, &field.field()) {
             Some(template) => Ok(Some(self.inputs.render(template)?)),
             None => Ok(None),
         }
     }
 
-    fn render_required(&self, field: &str) -> Result<String, Failure> {
-        self.render(field)?
+    fn render_required(&self, field: &(impl Key + ?Sized)) -> Result<String, Failure> {
+        let field = field.field();
+        self.render(field.as_ref())?
             .ok_or_else(|| Failure::new("internal", format!("no compiled template for {field}")))
     }
 
@@ -170,6 +175,32 @@ impl Ctx<'_> {
             node_id: self.node_id().to_owned(),
             body,
         });
+    }
+}
+
+/// Names a compiled expression or template for the [`Ctx`] helpers: a [`Field`] from
+/// [`spool_flows::fields`], so a misspelt key does not compile. Text is still accepted for
+/// the behaviours that spell their keys by hand (http_request, ai_agent); the `str` and
+/// `String` impls go once they name them through `fields` too.
+trait Key {
+    fn field(&self) -> Cow<'_, Field>;
+}
+
+impl Key for Field {
+    fn field(&self) -> Cow<'_, Field> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl Key for str {
+    fn field(&self) -> Cow<'_, Field> {
+        Cow::Owned(Field::unchecked(self))
+    }
+}
+
+impl Key for String {
+    fn field(&self) -> Cow<'_, Field> {
+        Cow::Owned(Field::unchecked(self))
     }
 }
 

@@ -2,19 +2,20 @@
 
 use sha2::{Digest, Sha256};
 use spool_flows::config::{Delay, Set, Split, Switch};
+use spool_flows::fields;
 use spool_flows::values::Input;
 
 use crate::model::{Millis, SECOND, WaitKind};
 use crate::{Ctx, Failure, Step};
 
 pub(crate) fn condition(ctx: &mut Ctx<'_>) -> Result<Step, Failure> {
-    let holds = ctx.eval_bool("config.expression")?;
+    let holds = ctx.eval_bool(&fields::EXPRESSION)?;
     Ok(Step::Next(if holds { "true" } else { "false" }.into()))
 }
 
 pub(crate) fn switch(ctx: &mut Ctx<'_>, switch: &Switch) -> Result<Step, Failure> {
     for (i, case) in switch.cases.iter().enumerate() {
-        if ctx.eval_bool(&format!("config.cases[{i}].when"))? {
+        if ctx.eval_bool(&fields::case_when(i))? {
             return Ok(Step::Next(case.port.clone()));
         }
     }
@@ -58,7 +59,7 @@ pub(crate) fn set(ctx: &mut Ctx<'_>, set: &Set) -> Result<Step, Failure> {
     for (i, assignment) in set.assignments.iter().enumerate() {
         let value = match &assignment.value {
             Input::Value(value) => value.clone(),
-            Input::Expr(_) => ctx.eval_json(&format!("config.assignments[{i}].value"))?,
+            Input::Expr(_) => ctx.eval_json(&fields::assignment_value(i))?,
         };
         // Later assignments see earlier ones, as a person reading the list top-down expects.
         ctx.set_var(&assignment.variable, value);
@@ -70,7 +71,7 @@ pub(crate) fn delay(ctx: &mut Ctx<'_>, delay: &Delay) -> Result<Step, Failure> {
     let deadline: Millis = match (&delay.duration, &delay.until) {
         (Some(duration), _) => ctx.now + duration.as_secs() as Millis * SECOND,
         (None, Some(_)) => {
-            let until = ctx.eval_json("config.until")?;
+            let until = ctx.eval_json(&fields::UNTIL)?;
             let seconds = until.as_f64().ok_or_else(|| {
                 Failure::new(
                     "invalid_time",

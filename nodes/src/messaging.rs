@@ -5,6 +5,7 @@
 use spool_flows::config::{
     SendButtons, SendList, SendMedia, SendTemplate, SendText, TemplateButton, TemplateCategory,
 };
+use spool_flows::fields;
 
 use crate::model::{
     Choice, Content, InboundMessage, Millis, OutboundBody, SECOND, Section,
@@ -31,7 +32,7 @@ fn reply_deadline(ctx: &Ctx<'_>, timeout_secs: u64) -> Option<Millis> {
 
 pub(crate) fn send_text(ctx: &mut Ctx<'_>, send: &SendText) -> Result<Step, Failure> {
     window_open(ctx)?;
-    let text = ctx.render_required("config.text")?;
+    let text = ctx.render_required(&fields::TEXT)?;
     ctx.queue(OutboundBody::Text {
         text,
         preview_url: send.preview_url,
@@ -47,9 +48,9 @@ pub(crate) fn send_media(ctx: &mut Ctx<'_>, send: &SendMedia) -> Result<Step, Fa
         .unwrap_or_default();
     let body = OutboundBody::Media {
         kind,
-        url: ctx.render_required("config.url")?,
-        caption: ctx.render("config.caption")?,
-        filename: ctx.render("config.filename")?,
+        url: ctx.render_required(&fields::URL)?,
+        caption: ctx.render(&fields::CAPTION)?,
+        filename: ctx.render(&fields::FILENAME)?,
     };
     ctx.queue(body);
     Ok(Step::Next("next".into()))
@@ -58,9 +59,9 @@ pub(crate) fn send_media(ctx: &mut Ctx<'_>, send: &SendMedia) -> Result<Step, Fa
 pub(crate) fn send_buttons(ctx: &mut Ctx<'_>, send: &SendButtons) -> Result<Step, Failure> {
     window_open(ctx)?;
     let body = OutboundBody::Buttons {
-        text: ctx.render_required("config.text")?,
-        header: ctx.render("config.header")?,
-        footer: ctx.render("config.footer")?,
+        text: ctx.render_required(&fields::TEXT)?,
+        header: ctx.render(&fields::HEADER)?,
+        footer: ctx.render(&fields::FOOTER)?,
         buttons: send
             .buttons
             .iter()
@@ -81,9 +82,9 @@ pub(crate) fn send_buttons(ctx: &mut Ctx<'_>, send: &SendButtons) -> Result<Step
 pub(crate) fn send_list(ctx: &mut Ctx<'_>, send: &SendList) -> Result<Step, Failure> {
     window_open(ctx)?;
     let body = OutboundBody::List {
-        text: ctx.render_required("config.text")?,
-        header: ctx.render("config.header")?,
-        footer: ctx.render("config.footer")?,
+        text: ctx.render_required(&fields::TEXT)?,
+        header: ctx.render(&fields::HEADER)?,
+        footer: ctx.render(&fields::FOOTER)?,
         button: send.button.clone(),
         sections: send
             .sections
@@ -173,10 +174,10 @@ pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<St
         }
     }
     let header = (0..send.header.len())
-        .map(|i| ctx.render_required(&format!("config.header[{i}]")))
+        .map(|i| ctx.render_required(&fields::template_header(i)))
         .collect::<Result<_, _>>()?;
     let body = (0..send.body.len())
-        .map(|i| ctx.render_required(&format!("config.body[{i}]")))
+        .map(|i| ctx.render_required(&fields::template_body(i)))
         .collect::<Result<_, _>>()?;
     let mut buttons = Vec::with_capacity(send.buttons.len());
     for (i, button) in send.buttons.iter().enumerate() {
@@ -184,7 +185,7 @@ pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<St
             TemplateButton::QuickReply { payload } => ("quick_reply", payload.clone()),
             TemplateButton::Url { .. } => (
                 "url",
-                ctx.render_required(&format!("config.buttons[{i}].text"))?,
+                ctx.render_required(&fields::template_button_text(i))?,
             ),
         };
         buttons.push(TemplateButtonParameter {

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 use spool_flows::config::{Expect, WaitForReply};
+use spool_flows::fields;
 
 use crate::eval::{is_email, normalize_phone, parse_number};
 use crate::model::{Content, InboundMessage, Millis, OutboundBody, SECOND, WaitKind};
@@ -57,7 +58,7 @@ pub(crate) fn reply(
     message: &InboundMessage,
 ) -> Result<Step, Failure> {
     let valid = match answer(wait.expect, message) {
-        Some(value) if wait.validation.is_none() || ctx.eval_bool("config.validation")? => {
+        Some(value) if wait.validation.is_none() || ctx.eval_bool(&fields::VALIDATION)? => {
             Some(value)
         }
         _ => None,
@@ -74,7 +75,7 @@ pub(crate) fn reply(
         return Ok(Step::Next("invalid".into()));
     }
     let deadline = current.deadline;
-    if let Some(text) = ctx.render("config.retry_message")? {
+    if let Some(text) = ctx.render(&fields::RETRY_MESSAGE)? {
         ctx.queue(OutboundBody::Text {
             text,
             preview_url: false,

@@ -153,7 +153,7 @@ pub async fn receive(
         )
     })?;
 
-    let picked = match flow.expression(trigger, "config.contact") {
+    let picked = match flow.expression(trigger, &spool_flows::fields::CONTACT) {
         Some(ast) => Inputs::new(
             &Contact::default(),
             &serde_json::Map::new(),

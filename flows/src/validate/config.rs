@@ -9,6 +9,7 @@ use super::node::NodeCheck;
 use super::whatsapp;
 use crate::config::*;
 use crate::diagnostic::Code;
+use crate::fields;
 use crate::values::Duration;
 
 const MAX_RETRIES: u8 = 10;
@@ -71,11 +72,11 @@ impl NodeCheck<'_> {
                         ),
                     );
                 }
-                self.expression("config.contact", &webhook.contact, &[]);
+                self.expression(fields::CONTACT, &webhook.contact, &[]);
             }
             NodeKind::Broadcast(broadcast) => {
                 if let Some(segment) = &broadcast.segment {
-                    self.expression("config.segment", segment, &[]);
+                    self.expression(fields::SEGMENT, segment, &[]);
                 }
                 if let Some(schedule) = &broadcast.schedule
                     && humantime::parse_rfc3339_weak(schedule).is_err()
@@ -88,14 +89,14 @@ impl NodeCheck<'_> {
                 }
             }
             NodeKind::Condition(condition) => {
-                self.expression("config.expression", &condition.expression, &[])
+                self.expression(fields::EXPRESSION, &condition.expression, &[])
             }
             NodeKind::Switch(switch) => {
                 if switch.cases.is_empty() {
                     self.error(Code::EmptyField, "config.cases", "Add at least one case.");
                 }
                 for (i, case) in switch.cases.iter().enumerate() {
-                    self.expression(&format!("config.cases[{i}].when"), &case.when, &[]);
+                    self.expression(fields::case_when(i), &case.when, &[]);
                 }
             }
             NodeKind::Split(split) => {
@@ -126,12 +127,12 @@ impl NodeCheck<'_> {
                         &format!("config.assignments[{i}].variable"),
                         &assignment.variable,
                     );
-                    self.input(&format!("config.assignments[{i}].value"), &assignment.value);
+                    self.input(fields::assignment_value(i), &assignment.value);
                 }
             }
             NodeKind::Delay(delay) => match (&delay.duration, &delay.until) {
                 (Some(duration), None) => self.wait_length("config.for", *duration),
-                (None, Some(until)) => self.expression("config.until", until, &[]),
+                (None, Some(until)) => self.expression(fields::UNTIL, until, &[]),
                 (Some(_), Some(_)) => self.error(
                     Code::InvalidConfig,
                     "config.until",
@@ -146,10 +147,10 @@ impl NodeCheck<'_> {
             NodeKind::WaitForReply(wait) => {
                 self.variable("config.variable", &wait.variable);
                 if let Some(validation) = &wait.validation {
-                    self.expression("config.validation", validation, &[]);
+                    self.expression(fields::VALIDATION, validation, &[]);
                 }
                 self.optional_template(
-                    "config.retry_message",
+                    fields::RETRY_MESSAGE,
                     wait.retry_message.as_ref(),
                     Some(whatsapp::TEXT_BODY),
                 );
@@ -166,16 +167,16 @@ impl NodeCheck<'_> {
                 self.not_empty("config.flow", &goto.flow, "The journey to go to")
             }
             NodeKind::SendText(send) => {
-                self.template("config.text", &send.text, Some(whatsapp::TEXT_BODY))
+                self.template(fields::TEXT, &send.text, Some(whatsapp::TEXT_BODY))
             }
             NodeKind::SendMedia(send) => {
-                self.url("config.url", &send.url);
+                self.url(fields::URL, &send.url);
                 self.optional_template(
-                    "config.caption",
+                    fields::CAPTION,
                     send.caption.as_ref(),
                     Some(whatsapp::CAPTION),
                 );
-                self.optional_template("config.filename", send.filename.as_ref(), None);
+                self.optional_template(fields::FILENAME, send.filename.as_ref(), None);
             }
             NodeKind::SendButtons(send) => self.buttons(send),
             NodeKind::SendList(send) => self.list(send),
@@ -206,17 +207,17 @@ impl NodeCheck<'_> {
                     );
                 }
                 for (name, value) in &update.properties {
-                    self.variable(&format!("config.properties.{name}"), name);
-                    self.input(&format!("config.properties.{name}"), value);
+                    self.variable(fields::property(name).as_str(), name);
+                    self.input(fields::property(name), value);
                 }
-                self.optional_template("config.name", update.name.as_ref(), None);
+                self.optional_template(fields::NAME, update.name.as_ref(), None);
             }
             NodeKind::HttpRequest(http) => {
-                self.url("config.url", &http.url);
+                self.url(fields::URL, &http.url);
                 for (name, value) in &http.headers {
-                    self.template(&format!("config.headers.{name}"), value, None);
+                    self.template(fields::http_header(name), value, None);
                 }
-                self.optional_template("config.body", http.body.as_ref(), None);
+                self.optional_template(fields::BODY, http.body.as_ref(), None);
                 if http.timeout > MAX_HTTP_TIMEOUT {
                     self.error(
                         Code::InvalidValue,
@@ -232,13 +233,13 @@ impl NodeCheck<'_> {
                     );
                 }
                 for (name, expression) in &http.save {
-                    self.variable(&format!("config.save.{name}"), name);
-                    self.expression(&format!("config.save.{name}"), expression, &["response"]);
+                    self.variable(fields::save(name).as_str(), name);
+                    self.expression(fields::save(name), expression, &["response"]);
                 }
             }
             NodeKind::AiAgent(agent) => {
                 self.not_empty("config.model", &agent.model, "The model");
-                self.template("config.instructions", &agent.instructions, None);
+                self.template(fields::INSTRUCTIONS, &agent.instructions, None);
                 let mut names = BTreeSet::new();
                 for (i, tool) in agent.tools.iter().enumerate() {
                     if !TOOL_NAME.is_match(&tool.name) {
@@ -255,7 +256,7 @@ impl NodeCheck<'_> {
                         &tool.description,
                         "The tool's description",
                     );
-                    self.url(&format!("config.tools[{i}].url"), &tool.url);
+                    self.url(fields::tool_url(i), &tool.url);
                 }
                 if agent.max_turns == 0 || agent.max_turns > MAX_AI_TURNS {
                     self.error(
@@ -271,7 +272,7 @@ impl NodeCheck<'_> {
             }
             NodeKind::Handoff(handoff) => {
                 self.not_empty("config.team", &handoff.team, "The team");
-                self.optional_template("config.note", handoff.note.as_ref(), None);
+                self.optional_template(fields::NOTE, handoff.note.as_ref(), None);
                 if let Some(timeout) = handoff.timeout {
                     self.wait_length("config.timeout", timeout);
                 }

@@ -14,6 +14,7 @@ use crate::catalog::{NodeType, Port};
 use crate::diagnostic::Diagnostic;
 use crate::document::Flow;
 use crate::expr::{CompiledTemplate, Compiler};
+use crate::fields::Field;
 use crate::window;
 
 mod config;
@@ -26,8 +27,8 @@ pub mod whatsapp;
 /// The compiled expressions and templates of one node, keyed by their field path.
 #[derive(Debug, Default)]
 pub struct NodeArtifacts {
-    pub expressions: Vec<(String, rhai::AST)>,
-    pub templates: Vec<(String, CompiledTemplate)>,
+    pub expressions: Vec<(Field, rhai::AST)>,
+    pub templates: Vec<(Field, CompiledTemplate)>,
 }
 
 /// For each node, its ports with the node each leads to.

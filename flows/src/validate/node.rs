@@ -12,6 +12,7 @@ use crate::catalog::RESERVED_PORT_NAMES;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::Node;
 use crate::expr::{Compiler, ExprError, TemplatePart};
+use crate::fields::Field;
 use crate::values::{Duration, Expression, Input, Template};
 
 /// The longest a run may wait on one step.
@@ -73,15 +74,15 @@ impl NodeCheck<'_> {
         );
     }
 
-    pub(super) fn expression(&mut self, field: &str, expression: &Expression, extra: &[&str]) {
+    pub(super) fn expression(&mut self, field: Field, expression: &Expression, extra: &[&str]) {
         match self.compiler.expression(expression.as_str(), extra) {
-            Ok(ast) => self.artifacts.expressions.push((field.to_owned(), ast)),
-            Err(err) => self.expr_error(field, err),
+            Ok(ast) => self.artifacts.expressions.push((field, ast)),
+            Err(err) => self.expr_error(field.as_str(), err),
         }
     }
 
     /// Compiles a template and checks the length of its fixed text against `max_chars`.
-    pub(super) fn template(&mut self, field: &str, template: &Template, max_chars: Option<usize>) {
+    pub(super) fn template(&mut self, field: Field, template: &Template, max_chars: Option<usize>) {
         match self.compiler.template(template.as_str(), &[]) {
             Ok(compiled) => {
                 let fixed: usize = compiled
@@ -97,18 +98,18 @@ impl NodeCheck<'_> {
                 {
                     self.error(
                         Code::TextTooLong,
-                        field,
+                        field.as_str(),
                         format!("This text is {fixed} characters long; WhatsApp accepts at most {max} here."),
                     );
                 }
                 if template.as_str().trim().is_empty() {
-                    self.error(Code::EmptyField, field, "This text is empty.");
+                    self.error(Code::EmptyField, field.as_str(), "This text is empty.");
                 }
-                self.artifacts.templates.push((field.to_owned(), compiled));
+                self.artifacts.templates.push((field, compiled));
             }
             Err(errors) => {
                 for err in errors {
-                    self.expr_error(field, err);
+                    self.expr_error(field.as_str(), err);
                 }
             }
         }
@@ -116,7 +117,7 @@ impl NodeCheck<'_> {
 
     pub(super) fn optional_template(
         &mut self,
-        field: &str,
+        field: Field,
         template: Option<&Template>,
         max_chars: Option<usize>,
     ) {
@@ -125,14 +126,15 @@ impl NodeCheck<'_> {
         }
     }
 
-    pub(super) fn url(&mut self, field: &str, template: &Template) {
+    pub(super) fn url(&mut self, field: Field, template: &Template) {
+        let path = field.as_str().to_owned();
         self.template(field, template, None);
         let text = template.as_str().trim_start();
         if !text.starts_with("{{") && !text.starts_with("https://") && !text.starts_with("http://")
         {
             self.error(
                 Code::InvalidUrl,
-                field,
+                path,
                 format!("`{text}` is not a web address; it must start with https://."),
             );
         }
@@ -184,7 +186,7 @@ impl NodeCheck<'_> {
         }
     }
 
-    pub(super) fn input(&mut self, field: &str, input: &Input) {
+    pub(super) fn input(&mut self, field: Field, input: &Input) {
         if let Input::Expr(expression) = input {
             self.expression(field, expression, &[]);
         }

@@ -9,6 +9,7 @@ use regex::Regex;
 use super::node::NodeCheck;
 use crate::config::{SendButtons, SendList, SendTemplate, TemplateButton};
 use crate::diagnostic::Code;
+use crate::fields;
 use crate::values::{Duration, Template};
 
 pub const MAX_BUTTONS: usize = 3;
@@ -45,9 +46,9 @@ impl NodeCheck<'_> {
         variable: Option<&str>,
         timeout: Duration,
     ) {
-        self.template("config.text", text, Some(INTERACTIVE_BODY));
-        self.optional_template("config.header", header, Some(HEADER));
-        self.optional_template("config.footer", footer, Some(FOOTER));
+        self.template(fields::TEXT, text, Some(INTERACTIVE_BODY));
+        self.optional_template(fields::HEADER, header, Some(HEADER));
+        self.optional_template(fields::FOOTER, footer, Some(FOOTER));
         if let Some(variable) = variable {
             self.variable("config.variable", variable);
         }
@@ -216,10 +217,10 @@ impl NodeCheck<'_> {
             );
         }
         for (i, value) in send.header.iter().enumerate() {
-            self.template(&format!("config.header[{i}]"), value, None);
+            self.template(fields::template_header(i), value, None);
         }
         for (i, value) in send.body.iter().enumerate() {
-            self.template(&format!("config.body[{i}]"), value, None);
+            self.template(fields::template_body(i), value, None);
         }
         if send.buttons.len() > TEMPLATE_BUTTONS {
             self.error(
@@ -236,7 +237,7 @@ impl NodeCheck<'_> {
                     "The button payload",
                 ),
                 TemplateButton::Url { text } => {
-                    self.template(&format!("config.buttons[{i}].text"), text, None)
+                    self.template(fields::template_button_text(i), text, None)
                 }
             }
         }
