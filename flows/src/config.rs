@@ -293,6 +293,25 @@ pub enum MediaKind {
     Sticker,
 }
 
+impl MediaKind {
+    /// The name in the document and in WhatsApp's API (`image`, `document`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Video => "video",
+            MediaKind::Audio => "audio",
+            MediaKind::Document => "document",
+            MediaKind::Sticker => "sticker",
+        }
+    }
+}
+
+impl std::fmt::Display for MediaKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Sends up to three reply buttons and goes on through the port of the one tapped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -383,6 +402,23 @@ pub enum TemplateCategory {
     Utility,
     /// One-time codes.
     Authentication,
+}
+
+impl TemplateCategory {
+    /// The name in the document and in WhatsApp's API (`marketing`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateCategory::Marketing => "marketing",
+            TemplateCategory::Utility => "utility",
+            TemplateCategory::Authentication => "authentication",
+        }
+    }
+}
+
+impl std::fmt::Display for TemplateCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A parameter for one of a template's buttons.

@@ -42,12 +42,8 @@ pub(crate) fn send_text(ctx: &mut Ctx<'_>, send: &SendText) -> Result<Step, Fail
 
 pub(crate) fn send_media(ctx: &mut Ctx<'_>, send: &SendMedia) -> Result<Step, Failure> {
     window_open(ctx)?;
-    let kind = serde_json::to_value(send.media)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     let body = OutboundBody::Media {
-        kind,
+        kind: send.media,
         url: ctx.render_required(&fields::URL)?,
         caption: ctx.render(&fields::CAPTION)?,
         filename: ctx.render(&fields::FILENAME)?,
@@ -194,14 +190,10 @@ pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<St
             parameter,
         });
     }
-    let category = serde_json::to_value(send.category)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     ctx.queue(OutboundBody::Template {
         name: send.name.clone(),
         language: send.language.clone(),
-        category,
+        category: send.category,
         header,
         body,
         buttons,

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+pub use spool_flows::config::{MediaKind, TemplateCategory};
 
 /// Unix time in milliseconds; all of Spool's clocks speak it.
 pub type Millis = i64;
@@ -353,7 +354,7 @@ pub enum OutboundBody {
         preview_url: bool,
     },
     Media {
-        kind: String,
+        kind: MediaKind,
         url: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
@@ -380,7 +381,7 @@ pub enum OutboundBody {
     Template {
         name: String,
         language: String,
-        category: String,
+        category: TemplateCategory,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         header: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -431,5 +432,46 @@ impl OutboundBody {
                 format!("template {name}({})", body.join(", "))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outbox entries written while the kind and category were plain strings.
+    const STORED_MEDIA: &str = r#"{"key":"c/r/1/0","contact_id":"c","to":"351910000000","run_id":"r","node_id":"photo","body":{"type":"media","kind":"image","url":"https://example.com/a.png","caption":"Your cart"}}"#;
+    const STORED_TEMPLATE: &str = r#"{"key":"c/r/2/0","contact_id":"c","to":"351910000000","run_id":"r","node_id":"promo","body":{"type":"template","name":"spring_sale","language":"en","category":"marketing","body":["Ana"]}}"#;
+
+    #[test]
+    fn outbox_entries_stored_with_string_kinds_still_read_and_write_the_same() {
+        let media: Outbound = serde_json::from_str(STORED_MEDIA).expect("old media entry reads");
+        assert!(matches!(
+            media.body,
+            OutboundBody::Media {
+                kind: MediaKind::Image,
+                ..
+            }
+        ));
+        let template: Outbound =
+            serde_json::from_str(STORED_TEMPLATE).expect("old template entry reads");
+        assert!(matches!(
+            template.body,
+            OutboundBody::Template {
+                category: TemplateCategory::Marketing,
+                ..
+            }
+        ));
+        for (stored, read) in [(STORED_MEDIA, &media), (STORED_TEMPLATE, &template)] {
+            let written = serde_json::to_string(read).expect("serializes");
+            assert_eq!(written, stored);
+        }
+        assert_eq!(media.body.preview(), "[image] https://example.com/a.png");
+    }
+
+    #[test]
+    fn an_unknown_media_kind_is_refused_not_sent_blank() {
+        let unknown = STORED_MEDIA.replace(r#""kind":"image""#, r#""kind":"hologram""#);
+        assert!(serde_json::from_str::<Outbound>(&unknown).is_err());
     }
 }
