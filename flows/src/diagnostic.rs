@@ -26,6 +26,37 @@ impl fmt::Display for Severity {
     }
 }
 
+/// At most this many characters of a text a diagnostic is about are quoted in its message.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// The text a message quotes: all of `text` when it is short, else [`EXCERPT_CHARS`]
+/// characters around the character at `at` (counted from 0), with `…` where it was cut.
+/// A 100 kB expression must not make a 100 kB message.
+pub fn excerpt(text: &str, at: usize) -> Cow<'_, str> {
+    let length = text.chars().count();
+    if length <= EXCERPT_CHARS {
+        return Cow::Borrowed(text);
+    }
+    let start = at
+        .saturating_sub(EXCERPT_CHARS / 2)
+        .min(length - EXCERPT_CHARS);
+    let end = start + EXCERPT_CHARS;
+    let byte = |chars: usize| {
+        text.char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(offset, _)| offset)
+    };
+    let mut quoted = String::with_capacity(EXCERPT_CHARS * 4 + 6);
+    if start > 0 {
+        quoted.push('…');
+    }
+    quoted.push_str(&text[byte(start)..byte(end)]);
+    if end < length {
+        quoted.push('…');
+    }
+    Cow::Owned(quoted)
+}
+
 /// A line and column, both counted from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
@@ -208,6 +239,22 @@ impl JsonSchema for Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_texts_are_quoted_whole_and_long_ones_around_the_place() {
+        assert_eq!(excerpt("vars.x >", 8), "vars.x >");
+        let long = format!("{}ERROR{}", "a".repeat(500), "b".repeat(500));
+        let quoted = excerpt(&long, 500);
+        assert!(quoted.starts_with('…') && quoted.ends_with('…'), "{quoted}");
+        assert!(quoted.contains("ERROR"), "{quoted}");
+        assert_eq!(quoted.chars().count(), EXCERPT_CHARS + 2);
+        let start = excerpt(&long, 0);
+        assert!(!start.starts_with('…') && start.ends_with('…'), "{start}");
+        let end = excerpt(&long, long.len() + 10);
+        assert!(end.starts_with('…') && end.ends_with('b'), "{end}");
+        let wide = "é".repeat(200);
+        assert_eq!(excerpt(&wide, 100).chars().count(), EXCERPT_CHARS + 2);
+    }
 
     #[test]
     fn codes_serialize_as_their_text_and_read_back() {

@@ -4,10 +4,35 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::NodeKind;
+use crate::diagnostic::{Code, Diagnostic, excerpt};
 use crate::values::Duration;
 
 /// The version of the document format this crate reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// The most characters a flow id may have.
+pub const MAX_FLOW_ID: usize = 64;
+
+/// Checks a flow id: 1 to 64 ASCII letters, digits, `-` and `_`, because it appears in
+/// URLs. `spool validate` and the API both use this rule.
+pub fn check_flow_id(id: &str) -> Result<(), Diagnostic> {
+    let fine = !id.is_empty()
+        && id.len() <= MAX_FLOW_ID
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+    if fine {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Code::InvalidFlowId,
+        format!(
+            "A flow id is 1 to {MAX_FLOW_ID} letters, digits, `-` or `_`; {:?} is not. It is the document's `id`.",
+            excerpt(id, 0)
+        ),
+    )
+    .on_field("id"))
+}
 
 /// A journey: nodes joined by edges, plus settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

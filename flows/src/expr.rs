@@ -5,7 +5,7 @@
 
 use rhai::{AST, Dynamic, Engine, OptimizationLevel, ParseErrorType, Scope};
 
-use crate::diagnostic::Location;
+use crate::diagnostic::{Location, excerpt};
 
 /// The names every expression may read.
 pub const ROOT_NAMES: &[&str] = &["contact", "vars", "msg", "payload", "now"];
@@ -46,7 +46,8 @@ pub fn sandboxed_engine() -> Engine {
 /// Why an expression does not compile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExprError {
-    /// Not valid rhai, or not a single expression; `snippet` is the expression's text.
+    /// Not valid rhai, or not a single expression; `snippet` is the expression's text (an
+    /// excerpt around `location` when it is long).
     Syntax {
         message: String,
         snippet: String,
@@ -178,7 +179,7 @@ impl Compiler {
                     },
                     ref other => ExprError::Syntax {
                         message: plain_words(other),
-                        snippet: source.trim().to_owned(),
+                        snippet: snippet_around(source, location),
                         location,
                     },
                 }
@@ -260,6 +261,24 @@ fn plain_words(error: &ParseErrorType) -> String {
     }
 }
 
+/// The trimmed expression, or an excerpt of it around `location` when it is long.
+fn snippet_around(source: &str, location: Location) -> String {
+    let leading = source.len() - source.trim_start().len();
+    let skipped = source[..leading].chars().count();
+    let at = char_offset(source, location).saturating_sub(skipped);
+    excerpt(source.trim(), at).into_owned()
+}
+
+/// The character offset (from 0) of a line and column (from 1) in `text`.
+fn char_offset(text: &str, location: Location) -> usize {
+    let before: usize = text
+        .split('\n')
+        .take(location.line.saturating_sub(1))
+        .map(|line| line.chars().count() + 1)
+        .sum();
+    before + location.column.saturating_sub(1)
+}
+
 /// Line and column (from 1, in characters) of a byte offset.
 fn location_of(text: &str, offset: usize) -> Location {
     let before = &text[..offset];
@@ -306,6 +325,34 @@ mod tests {
         assert!(matches!(err, ExprError::Syntax { .. }));
         assert_eq!(err.location().line, 1);
         assert!(err.location().column >= 12, "{err:?}");
+    }
+
+    #[test]
+    fn a_huge_expression_is_quoted_by_an_excerpt_around_the_error() {
+        let compiler = Compiler::new();
+        // A long comment keeps the expression shallow enough for the parser's depth limit.
+        let filler = "the cart total ".repeat(3_500);
+        let source = format!("vars.total /* {filler} */ + ) /* {filler} */");
+        assert!(source.len() > 100_000);
+        let err = compiler.expression(&source, &[]).expect_err("stray )");
+        let ExprError::Syntax {
+            snippet, location, ..
+        } = err
+        else {
+            panic!("not a syntax error: {err:?}");
+        };
+        assert!(
+            snippet.chars().count() <= crate::diagnostic::EXCERPT_CHARS + 2,
+            "{snippet}"
+        );
+        assert!(
+            snippet.contains(')'),
+            "the excerpt misses the error at {location:?}: {snippet}"
+        );
+        assert!(
+            snippet.starts_with('…') && snippet.ends_with('…'),
+            "{snippet}"
+        );
     }
 
     #[test]

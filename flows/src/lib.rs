@@ -22,7 +22,9 @@ pub use catalog::{Category, NodeType, Port, PortRole};
 pub use compile::CompiledFlow;
 pub use config::NodeKind;
 pub use diagnostic::{Code, Diagnostic, Location, Severity};
-pub use document::{Edge, Flow, Node, Position, Reentry, SCHEMA_VERSION, Settings};
+pub use document::{
+    Edge, Flow, MAX_FLOW_ID, Node, Position, Reentry, SCHEMA_VERSION, Settings, check_flow_id,
+};
 pub use validate::whatsapp;
 
 /// Why a flow cannot be compiled.
@@ -56,13 +58,22 @@ impl Checked {
 
 /// Reads and validates a flow document, reporting every problem at once.
 pub fn check(source: &str) -> Checked {
-    let (checked, _) = read_and_analyse(source);
+    let (checked, _) = read_and_analyse(source, IdRule::Check);
     checked
+}
+
+/// Whether reading a document checks its id against [`check_flow_id`]. A document a person
+/// wrote is checked; the runtime compiles documents whose id it has scoped to a workspace
+/// (`<workspace>/<id>`), which the rule for ids people write does not fit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IdRule {
+    Check,
+    Skip,
 }
 
 /// The one pass `check` and `compile_source` share; the analysis comes back when the whole
 /// document was read, so compiling does not analyse twice.
-fn read_and_analyse(source: &str) -> (Checked, Option<validate::Analysis>) {
+fn read_and_analyse(source: &str, id_rule: IdRule) -> (Checked, Option<validate::Analysis>) {
     let partial = match parse::parse(source) {
         Ok(partial) => partial,
         Err(diagnostic) => {
@@ -76,6 +87,13 @@ fn read_and_analyse(source: &str) -> (Checked, Option<validate::Analysis>) {
     let mut analysis = validate::analyse(&partial.flow, &partial.lenient);
     let complete = partial.diagnostics.is_empty();
     let mut diagnostics = partial.diagnostics;
+    // An empty id was already reported as missing or empty by the reader.
+    if id_rule == IdRule::Check
+        && !partial.flow.id.is_empty()
+        && let Err(diagnostic) = check_flow_id(&partial.flow.id)
+    {
+        diagnostics.push(diagnostic);
+    }
     diagnostics.append(&mut analysis.diagnostics);
     diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
     analysis.diagnostics = diagnostics.clone();
@@ -107,7 +125,7 @@ pub fn compile(flow: Flow) -> Result<CompiledFlow, Error> {
 
 /// Reads, validates and compiles a flow document.
 pub fn compile_source(source: &str) -> Result<CompiledFlow, Error> {
-    match read_and_analyse(source) {
+    match read_and_analyse(source, IdRule::Skip) {
         (
             Checked {
                 flow: Some(flow),

@@ -289,3 +289,48 @@ fn every_code_has_a_description() {
         );
     }
 }
+
+#[test]
+fn a_flow_id_that_cannot_be_in_a_url_is_an_error() {
+    for id in ["spring sale", "ä", "a/b", &"x".repeat(65)] {
+        let source =
+            json!({ "schema": 1, "id": id, "name": "Test", "nodes": [hook()], "edges": [] })
+                .to_string();
+        let diagnostics = check(&source).diagnostics;
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.code == Code::InvalidFlowId && d.field.as_deref() == Some("id")),
+            "{id:?}: {diagnostics:?}"
+        );
+    }
+    for id in ["abandoned-cart", "order_status_2", &"x".repeat(64)] {
+        assert!(spool_flows::check_flow_id(id).is_ok(), "{id:?}");
+    }
+}
+
+#[test]
+fn a_huge_expression_is_quoted_by_a_short_excerpt() {
+    let filler = "contact.name ".repeat(8_000);
+    let expression = format!("vars.total > /* {filler} */ && /* {filler} */");
+    assert!(expression.len() > 100_000);
+    let source = flow(
+        json!([
+            hook(),
+            { "id": "check", "type": "condition", "config": { "expression": expression } },
+        ]),
+        json!([edge("start", "next", "check")]),
+    );
+    let diagnostic = check(&source)
+        .diagnostics
+        .into_iter()
+        .find(|d| d.code == Code::ExpressionSyntax)
+        .expect("the expression does not compile");
+    assert!(
+        diagnostic.message.len() < 400,
+        "a {}-byte message: {}…",
+        diagnostic.message.len(),
+        &diagnostic.message[..200]
+    );
+    assert!(diagnostic.message.contains('…'), "{}", diagnostic.message);
+}

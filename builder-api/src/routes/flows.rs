@@ -170,24 +170,15 @@ fn with_etag(mut response: HttpResponse, revision: i64) -> HttpResponse {
     response
 }
 
-/// Flow ids: letters, digits, `-` and `_`, 1 to 64 characters (they appear in URLs).
+/// Flow ids follow the flow document's rule, so `spool validate` and the API agree.
 fn check_flow_id(id: &str) -> Result<(), ApiError> {
-    let fine = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-    if fine {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+    spool_flows::check_flow_id(id).map_err(|diagnostic| {
+        ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_flow_id",
-            format!(
-                "A flow id is 1 to 64 letters, digits, `-` or `_`; {id:?} is not. It is the document's `id`."
-            ),
-        ))
-    }
+            diagnostic.code.as_str(),
+            diagnostic.message,
+        )
+    })
 }
 
 /// What a draft must be to be saved at all: a JSON object, whose `id` (if any) is a valid

@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::NodeArtifacts;
 use crate::catalog::RESERVED_PORT_NAMES;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, excerpt};
 use crate::document::Node;
 use crate::expr::{Compiler, ExprError, TemplatePart};
 use crate::fields::Field;
@@ -135,7 +135,10 @@ impl NodeCheck<'_> {
             self.error(
                 Code::InvalidUrl,
                 path,
-                format!("`{text}` is not a web address; it must start with https://."),
+                format!(
+                    "`{}` is not a web address; it must start with https://.",
+                    excerpt(text, 0)
+                ),
             );
         }
     }
@@ -170,7 +173,8 @@ impl NodeCheck<'_> {
                 code,
                 field,
                 format!(
-                    "{what} `{text}` is {length} characters long; WhatsApp allows at most {max}."
+                    "{what} `{}` is {length} characters long; WhatsApp allows at most {max}.",
+                    excerpt(text, max)
                 ),
             );
         }
