@@ -18,6 +18,9 @@ mod logic;
 mod messaging;
 mod wait_for_reply;
 
+#[cfg(test)]
+mod testing;
+
 use petgraph::graph::NodeIndex;
 use std::borrow::Cow;
 

@@ -203,3 +203,182 @@ pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<St
     }
     Ok(Step::Next("next".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::{DAY, HOUR, MediaKind, TemplateCategory};
+    use crate::testing::{Journey, NOW, failure_code, next, tap, text, waiting_reply};
+
+    fn greeting() -> Journey {
+        Journey::new(
+            json!([{ "id": "hello", "type": "send_text", "config": { "text": "Hi {{ contact.name }}!" } }]),
+            &[],
+        )
+    }
+
+    #[test]
+    fn text_inside_the_window_is_queued_with_its_placeholders_filled() {
+        let mut journey = greeting();
+        assert_eq!(journey.enter("hello"), next("next"));
+        assert_eq!(journey.outbox.len(), 1);
+        assert_eq!(
+            journey.outbox[0].body,
+            OutboundBody::Text {
+                text: "Hi Ana!".into(),
+                preview_url: false
+            }
+        );
+        assert_eq!(journey.outbox[0].to, "351910000001");
+    }
+
+    #[test]
+    fn text_after_the_window_closed_fails_and_sends_nothing() {
+        let mut journey = greeting();
+        journey.contact.last_inbound_at = Some(NOW - DAY - HOUR);
+        assert_eq!(failure_code(&journey.enter("hello")), "window_closed");
+        assert!(journey.outbox.is_empty());
+    }
+
+    #[test]
+    fn media_keeps_its_kind_through_to_the_outbox() {
+        let mut journey = Journey::new(
+            json!([{ "id": "invoice", "type": "send_media", "config": { "media": "document", "url": "https://example.com/{{ contact.name }}.pdf", "filename": "invoice.pdf" } }]),
+            &[],
+        );
+        assert_eq!(journey.enter("invoice"), next("next"));
+        assert_eq!(
+            journey.outbox[0].body,
+            OutboundBody::Media {
+                kind: MediaKind::Document,
+                url: "https://example.com/Ana.pdf".into(),
+                caption: None,
+                filename: Some("invoice.pdf".into()),
+            }
+        );
+    }
+
+    fn promo() -> Journey {
+        Journey::new(
+            json!([{ "id": "promo", "type": "send_template", "config": { "name": "spring_sale", "language": "en", "category": "marketing", "body": ["{{ contact.name }}"] } }]),
+            &[],
+        )
+    }
+
+    #[test]
+    fn marketing_without_an_opt_in_fails_and_sends_nothing() {
+        let mut journey = promo();
+        assert_eq!(failure_code(&journey.enter("promo")), "no_opt_in");
+        assert!(journey.outbox.is_empty());
+        assert!(journey.contact.marketing_sent_at.is_empty());
+    }
+
+    #[test]
+    fn marketing_stops_at_the_cap_and_counts_only_the_cap_window() {
+        let mut journey = promo();
+        journey.contact.marketing_opt_in_at = Some(NOW - 30 * DAY);
+        journey.contact.marketing_sent_at = vec![NOW - 2 * HOUR];
+        assert_eq!(
+            failure_code(&journey.enter("promo")),
+            "marketing_cap_reached"
+        );
+        assert!(journey.outbox.is_empty());
+
+        // A send older than the window no longer counts, and is forgotten.
+        journey.contact.marketing_sent_at = vec![NOW - DAY - HOUR];
+        assert_eq!(journey.enter("promo"), next("next"));
+        assert_eq!(journey.contact.marketing_sent_at, vec![NOW]);
+        let OutboundBody::Template { category, body, .. } = &journey.outbox[0].body else {
+            panic!("not a template: {:?}", journey.outbox[0].body);
+        };
+        assert_eq!(*category, TemplateCategory::Marketing);
+        assert_eq!(body, &vec!["Ana".to_owned()]);
+    }
+
+    #[test]
+    fn a_utility_template_goes_out_after_the_window_closed() {
+        let mut journey = Journey::new(
+            json!([{ "id": "shipped", "type": "send_template", "config": { "name": "order_shipped", "language": "en", "category": "utility",
+                "buttons": [{ "type": "quick_reply", "payload": "track" }, { "type": "url", "text": "{{ contact.name }}" }] } }]),
+            &[],
+        );
+        journey.contact.last_inbound_at = Some(NOW - 3 * DAY);
+        assert_eq!(journey.enter("shipped"), next("next"));
+        let OutboundBody::Template {
+            category, buttons, ..
+        } = &journey.outbox[0].body
+        else {
+            panic!("not a template: {:?}", journey.outbox[0].body);
+        };
+        assert_eq!(*category, TemplateCategory::Utility);
+        assert_eq!(
+            buttons
+                .iter()
+                .map(|b| (b.index, b.sub_type.as_str(), b.parameter.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(0, "quick_reply", "track"), (1, "url", "Ana")]
+        );
+        assert!(journey.contact.marketing_sent_at.is_empty());
+    }
+
+    fn question(with_other: bool) -> Journey {
+        let mut edges = vec![
+            ("ask", "yes", "done"),
+            ("ask", "no", "done"),
+            ("ask", "timeout", "done"),
+        ];
+        if with_other {
+            edges.push(("ask", "other", "done"));
+        }
+        Journey::new(
+            json!([
+                { "id": "ask", "type": "send_buttons", "config": { "text": "Still want it?", "variable": "choice", "timeout": "2h",
+                    "buttons": [{ "id": "yes", "title": "Yes" }, { "id": "no", "title": "No" }] } },
+                { "id": "done", "type": "end" },
+            ]),
+            &edges,
+        )
+    }
+
+    #[test]
+    fn buttons_wait_for_a_tap_and_leave_through_the_tapped_button() {
+        let mut journey = question(false);
+        let step = journey.enter("ask");
+        assert_eq!(step, waiting_reply(Some(NOW + 2 * HOUR)));
+        let OutboundBody::Buttons { buttons, .. } = &journey.outbox[0].body else {
+            panic!("not buttons: {:?}", journey.outbox[0].body);
+        };
+        assert_eq!(buttons.len(), 2);
+        journey.wait_as(&step);
+        assert_eq!(journey.reply("ask", &tap("no")), next("no"));
+        assert_eq!(journey.run.vars["choice"], "no");
+    }
+
+    #[test]
+    fn typed_text_goes_to_other_when_connected_else_the_buttons_keep_waiting() {
+        let mut journey = question(false);
+        let step = journey.enter("ask");
+        journey.wait_as(&step);
+        assert_eq!(
+            journey.reply("ask", &text("maybe")),
+            waiting_reply(Some(NOW + 2 * HOUR))
+        );
+        assert!(!journey.run.vars.contains_key("choice"));
+
+        let mut journey = question(true);
+        let step = journey.enter("ask");
+        journey.wait_as(&step);
+        assert_eq!(journey.reply("ask", &text("maybe")), next("other"));
+        assert_eq!(journey.run.vars["choice"], "maybe");
+    }
+
+    #[test]
+    fn a_tap_on_a_reserved_port_name_is_not_taken_as_a_choice() {
+        let mut journey = question(true);
+        let step = journey.enter("ask");
+        journey.wait_as(&step);
+        assert_eq!(journey.reply("ask", &tap("timeout")), next("other"));
+    }
+}
