@@ -38,3 +38,72 @@ pub(crate) fn update(ctx: &mut Ctx<'_>, update: &UpdateContact) -> Result<Step, 
     ctx.inputs.set_contact(ctx.contact);
     Ok(Step::Next("next".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::model::DAY;
+    use crate::testing::{Journey, NOW, next};
+
+    #[test]
+    fn tag_adds_and_removes_tags_and_later_expressions_see_them() {
+        let mut journey = Journey::new(
+            json!([
+                { "id": "vip", "type": "tag", "config": { "add": ["vip", "buyer"], "remove": ["lead"] } },
+                { "id": "check", "type": "condition", "config": { "expression": "contact.tags.contains(\"vip\")" } },
+            ]),
+            &[("vip", "next", "check")],
+        );
+        journey.contact.tags.insert("lead".into());
+        assert_eq!(journey.enter("vip"), next("next"));
+        assert_eq!(
+            journey
+                .contact
+                .tags
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            vec!["buyer", "vip"]
+        );
+        assert_eq!(journey.enter("check"), next("true"));
+    }
+
+    #[test]
+    fn update_sets_properties_name_and_opt_in() {
+        let mut journey = Journey::new(
+            json!([{ "id": "profile", "type": "update_contact", "config": {
+                "properties": { "city": { "value": "Lisbon" }, "budget": { "expr": "vars.budget * 2" } },
+                "name": "{{ vars.first }} Silva",
+                "marketing_opt_in": true,
+            } }]),
+            &[],
+        );
+        journey.run.vars.insert("budget".into(), json!(400));
+        journey.run.vars.insert("first".into(), json!("Ana"));
+        assert_eq!(journey.enter("profile"), next("next"));
+        assert_eq!(journey.contact.properties["city"], "Lisbon");
+        assert_eq!(journey.contact.properties["budget"], 800);
+        assert_eq!(journey.contact.name.as_deref(), Some("Ana Silva"));
+        assert_eq!(journey.contact.marketing_opt_in_at, Some(NOW));
+    }
+
+    #[test]
+    fn an_opt_in_keeps_its_first_date_and_an_opt_out_clears_it() {
+        let opt_in = |value: bool| {
+            Journey::new(
+                json!([{ "id": "consent", "type": "update_contact", "config": { "marketing_opt_in": value } }]),
+                &[],
+            )
+        };
+        let mut journey = opt_in(true);
+        journey.contact.marketing_opt_in_at = Some(NOW - 10 * DAY);
+        journey.enter("consent");
+        assert_eq!(journey.contact.marketing_opt_in_at, Some(NOW - 10 * DAY));
+
+        let mut journey = opt_in(false);
+        journey.contact.marketing_opt_in_at = Some(NOW - 10 * DAY);
+        assert_eq!(journey.enter("consent"), next("next"));
+        assert_eq!(journey.contact.marketing_opt_in_at, None);
+    }
+}
