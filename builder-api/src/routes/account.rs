@@ -17,9 +17,9 @@ use crate::auth::{
     self, API_KEY_PREFIX, Caller, Role, SESSION_COOKIE, SESSION_DAYS, SignedIn, sha256_hex,
 };
 use crate::db::{api_key, audit as audit_log, membership, secret, session, user, workspace};
-use crate::error::ApiError;
-use crate::routes::flows::rfc3339;
-use crate::server::AppState;
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
+use crate::time::rfc3339;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -90,10 +90,6 @@ pub fn configure_workspace(config: &mut web::ServiceConfig) {
 )]
 pub struct Api;
 
-fn database(err: sea_orm::DbErr) -> ApiError {
-    ApiError::internal("database_unavailable", &err)
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInBody {
@@ -125,14 +121,12 @@ async fn workspaces_of(state: &AppState, user_id: &str) -> Result<Vec<WorkspaceI
         .filter(membership::Column::UserId.eq(user_id))
         .order_by_asc(membership::Column::WorkspaceId)
         .all(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     let mut workspaces = Vec::with_capacity(memberships.len());
     for member in memberships {
         if let Some(found) = workspace::Entity::find_by_id(member.workspace_id.clone())
             .one(&state.db)
-            .await
-            .map_err(database)?
+            .await?
         {
             workspaces.push(WorkspaceInfo {
                 id: found.id,
@@ -171,7 +165,7 @@ fn session_cookie(value: String, max_age_days: i64) -> Cookie<'static> {
 fn wrong_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
+        Code::InvalidCredentials,
         "This email and password do not match an account.",
     )
 }
@@ -191,8 +185,7 @@ pub async fn sign_in(
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     let Some(found) = found else {
         // The same work as a real check, so timing does not tell which emails exist.
         let _ = auth::hash_password(body.password).await;
@@ -211,14 +204,12 @@ pub async fn sign_in(
         expires_at: Set(now + SESSION_DAYS * DAY_MS),
     }
     .insert(&state.db)
-    .await
-    .map_err(database)?;
+    .await?;
     // Expired sessions of anyone are cleared as people sign in.
     session::Entity::delete_many()
         .filter(session::Column::ExpiresAt.lt(now))
         .exec(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     let info = session_info(&state, &found, &created).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(token, SESSION_DAYS))
@@ -246,8 +237,7 @@ pub async fn sign_out(
 ) -> Result<HttpResponse, ApiError> {
     session::Entity::delete_by_id(signed_in.session.token_hash)
         .exec(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(HttpResponse::NoContent()
         .cookie(session_cookie(String::new(), 0))
         .finish())
@@ -265,7 +255,7 @@ fn check_new_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < 12 {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "weak_password",
+            Code::WeakPassword,
             "A password has at least 12 characters.",
         ));
     }
@@ -289,19 +279,18 @@ pub async fn change_password(
         return Err(wrong_credentials());
     }
     let hash = auth::hash_password(body.new_password).await?;
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let user_id = signed_in.user.id.clone();
     let email = signed_in.user.email.clone();
     let mut active = signed_in.user.into_active_model();
     active.password_hash = Set(hash);
-    active.update(&txn).await.map_err(database)?;
+    active.update(&txn).await?;
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(&user_id))
         .filter(session::Column::TokenHash.ne(&signed_in.session.token_hash))
         .exec(&txn)
-        .await
-        .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+        .await?;
+    txn.commit().await?;
     tracing::info!(%email, "password changed");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -347,7 +336,7 @@ pub async fn create_workspace(
     if !valid {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_workspace_id",
+            Code::InvalidWorkspaceId,
             format!(
                 "A workspace id is 2 to 40 lowercase letters, digits and `-`; {:?} is not.",
                 body.id
@@ -355,16 +344,15 @@ pub async fn create_workspace(
         ));
     }
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     if workspace::Entity::find_by_id(body.id.clone())
         .one(&txn)
-        .await
-        .map_err(database)?
+        .await?
         .is_some()
     {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "workspace_exists",
+            Code::WorkspaceExists,
             format!("The workspace id {} is taken.", body.id),
         ));
     }
@@ -374,16 +362,14 @@ pub async fn create_workspace(
         created_at: Set(now),
     }
     .insert(&txn)
-    .await
-    .map_err(database)?;
+    .await?;
     membership::ActiveModel {
         workspace_id: Set(body.id.clone()),
         user_id: Set(signed_in.user.id.clone()),
         role: Set(Role::Admin.as_str().to_owned()),
     }
     .insert(&txn)
-    .await
-    .map_err(database)?;
+    .await?;
     audit::record(
         &txn,
         &body.id,
@@ -393,9 +379,8 @@ pub async fn create_workspace(
         json!({ "name": body.name }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Created().json(WorkspaceInfo {
         id: body.id,
         name: body.name,
@@ -449,14 +434,12 @@ pub async fn list_members(
     let memberships = membership::Entity::find()
         .filter(membership::Column::WorkspaceId.eq(&caller.workspace))
         .all(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     let mut members = Vec::new();
     for member in memberships {
         if let Some(found) = user::Entity::find_by_id(member.user_id.clone())
             .one(&state.db)
-            .await
-            .map_err(database)?
+            .await?
         {
             members.push(Member {
                 user_id: found.id,
@@ -488,7 +471,7 @@ pub async fn add_member(
     if !spool_nodes::eval::is_email(&email) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_email",
+            Code::InvalidEmail,
             format!("{:?} is not an email address.", body.email),
         ));
     }
@@ -496,8 +479,7 @@ pub async fn add_member(
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     let mut generated = None;
     let (user_id, name, new_user) = match existing {
         Some(found) => (found.id, found.name, None),
@@ -526,16 +508,15 @@ pub async fn add_member(
             (id, name, Some(model))
         }
     };
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     if membership::Entity::find_by_id((caller.workspace.clone(), user_id.clone()))
         .one(&txn)
-        .await
-        .map_err(database)?
+        .await?
         .is_some()
     {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "member_exists",
+            Code::MemberExists,
             format!(
                 "{email} is a member of {} already; change their role instead.",
                 caller.workspace
@@ -543,7 +524,7 @@ pub async fn add_member(
         ));
     }
     if let Some(model) = new_user {
-        model.insert(&txn).await.map_err(database)?;
+        model.insert(&txn).await?;
     }
     membership::ActiveModel {
         workspace_id: Set(caller.workspace.clone()),
@@ -551,8 +532,7 @@ pub async fn add_member(
         role: Set(body.role.as_str().to_owned()),
     }
     .insert(&txn)
-    .await
-    .map_err(database)?;
+    .await?;
     audit::record(
         &txn,
         &caller.workspace,
@@ -562,9 +542,8 @@ pub async fn add_member(
         json!({ "role": body.role }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     let mut response = json!({
         "user_id": user_id, "email": email, "name": name, "role": body.role,
     });
@@ -581,13 +560,13 @@ async fn admins_left(state: &AppState, workspace: &str, without: &str) -> Result
         .filter(membership::Column::UserId.ne(without))
         .count(&state.db)
         .await
-        .map_err(database)
+        .map_err(ApiError::from)
 }
 
 fn last_admin() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "last_admin",
+        Code::LastAdmin,
         "A workspace keeps at least one admin; make someone else admin first.",
     )
 }
@@ -608,22 +587,20 @@ pub async fn change_member(
     caller.require(Role::Admin)?;
     let member = membership::Entity::find_by_id((caller.workspace.clone(), path.user.clone()))
         .one(&state.db)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("{} is not a member here.", path.user)))?;
     if body.role != Role::Admin && admins_left(&state, &caller.workspace, &path.user).await? == 0 {
         return Err(last_admin());
     }
     let found = user::Entity::find_by_id(path.user.clone())
         .one(&state.db)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("{} is not a member here.", path.user)))?;
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let mut active = member.into_active_model();
     active.role = Set(body.role.as_str().to_owned());
-    active.update(&txn).await.map_err(database)?;
+    active.update(&txn).await?;
     audit::record(
         &txn,
         &caller.workspace,
@@ -633,9 +610,8 @@ pub async fn change_member(
         json!({ "role": body.role }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(Member {
         user_id: found.id,
         email: found.email,
@@ -660,11 +636,10 @@ pub async fn remove_member(
         return Err(last_admin());
     }
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let removed = membership::Entity::delete_by_id((caller.workspace.clone(), path.user.clone()))
         .exec(&txn)
-        .await
-        .map_err(database)?;
+        .await?;
     if removed.rows_affected == 0 {
         return Err(ApiError::not_found(format!(
             "{} is not a member here.",
@@ -680,9 +655,8 @@ pub async fn remove_member(
         json!({}),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -744,8 +718,7 @@ pub async fn list_api_keys(
         .filter(api_key::Column::WorkspaceId.eq(&caller.workspace))
         .order_by_asc(api_key::Column::CreatedAt)
         .all(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(HttpResponse::Ok().json(keys.iter().map(key_info).collect::<Vec<_>>()))
 }
 
@@ -767,14 +740,14 @@ pub async fn create_api_key(
     if body.name.trim().is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "name_required",
+            Code::NameRequired,
             "Name the key after what uses it (\"shop webhooks\", \"CRM sync\").",
         ));
     }
     let role = body.role.unwrap_or(Role::Editor);
     let key = format!("{API_KEY_PREFIX}{}", auth::random_token());
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let model = api_key::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         workspace_id: Set(caller.workspace.clone()),
@@ -788,8 +761,7 @@ pub async fn create_api_key(
         revoked_at: Set(None),
     }
     .insert(&txn)
-    .await
-    .map_err(database)?;
+    .await?;
     audit::record(
         &txn,
         &caller.workspace,
@@ -799,9 +771,8 @@ pub async fn create_api_key(
         json!({ "name": model.name, "role": role }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::Created().json(CreatedApiKey {
         info: key_info(&model),
         key,
@@ -827,17 +798,16 @@ pub async fn revoke_api_key(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let key = api_key::Entity::find_by_id(path.key.clone())
         .one(&txn)
-        .await
-        .map_err(database)?
+        .await?
         .filter(|key| key.workspace_id == caller.workspace)
         .ok_or_else(|| ApiError::not_found(format!("There is no API key {}.", path.key)))?;
     if key.revoked_at.is_none() {
         let mut active = key.into_active_model();
         active.revoked_at = Set(Some(now));
-        active.update(&txn).await.map_err(database)?;
+        active.update(&txn).await?;
         audit::record(
             &txn,
             &caller.workspace,
@@ -847,10 +817,9 @@ pub async fn revoke_api_key(
             json!({}),
             now,
         )
-        .await
-        .map_err(database)?;
+        .await?;
     }
-    txn.commit().await.map_err(database)?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -887,8 +856,7 @@ pub async fn list_secrets(
         .filter(secret::Column::WorkspaceId.eq(&caller.workspace))
         .order_by_asc(secret::Column::Name)
         .all(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(HttpResponse::Ok().json(
         secrets
             .iter()
@@ -923,22 +891,21 @@ pub async fn put_secret(
     if !valid_name || body.value.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_secret",
+            Code::InvalidSecret,
             "A secret has a name of letters, digits, `_` or `-` (up to 64) and a non-empty value.",
         ));
     }
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let existing = secret::Entity::find_by_id((caller.workspace.clone(), path.name.clone()))
         .one(&txn)
-        .await
-        .map_err(database)?;
+        .await?;
     match existing {
         Some(found) => {
             let mut active = found.into_active_model();
             active.value = Set(body.value.clone());
             active.updated_at = Set(now);
-            active.update(&txn).await.map_err(database)?;
+            active.update(&txn).await?;
         }
         None => {
             secret::ActiveModel {
@@ -948,8 +915,7 @@ pub async fn put_secret(
                 updated_at: Set(now),
             }
             .insert(&txn)
-            .await
-            .map_err(database)?;
+            .await?;
         }
     }
     audit::record(
@@ -961,9 +927,8 @@ pub async fn put_secret(
         json!({}),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -980,11 +945,10 @@ pub async fn delete_secret(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let removed = secret::Entity::delete_by_id((caller.workspace.clone(), path.name.clone()))
         .exec(&txn)
-        .await
-        .map_err(database)?;
+        .await?;
     if removed.rows_affected == 0 {
         return Err(ApiError::not_found(format!(
             "There is no secret {}.",
@@ -1000,9 +964,8 @@ pub async fn delete_secret(
         json!({}),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -1047,7 +1010,7 @@ pub async fn read_audit_log(
     if let Some(before) = query.before {
         select = select.filter(audit_log::Column::Id.lt(before));
     }
-    let entries = select.all(&state.db).await.map_err(database)?;
+    let entries = select.all(&state.db).await?;
     Ok(HttpResponse::Ok().json(
         entries
             .into_iter()

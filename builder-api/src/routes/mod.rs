@@ -9,7 +9,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, ResponseError, web};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 pub mod account;
 pub mod analytics;
@@ -78,17 +78,17 @@ fn as_json_error<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHand
     ))
 }
 
-fn code_for(status: StatusCode) -> &'static str {
+fn code_for(status: StatusCode) -> Code {
     match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthenticated",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        status if status.is_server_error() => "internal",
-        _ => "bad_request",
+        StatusCode::BAD_REQUEST => Code::BadRequest,
+        StatusCode::UNAUTHORIZED => Code::Unauthenticated,
+        StatusCode::FORBIDDEN => Code::Forbidden,
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        status if status.is_server_error() => Code::Internal,
+        _ => Code::BadRequest,
     }
 }
 
@@ -104,29 +104,29 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
         JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("The body is {length} bytes; at most {limit} are accepted."),
         ),
         JsonPayloadError::Overflow { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("The body is larger than the {limit} bytes accepted."),
         ),
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "Send the body as JSON, with `Content-Type: application/json`.",
         ),
         JsonPayloadError::Deserialize(err) => ApiError::new(
             StatusCode::BAD_REQUEST,
             if err.is_data() {
-                "invalid_body"
+                Code::InvalidBody
             } else {
-                "malformed_json"
+                Code::MalformedJson
             },
             format!("The body cannot be read: {err}."),
         ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
+        other => ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, other.to_string()),
     }
 }
 
