@@ -11,15 +11,21 @@ use actix_web::{HttpRequest, ResponseError, web};
 
 use crate::error::{ApiError, Code};
 
-pub mod account;
 pub mod analytics;
+pub mod api_keys;
+pub mod audit_log;
+pub mod change;
 pub mod contacts;
 pub mod flows;
 pub mod health;
+pub mod members;
 pub mod node_types;
 pub mod openapi;
+pub mod secrets;
+pub mod session;
 pub mod simulator;
 pub mod webhooks;
+pub mod workspaces;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -30,14 +36,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .route("/node-types", web::get().to(node_types::list))
-                .configure(account::configure)
+                .configure(session::configure)
+                .configure(workspaces::configure)
                 .service(
                     web::scope("/workspaces/{workspace}")
                         .configure(flows::configure)
                         .configure(analytics::configure)
                         .configure(simulator::configure)
                         .configure(contacts::configure)
-                        .configure(account::configure_workspace),
+                        .configure(members::configure)
+                        .configure(api_keys::configure)
+                        .configure(secrets::configure)
+                        .configure(audit_log::configure),
                 ),
         )
         .default_service(web::to(not_found));

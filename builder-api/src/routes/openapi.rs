@@ -27,7 +27,12 @@ struct ApiDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::flows::Api::openapi());
-    doc.merge(super::account::Api::openapi());
+    doc.merge(super::session::Api::openapi());
+    doc.merge(super::workspaces::Api::openapi());
+    doc.merge(super::members::Api::openapi());
+    doc.merge(super::api_keys::Api::openapi());
+    doc.merge(super::secrets::Api::openapi());
+    doc.merge(super::audit_log::Api::openapi());
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());
     doc.merge(super::analytics::Api::openapi());
