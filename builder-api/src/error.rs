@@ -10,14 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-/// Declares [`Code`] once: each variant with its wire name, so the name a client sees, the
-/// enum's `as_str` and the OpenAPI document cannot disagree.
+/// Declares [`Code`] once: each variant with its wire name for `as_str` (a test checks that
+/// serde and the OpenAPI document write the same names).
 macro_rules! codes {
     ($($(#[doc = $doc:literal])+ $variant:ident = $text:literal,)+) => {
         /// What went wrong, stable for clients to key on (`error.code`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum Code {
-            $($(#[doc = $doc])+ #[serde(rename = $text)] $variant,)+
+            $($(#[doc = $doc])+ $variant,)+
         }
 
         impl Code {

@@ -174,10 +174,14 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         config: config.clone(),
     });
     let body_limit = config.body_limit;
+    let path_methods = web::Data::new(crate::routes::contract::PathMethods::of(
+        &crate::routes::openapi::document(),
+    ));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(crate::routes::json_errors())
             .app_data(state.clone())
+            .app_data(path_methods.clone())
             .app_data(crate::routes::json_config(body_limit))
             .app_data(web::PayloadConfig::new(body_limit))
             .configure(crate::routes::configure)

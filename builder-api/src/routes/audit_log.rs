@@ -1,5 +1,6 @@
 //! The audit log: who did what in a workspace, newest first, for admins.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -7,9 +8,12 @@ use utoipa::ToSchema;
 
 use crate::auth::{Caller, Role};
 use crate::db::audit as audit_log;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::state::AppState;
 use crate::time::rfc3339;
+
+/// The most entries one page holds.
+const MAX_LIMIT: u16 = 1000;
 
 /// Routes under `/api/v1/workspaces/{workspace}`.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -37,9 +41,10 @@ pub struct AuditQuery {
     /// Entries older than this id (for the next page).
     #[serde(default)]
     pub before: Option<i64>,
-    /// At most this many (default 100, at most 1000).
+    /// At most this many (default 100).
     #[serde(default)]
-    pub limit: Option<u64>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u16>,
 }
 
 /// Who did what, newest first. Admins only.
@@ -54,10 +59,18 @@ pub async fn read_audit_log(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidQuery,
+            format!("`limit` is 1 to {MAX_LIMIT}; {limit} is not."),
+        ));
+    }
     let mut select = audit_log::Entity::find()
         .filter(audit_log::Column::WorkspaceId.eq(&caller.workspace))
         .order_by_desc(audit_log::Column::Id)
-        .limit(query.limit.unwrap_or(100).min(1000));
+        .limit(u64::from(limit));
     if let Some(before) = query.before {
         select = select.filter(audit_log::Column::Id.lt(before));
     }

@@ -11,6 +11,11 @@ use utoipa::OpenApi;
         description = "Flows, versions, the simulator, contacts and runs, analytics and webhooks of Spool. Everything a workspace owns is under /api/v1/workspaces/{workspace}. Authenticate with a session cookie (POST /api/v1/session; changes then need the X-CSRF-Token header) or an API key (Authorization: Bearer spool_…).",
     ),
     paths(super::node_types::list),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        crate::error::Code
+    )),
     tags(
         (name = "flows", description = "Drafts, validation, publishing, versions"),
         (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the audit log"),
@@ -37,6 +42,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::contacts::Api::openapi());
     doc.merge(super::analytics::Api::openapi());
     doc.merge(super::webhooks::Api::openapi());
+    super::contract::declare_errors(&mut doc);
     doc
 }
 
