@@ -113,6 +113,8 @@ phases.stateful.enabled = false
 TOML
 status=0
 start=$SECONDS
+# Run from $OUT: schemathesis keeps a cache in its working directory.
+cd "$OUT"
 "$VENV/bin/schemathesis" --config-file "$OUT/schemathesis.toml" run "$BASE/api/v1/openapi.json" \
     --url "$BASE" \
     --header "Authorization: Bearer $API_KEY" \
