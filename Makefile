@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench bench-http schema build check-toolchain services
+.PHONY: run test fmt lint bench bench-http api-fuzz schema build check-toolchain services
 
 ## run: start Spool (API, webhooks, simulator, workers) on a SQLite file and the embedded store
 run: build
@@ -35,6 +35,10 @@ bench:
 ## bench-http: Spool's webhook journey against Node-RED over HTTP with wrk (release build; minutes)
 bench-http: check-toolchain
 	./scripts/bench-webhooks.sh
+
+## api-fuzz: schemathesis against a fresh `spool serve` with the example flows (about a minute; not part of `make test`)
+api-fuzz: check-toolchain
+	./scripts/api-fuzz.sh
 
 ## schema: regenerate docs/flow.schema.json and docs/openapi.json from the Rust types
 schema:

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::db::{api_key, membership, session, user};
-use crate::error::ApiError;
-use crate::server::AppState;
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "spool_session";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
@@ -96,7 +96,7 @@ impl Caller {
         } else {
             Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                Code::Forbidden,
                 format!(
                     "This needs the {} role in workspace {}; you are {}.",
                     role.as_str(),
@@ -148,8 +148,8 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
             .map(|hash| hash.to_string())
     })
     .await
-    .map_err(|err| ApiError::internal("hashing_failed", &err))?
-    .map_err(|err| ApiError::internal("hashing_failed", &err))
+    .map_err(|err| ApiError::internal(Code::HashingFailed, err))?
+    .map_err(|err| ApiError::internal(Code::HashingFailed, err))
 }
 
 pub async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
@@ -159,13 +159,13 @@ pub async fn verify_password(password: String, hash: String) -> Result<bool, Api
             .is_ok()
     })
     .await
-    .map_err(|err| ApiError::internal("hashing_failed", &err))
+    .map_err(|err| ApiError::internal(Code::HashingFailed, err))
 }
 
 fn unauthenticated() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
-        "unauthenticated",
+        Code::Unauthenticated,
         "Sign in (POST /api/v1/session) or send an API key as `Authorization: Bearer spool_…`.",
     )
 }
@@ -178,10 +178,6 @@ pub fn workspace_not_found(workspace: &str) -> ApiError {
 
 fn is_change(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-fn database_error(err: sea_orm::DbErr) -> ApiError {
-    ApiError::internal("database_unavailable", &err)
 }
 
 fn bearer(request: &HttpRequest) -> Option<String> {
@@ -201,8 +197,7 @@ async fn signed_in(state: &AppState, request: &HttpRequest) -> Result<Option<Sig
     let now = state.now();
     let Some(session) = session::Entity::find_by_id(sha256_hex(cookie.value()))
         .one(&state.db)
-        .await
-        .map_err(database_error)?
+        .await?
         .filter(|session| session.expires_at > now)
     else {
         return Ok(None);
@@ -215,7 +210,7 @@ async fn signed_in(state: &AppState, request: &HttpRequest) -> Result<Option<Sig
         if sent != Some(session.csrf_token.as_str()) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "csrf_token_missing",
+                Code::CsrfTokenMissing,
                 format!(
                     "Changes made with a session cookie must send the session's CSRF token in {CSRF_HEADER} (GET /api/v1/session shows it)."
                 ),
@@ -224,8 +219,7 @@ async fn signed_in(state: &AppState, request: &HttpRequest) -> Result<Option<Sig
     }
     let Some(user) = user::Entity::find_by_id(session.user_id.clone())
         .one(&state.db)
-        .await
-        .map_err(database_error)?
+        .await?
     else {
         return Ok(None);
     };
@@ -243,12 +237,11 @@ async fn authenticate(state: &AppState, request: &HttpRequest) -> Result<Caller,
             .filter(api_key::Column::KeyHash.eq(sha256_hex(&token)))
             .filter(api_key::Column::RevokedAt.is_null())
             .one(&state.db)
-            .await
-            .map_err(database_error)?
+            .await?
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::UNAUTHORIZED,
-                    "invalid_api_key",
+                    Code::InvalidApiKey,
                     "This API key is unknown or was revoked.",
                 )
             })?;
@@ -261,7 +254,7 @@ async fn authenticate(state: &AppState, request: &HttpRequest) -> Result<Caller,
         if key.last_used_at.is_none_or(|at| now - at > 60_000) {
             let mut active: api_key::ActiveModel = key.clone().into();
             active.last_used_at = Set(Some(now));
-            active.update(&state.db).await.map_err(database_error)?;
+            active.update(&state.db).await?;
         }
         return Ok(Caller {
             actor: Actor::ApiKey {
@@ -277,8 +270,7 @@ async fn authenticate(state: &AppState, request: &HttpRequest) -> Result<Caller,
         .ok_or_else(unauthenticated)?;
     let member = membership::Entity::find_by_id((workspace.clone(), signed_in.user.id.clone()))
         .one(&state.db)
-        .await
-        .map_err(database_error)?
+        .await?
         .ok_or_else(|| workspace_not_found(&workspace))?;
     Ok(Caller {
         actor: Actor::User {
@@ -294,7 +286,7 @@ fn app_state(request: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     request
         .app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| ApiError::internal("misconfigured", &"no application state"))
+        .ok_or_else(|| ApiError::internal(Code::Misconfigured, "no application state"))
 }
 
 impl FromRequest for Caller {

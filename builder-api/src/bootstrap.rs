@@ -29,8 +29,7 @@ pub async fn ensure_first_admin(
     password: Option<&str>,
     now: i64,
 ) -> Result<Option<FirstAdmin>, ApiError> {
-    let database = |err: sea_orm::DbErr| ApiError::internal("database_unavailable", &err);
-    if user::Entity::find().count(db).await.map_err(database)? > 0 {
+    if user::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
     let generated = password.is_none().then(auth::random_password);
@@ -41,11 +40,10 @@ pub async fn ensure_first_admin(
     let hash = auth::hash_password(password).await?;
     let email = email.trim().to_lowercase();
     let user_id = uuid::Uuid::now_v7().to_string();
-    let txn = db.begin().await.map_err(database)?;
+    let txn = db.begin().await?;
     if workspace::Entity::find_by_id(FIRST_WORKSPACE.to_owned())
         .one(&txn)
-        .await
-        .map_err(database)?
+        .await?
         .is_none()
     {
         workspace::ActiveModel {
@@ -54,8 +52,7 @@ pub async fn ensure_first_admin(
             created_at: Set(now),
         }
         .insert(&txn)
-        .await
-        .map_err(database)?;
+        .await?;
     }
     user::ActiveModel {
         id: Set(user_id.clone()),
@@ -65,16 +62,14 @@ pub async fn ensure_first_admin(
         created_at: Set(now),
     }
     .insert(&txn)
-    .await
-    .map_err(database)?;
+    .await?;
     membership::ActiveModel {
         workspace_id: Set(FIRST_WORKSPACE.to_owned()),
         user_id: Set(user_id),
         role: Set(Role::Admin.as_str().to_owned()),
     }
     .insert(&txn)
-    .await
-    .map_err(database)?;
+    .await?;
     crate::audit::record(
         &txn,
         FIRST_WORKSPACE,
@@ -84,9 +79,8 @@ pub async fn ensure_first_admin(
         json!({ "role": "admin", "first_start": true }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     Ok(Some(FirstAdmin {
         email,
         generated_password: generated,

@@ -12,7 +12,10 @@ pub mod error;
 pub mod published;
 pub mod routes;
 pub mod server;
+pub mod simulations;
 pub mod simulator;
+pub mod state;
+pub mod time;
 
 pub use config::Config;
 pub use server::{Running, start};

@@ -23,6 +23,8 @@ use tracing::{info, warn};
 use crate::bootstrap::FirstAdmin;
 use crate::config::Config;
 use crate::published::Published;
+use crate::simulations::Simulations;
+use crate::state::AppState;
 
 /// How often a process looks for versions published through another process.
 const PUBLISHED_POLL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -60,37 +62,6 @@ pub enum Error {
     Bootstrap(String),
     #[error("the server stopped with an error: {0}")]
     Server(std::io::Error),
-}
-
-/// What request handlers share.
-pub struct AppState {
-    /// Workspaces, users, flows and versions, the audit log.
-    pub db: DatabaseConnection,
-    pub store: Arc<dyn Store>,
-    /// `redis` or `embedded`, for `/readyz`.
-    pub store_kind: &'static str,
-    pub runtime: Arc<Runtime>,
-    /// The published versions, kept in step with the database.
-    pub published: Arc<Published>,
-    /// What `http_request` and `ai_agent` nodes reach the outside through.
-    pub services: Arc<dyn Services>,
-    pub config: Config,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("store_kind", &self.store_kind)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AppState {
-    /// The runtime's clock, in ms since the epoch.
-    pub fn now(&self) -> i64 {
-        self.runtime.clock().now()
-    }
 }
 
 /// Until the WhatsApp channel is configured, outbound messages are logged, not delivered.
@@ -199,13 +170,18 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         runtime,
         published,
         services,
+        simulations: Simulations::default(),
         config: config.clone(),
     });
     let body_limit = config.body_limit;
+    let path_methods = web::Data::new(crate::routes::contract::PathMethods::of(
+        &crate::routes::openapi::document(),
+    ));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(crate::routes::json_errors())
             .app_data(state.clone())
+            .app_data(path_methods.clone())
             .app_data(crate::routes::json_config(body_limit))
             .app_data(web::PayloadConfig::new(body_limit))
             .configure(crate::routes::configure)

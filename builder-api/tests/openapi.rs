@@ -43,3 +43,56 @@ fn every_route_is_described() {
         );
     }
 }
+
+#[test]
+fn every_error_code_the_document_lists_round_trips_through_the_code_enum() {
+    use spool_builder_api::error::Code;
+    let document =
+        serde_json::to_value(spool_builder_api::routes::openapi::document()).expect("serializes");
+    let listed = document["components"]["schemas"]["Code"]["enum"]
+        .as_array()
+        .expect("the document lists the error codes");
+    let listed: Vec<&str> = listed.iter().filter_map(|code| code.as_str()).collect();
+    let known: Vec<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
+    assert_eq!(listed, known, "the document and Code list other codes");
+    for text in listed {
+        let code: Code = serde_json::from_value(serde_json::json!(text))
+            .unwrap_or_else(|err| panic!("{text} is not a Code: {err}"));
+        assert_eq!(serde_json::to_value(code).expect("serializes"), text);
+    }
+    // Codes clients already key on keep their names.
+    for text in [
+        "revision_conflict",
+        "store_unavailable",
+        "hook_taken",
+        "not_found",
+    ] {
+        assert!(known.contains(&text), "{text} is gone");
+    }
+}
+
+#[test]
+fn every_error_status_of_every_operation_carries_the_error_body() {
+    let document =
+        serde_json::to_value(spool_builder_api::routes::openapi::document()).expect("serializes");
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            let responses = operation["responses"].as_object().expect("responses");
+            for status in ["500", "503"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} has no {status}"
+                );
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+}

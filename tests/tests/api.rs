@@ -612,3 +612,51 @@ async fn the_first_start_creates_an_admin_with_a_generated_password() {
     assert!(again.terminate());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A method a path does not have is 405 with the methods it has in `Allow`, as JSON; a path
+/// that does not exist stays 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_path_does_not_have_is_405_with_allow() {
+    let server = Server::start(Database::Sqlite).await;
+    let admin = server.admin().await;
+    for (method, path, allow) in [
+        (reqwest::Method::PATCH, FLOWS, "GET, POST"),
+        (
+            reqwest::Method::PATCH,
+            "/api/v1/workspaces/default/flows/import",
+            "POST",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/workspaces/default/flows/cart",
+            "DELETE, GET, PUT",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/workspaces/default/api-keys/abc",
+            "DELETE",
+        ),
+        (reqwest::Method::GET, "/hooks/default/orders", "POST"),
+    ] {
+        let response = admin.send(admin.request(method.clone(), path)).await;
+        assert_eq!(response.status, 405, "{method} {path}: {}", response.text);
+        assert_eq!(
+            response.error_code(),
+            "method_not_allowed",
+            "{method} {path}"
+        );
+        let allowed: Vec<&str> = response
+            .header("allow")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .collect();
+        let mut allowed = allowed;
+        allowed.sort_unstable();
+        assert_eq!(allowed.join(", "), allow, "{method} {path}");
+    }
+    let nowhere = admin.get("/api/v1/workspaces/default/nothing-here").await;
+    assert_eq!(nowhere.status, 404);
+    assert_eq!(nowhere.error_code(), "not_found");
+    assert!(server.stop());
+}

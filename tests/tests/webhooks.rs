@@ -479,7 +479,8 @@ async fn answers_callers_precisely(redis: bool) {
 
     // Only POST.
     let get = shop.get("/hooks/default/lead").await;
-    assert_eq!(get.status, 404, "{}", get.text);
+    assert_eq!(get.status, 405, "{}", get.text);
+    assert_eq!(get.header("allow"), Some("POST"));
 
     assert!(server.stop(), "the server stops cleanly");
 }

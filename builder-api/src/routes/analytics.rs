@@ -21,10 +21,10 @@ use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::db::flow_version;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::published::compile_in;
 use crate::routes::flows::{FlowPath, find_flow, rfc3339};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// The range when none is given.
 const DEFAULT_RANGE: Millis = 7 * DAY;
@@ -85,12 +85,8 @@ pub struct Totals {
     pub timed_out: i64,
 }
 
-fn bad(code: &'static str, message: String) -> ApiError {
+fn bad(code: Code, message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
-}
-
-fn database(err: sea_orm::DbErr) -> ApiError {
-    ApiError::internal("database_unavailable", &err)
 }
 
 /// `?version=N&from=RFC3339&to=RFC3339`, every part optional.
@@ -101,7 +97,7 @@ struct Query {
     to: Option<Millis>,
 }
 
-fn parse_time(name: &'static str, code: &'static str, text: &str) -> Result<Millis, ApiError> {
+fn parse_time(name: &'static str, code: Code, text: &str) -> Result<Millis, ApiError> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|at| at.timestamp_millis())
         .map_err(|err| {
@@ -116,14 +112,19 @@ fn parse_time(name: &'static str, code: &'static str, text: &str) -> Result<Mill
 
 fn parse_query(request: &HttpRequest) -> Result<Query, ApiError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(request.query_string())
-        .map_err(|err| bad("invalid_query", format!("The query cannot be read: {err}.")))?
+        .map_err(|err| {
+            bad(
+                Code::InvalidQuery,
+                format!("The query cannot be read: {err}."),
+            )
+        })?
         .into_inner();
     let mut query = Query::default();
     let mut seen: Vec<&str> = Vec::new();
     for (name, value) in &pairs {
         if seen.contains(&name.as_str()) {
             return Err(bad(
-                "invalid_query",
+                Code::InvalidQuery,
                 format!("`{name}` is given more than once."),
             ));
         }
@@ -136,17 +137,17 @@ fn parse_query(request: &HttpRequest) -> Result<Query, ApiError> {
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| {
                         bad(
-                            "invalid_version",
+                            Code::InvalidVersion,
                             format!("`version` is a version number (1, 2, …); {value:?} is not."),
                         )
                     })?;
                 query.version = Some(version);
             }
-            "from" => query.from = Some(parse_time("from", "invalid_from", value)?),
-            "to" => query.to = Some(parse_time("to", "invalid_to", value)?),
+            "from" => query.from = Some(parse_time("from", Code::InvalidFrom, value)?),
+            "to" => query.to = Some(parse_time("to", Code::InvalidTo, value)?),
             other => {
                 return Err(bad(
-                    "unknown_parameter",
+                    Code::UnknownParameter,
                     format!("Unknown parameter `{other}`: this takes `version`, `from` and `to`."),
                 ));
             }
@@ -164,13 +165,13 @@ fn range_of(query: &Query, now: Millis) -> Result<(Millis, Millis), ApiError> {
         (None, None) => (now - DEFAULT_RANGE, now),
     };
     if from >= to {
-        let mut error = bad("invalid_range", "`from` must be before `to`.".into());
+        let mut error = bad(Code::InvalidRange, "`from` must be before `to`.".into());
         error.details = json!({ "from": rfc3339(from), "to": rfc3339(to) });
         return Err(error);
     }
     if to - from > LONGEST_RANGE {
         return Err(bad(
-            "range_too_long",
+            Code::RangeTooLong,
             format!(
                 "A range is at most {} days (counts are kept that long).",
                 LONGEST_RANGE / DAY
@@ -192,8 +193,8 @@ fn flow_of(
         .map(std::sync::Arc::new)
         .map_err(|_| {
             ApiError::internal(
-                "version_unreadable",
-                &format!(
+                Code::VersionUnreadable,
+                format!(
                     "version {} of {} no longer compiles",
                     version.version, version.flow_id
                 ),
@@ -234,8 +235,7 @@ pub async fn funnel(
             .filter(flow_version::Column::FlowId.eq(&flow_id))
             .order_by_desc(flow_version::Column::Version)
             .one(&state.db)
-            .await
-            .map_err(database)?
+            .await?
             .map(|latest| latest.version),
     };
     let Some(number) = number else {
@@ -246,17 +246,12 @@ pub async fn funnel(
     let version =
         flow_version::Entity::find_by_id((caller.workspace.clone(), flow_id.clone(), number))
             .one(&state.db)
-            .await
-            .map_err(database)?
+            .await?
             .ok_or_else(|| {
                 ApiError::not_found(format!("Flow {flow_id} has no version {number}."))
             })?;
     let compiled = flow_of(&state, &caller, &version)?;
-    let counts: HashMap<String, i64> = state
-        .store
-        .counters(&version.hash, from, to)
-        .await
-        .map_err(|err| ApiError::internal("store_unavailable", &err))?;
+    let counts: HashMap<String, i64> = state.store.counters(&version.hash, from, to).await?;
     let count = |node: &str, key: &str| counts.get(&format!("{node}|{key}")).copied().unwrap_or(0);
 
     let mut totals = Totals {

@@ -24,10 +24,10 @@ use utoipa::ToSchema;
 use crate::audit;
 use crate::auth::{Caller, Role, sha256_hex};
 use crate::db::flow_version;
-use crate::error::ApiError;
-use crate::routes::flows::rfc3339;
+use crate::error::{ApiError, Code};
 use crate::routes::parse_json;
-use crate::server::AppState;
+use crate::state::AppState;
+use crate::time::rfc3339;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -202,14 +202,6 @@ pub struct RunPath {
     pub run: String,
 }
 
-fn store_error(err: spool_runtime::Error) -> ApiError {
-    ApiError::internal("store_unavailable", &err)
-}
-
-fn database(err: sea_orm::DbErr) -> ApiError {
-    ApiError::internal("database_unavailable", &err)
-}
-
 /// WhatsApp's id for a number given in a path: E.164 with or without `+` (`%2B` stays
 /// encoded in actix's paths), 6 to 15 digits, not starting with 0.
 pub fn wa_id(raw: &str) -> Result<String, ApiError> {
@@ -226,7 +218,7 @@ pub fn wa_id(raw: &str) -> Result<String, ApiError> {
     } else {
         let mut error = ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_phone",
+            Code::InvalidPhone,
             "A contact is addressed by its WhatsApp number in E.164: 6 to 15 digits, \
              optionally after a `+` (written %2B in a URL), e.g. /contacts/%2B4915112345678.",
         );
@@ -259,7 +251,7 @@ async fn find(
     wa_id: &str,
 ) -> Result<Option<(String, ContactState)>, ApiError> {
     let id = contact_id(caller, wa_id);
-    let found = state.store.contact(&id).await.map_err(store_error)?;
+    let found = state.store.contact(&id).await?;
     Ok(found.map(|found| (id, found)))
 }
 
@@ -279,8 +271,7 @@ async fn version_numbers(
         .filter(flow_version::Column::WorkspaceId.eq(&caller.workspace))
         .filter(flow_version::Column::Hash.is_in(hashes))
         .all(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     let mut numbers: HashMap<String, i32> = HashMap::new();
     for version in versions {
         let number = numbers.entry(version.hash).or_insert(version.version);
@@ -439,7 +430,7 @@ pub async fn read(
     Ok(HttpResponse::Ok().json(contact_view(&state, &caller, &found, &wa_id, &numbers)))
 }
 
-fn invalid(code: &'static str, message: String) -> ApiError {
+fn invalid(code: Code, message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
@@ -449,14 +440,14 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
         && (name.trim().is_empty() || name.chars().count() > 200)
     {
         return Err(invalid(
-            "invalid_name",
+            Code::InvalidName,
             "`name` is 1 to 200 characters, not only spaces.".into(),
         ));
     }
     for tag in patch.add_tags.iter().chain(&patch.remove_tags) {
         if tag.trim().is_empty() || tag.chars().count() > 64 {
             return Err(invalid(
-                "invalid_tag",
+                Code::InvalidTag,
                 format!("A tag is 1 to 64 characters, not only spaces; {tag:?} is not."),
             ));
         }
@@ -467,7 +458,7 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
         .find(|tag| patch.remove_tags.contains(tag))
     {
         return Err(invalid(
-            "invalid_tag",
+            Code::InvalidTag,
             format!("Tag {tag:?} is both added and removed."),
         ));
     }
@@ -477,7 +468,7 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
         .find(|key| key.trim().is_empty() || key.chars().count() > 64)
     {
         return Err(invalid(
-            "invalid_property",
+            Code::InvalidProperty,
             format!("A property name is 1 to 64 characters; {key:?} is not."),
         ));
     }
@@ -491,7 +482,7 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
     };
     if change == ContactChange::default() {
         return Err(invalid(
-            "empty_change",
+            Code::EmptyChange,
             "Nothing to change: send `name`, `add_tags`, `remove_tags`, `properties` or \
              `marketing_opt_in`."
                 .into(),
@@ -528,7 +519,7 @@ pub async fn update(
         state.now(),
         EventKind::UpdateContact { change },
     );
-    state.runtime.accept(event).await.map_err(store_error)?;
+    state.runtime.accept(event).await?;
     let location = format!(
         "/api/v1/workspaces/{}/contacts/%2B{wa_id}",
         caller.workspace
@@ -606,7 +597,7 @@ pub async fn cancel_run(
     if !run.status.is_active() {
         let mut error = ApiError::new(
             StatusCode::CONFLICT,
-            "run_ended",
+            Code::RunEnded,
             format!(
                 "Run {} has ended already ({}).",
                 run.id,
@@ -625,7 +616,7 @@ pub async fn cancel_run(
             run_id: run.id.clone(),
         },
     );
-    state.runtime.accept(event).await.map_err(store_error)?;
+    state.runtime.accept(event).await?;
     audit::record(
         &state.db,
         &caller.workspace,
@@ -635,8 +626,7 @@ pub async fn cancel_run(
         json!({ "flow_id": unscoped(&caller, &run.flow_id) }),
         now,
     )
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(HttpResponse::Accepted().json(Accepted {
         accepted: true,
         location: format!(
@@ -667,11 +657,7 @@ pub async fn erase(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let wa_id = wa_id(&path.phone)?;
-    let gone = state
-        .store
-        .erase(&contact_id(&caller, &wa_id))
-        .await
-        .map_err(store_error)?;
+    let gone = state.store.erase(&contact_id(&caller, &wa_id)).await?;
     if !gone.found() {
         return Err(unknown_contact());
     }
@@ -690,7 +676,6 @@ pub async fn erase(
         json!(erased),
         state.now(),
     )
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

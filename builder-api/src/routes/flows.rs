@@ -20,10 +20,10 @@ use utoipa::ToSchema;
 use crate::audit;
 use crate::auth::{Caller, Role};
 use crate::db::{flow, flow_version};
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::published::compile_in;
 use crate::routes::parse_json;
-use crate::server::AppState;
+use crate::state::AppState;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -130,10 +130,6 @@ pub fn rfc3339(millis: i64) -> String {
         .unwrap_or_default()
 }
 
-fn database(err: sea_orm::DbErr) -> ApiError {
-    ApiError::internal("database_unavailable", &err)
-}
-
 fn summary(model: &flow::Model) -> FlowSummary {
     FlowSummary {
         id: model.id.clone(),
@@ -175,7 +171,7 @@ fn check_flow_id(id: &str) -> Result<(), ApiError> {
     spool_flows::check_flow_id(id).map_err(|diagnostic| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            diagnostic.code.as_str(),
+            Code::InvalidFlowId,
             diagnostic.message,
         )
     })
@@ -188,7 +184,7 @@ fn read_draft(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
     let Value::Object(document) = value else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_flow",
+            Code::NotAFlow,
             "A flow document is a JSON object: {\"schema\": 1, \"id\", \"name\", \"nodes\", \"edges\"}.",
         ));
     };
@@ -217,7 +213,7 @@ fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "invalid_if_match",
+                Code::InvalidIfMatch,
                 format!(
                     "If-Match must be the flow's ETag, a revision in quotes like \"3\"; got {text:?}."
                 ),
@@ -229,7 +225,7 @@ fn if_match(request: &HttpRequest) -> Result<Option<i64>, ApiError> {
 fn stale(current: i64, sent: i64) -> ApiError {
     let mut error = ApiError::new(
         StatusCode::CONFLICT,
-        "revision_conflict",
+        Code::RevisionConflict,
         format!(
             "This flow was saved by someone else since revision {sent} (it is at revision {current}); reload it and apply your change again."
         ),
@@ -245,8 +241,7 @@ pub async fn find_flow(
 ) -> Result<flow::Model, ApiError> {
     flow::Entity::find_by_id((caller.workspace.clone(), flow_id.to_owned()))
         .one(&state.db)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("There is no flow {flow_id}.")))
 }
 
@@ -257,8 +252,7 @@ async fn find_flow_for_update(
 ) -> Result<flow::Model, ApiError> {
     flow::Entity::find_by_id((caller.workspace.clone(), flow_id.to_owned()))
         .one(txn)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("There is no flow {flow_id}.")))
 }
 
@@ -273,8 +267,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
         .filter(flow::Column::WorkspaceId.eq(&caller.workspace))
         .order_by_asc(flow::Column::Id)
         .all(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(HttpResponse::Ok().json(flows.iter().map(summary).collect::<Vec<_>>()))
 }
 
@@ -290,7 +283,7 @@ async fn insert_draft(
         Some(_) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_flow_id",
+                Code::InvalidFlowId,
                 "The document's `id` must be a string.",
             ));
         }
@@ -304,16 +297,15 @@ async fn insert_draft(
     let now = state.now();
     let name = name_of(&document, &id);
     let text = Value::Object(document).to_string();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     if flow::Entity::find_by_id((caller.workspace.clone(), id.clone()))
         .one(&txn)
-        .await
-        .map_err(database)?
+        .await?
         .is_some()
     {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "flow_exists",
+            Code::FlowExists,
             format!(
                 "A flow with id {id} exists already; change the document's `id` or save to PUT /flows/{id}."
             ),
@@ -331,8 +323,7 @@ async fn insert_draft(
         updated_by: Set(caller.actor.label()),
     }
     .insert(&txn)
-    .await
-    .map_err(database)?;
+    .await?;
     audit::record(
         &txn,
         &caller.workspace,
@@ -342,9 +333,8 @@ async fn insert_draft(
         json!({ "revision": 1 }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
     let revision = model.revision;
     Ok(with_etag(
         HttpResponse::Created()
@@ -432,7 +422,7 @@ pub async fn save(
     let Some(sent) = if_match(&request)? else {
         return Err(ApiError::new(
             StatusCode::PRECONDITION_REQUIRED,
-            "if_match_required",
+            Code::IfMatchRequired,
             "Send the revision you edited in If-Match (the ETag of GET /flows/{flow}), so that a newer save is never overwritten.",
         ));
     };
@@ -445,7 +435,7 @@ pub async fn save(
         Some(other) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "flow_id_mismatch",
+                Code::FlowIdMismatch,
                 format!(
                     "The document's id {other} is not this flow's ({}); a flow's id cannot change — import it as a new flow instead.",
                     path.flow
@@ -454,7 +444,7 @@ pub async fn save(
         }
     }
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
     if current.revision != sent {
         return Err(stale(current.revision, sent));
@@ -476,8 +466,7 @@ pub async fn save(
         .filter(flow::Column::Id.eq(&path.flow))
         .filter(flow::Column::Revision.eq(sent))
         .exec(&txn)
-        .await
-        .map_err(database)?;
+        .await?;
     if updated.rows_affected == 0 {
         return Err(stale(sent + 1, sent));
     }
@@ -490,10 +479,9 @@ pub async fn save(
         json!({ "revision": revision }),
         now,
     )
-    .await
-    .map_err(database)?;
+    .await?;
     let model = find_flow_for_update(&txn, &caller, &path.flow).await?;
-    txn.commit().await.map_err(database)?;
+    txn.commit().await?;
     Ok(with_etag(HttpResponse::Ok().json(detail(model)), revision))
 }
 
@@ -512,7 +500,7 @@ pub async fn delete(
     caller.require(Role::Editor)?;
     let sent = if_match(&request)?;
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
     if let Some(sent) = sent
         && sent != current.revision
@@ -521,8 +509,7 @@ pub async fn delete(
     }
     flow::Entity::delete_by_id((caller.workspace.clone(), path.flow.clone()))
         .exec(&txn)
-        .await
-        .map_err(database)?;
+        .await?;
     audit::record(
         &txn,
         &caller.workspace,
@@ -532,10 +519,9 @@ pub async fn delete(
         json!({ "revision": current.revision, "published_version": current.published_version }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
-    state.published.sync(&state.db).await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
+    state.published.sync(&state.db).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -579,8 +565,7 @@ async fn publish_document(
         .filter(flow_version::Column::FlowId.eq(&flow_model.id))
         .order_by_desc(flow_version::Column::Version)
         .one(txn)
-        .await
-        .map_err(database)?;
+        .await?;
     let number = latest.map_or(1, |latest| latest.version + 1);
     let version = flow_version::ActiveModel {
         workspace_id: Set(caller.workspace.clone()),
@@ -592,12 +577,11 @@ async fn publish_document(
         published_by: Set(caller.actor.label()),
     }
     .insert(txn)
-    .await
-    .map_err(database)?;
+    .await?;
     let id = flow_model.id.clone();
     let mut active = flow_model.into_active_model();
     active.published_version = Set(Some(number));
-    active.update(txn).await.map_err(database)?;
+    active.update(txn).await?;
     let mut details = details;
     details["version"] = json!(number);
     details["hash"] = json!(hash);
@@ -610,8 +594,7 @@ async fn publish_document(
         details,
         now,
     )
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(version)
 }
 
@@ -653,7 +636,7 @@ pub async fn publish(
     caller.require(Role::Editor)?;
     let sent = if_match(&request)?;
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
     if let Some(sent) = sent
         && sent != current.revision
@@ -663,7 +646,7 @@ pub async fn publish(
     let compiled = compile_in(&caller.workspace, &current.document).map_err(|diagnostics| {
         let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "flow_invalid",
+            Code::FlowInvalid,
             format!(
                 "The flow has {} error(s); fix them before publishing.",
                 diagnostics.iter().filter(|d| d.is_error()).count()
@@ -676,8 +659,7 @@ pub async fn publish(
         let live_version =
             flow_version::Entity::find_by_id((caller.workspace.clone(), path.flow.clone(), live))
                 .one(&txn)
-                .await
-                .map_err(database)?;
+                .await?;
         if let Some(live_version) = live_version
             && live_version.hash == compiled.hash()
         {
@@ -696,8 +678,8 @@ pub async fn publish(
         json!({ "revision": revision }),
     )
     .await?;
-    txn.commit().await.map_err(database)?;
-    state.published.sync(&state.db).await.map_err(database)?;
+    txn.commit().await?;
+    state.published.sync(&state.db).await?;
     let live = Some(version.version);
     Ok(HttpResponse::Created().json(version_detail(version, live)))
 }
@@ -715,12 +697,12 @@ pub async fn unpublish(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
     let was = current.published_version;
     let mut active = current.into_active_model();
     active.published_version = Set(None);
-    let model = active.update(&txn).await.map_err(database)?;
+    let model = active.update(&txn).await?;
     audit::record(
         &txn,
         &caller.workspace,
@@ -730,10 +712,9 @@ pub async fn unpublish(
         json!({ "version": was }),
         now,
     )
-    .await
-    .map_err(database)?;
-    txn.commit().await.map_err(database)?;
-    state.published.sync(&state.db).await.map_err(database)?;
+    .await?;
+    txn.commit().await?;
+    state.published.sync(&state.db).await?;
     Ok(HttpResponse::Ok().json(summary(&model)))
 }
 
@@ -751,7 +732,7 @@ pub async fn export(
     let model = find_flow(&state, &caller, &path.flow).await?;
     let document: Value = serde_json::from_str(&model.document).unwrap_or(Value::Null);
     let pretty = serde_json::to_string_pretty(&document)
-        .map_err(|err| ApiError::internal("export_failed", &err))?;
+        .map_err(|err| ApiError::internal(Code::ExportFailed, err))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(ContentDisposition {
@@ -778,8 +759,7 @@ pub async fn versions(
         .filter(flow_version::Column::FlowId.eq(&path.flow))
         .order_by_desc(flow_version::Column::Version)
         .all(&state.db)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(HttpResponse::Ok().json(
         versions
             .iter()
@@ -800,8 +780,7 @@ async fn find_version(
         path.version,
     ))
     .one(&state.db)
-    .await
-    .map_err(database)?
+    .await?
     .ok_or_else(|| {
         ApiError::not_found(format!(
             "Flow {} has no version {}.",
@@ -841,7 +820,7 @@ pub async fn rollback(
     caller.require(Role::Editor)?;
     let (_, old) = find_version(&state, &caller, &path).await?;
     let now = state.now();
-    let txn = state.db.begin().await.map_err(database)?;
+    let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
     let version = publish_document(
         &txn,
@@ -853,8 +832,8 @@ pub async fn rollback(
         json!({ "rollback_to": old.version }),
     )
     .await?;
-    txn.commit().await.map_err(database)?;
-    state.published.sync(&state.db).await.map_err(database)?;
+    txn.commit().await?;
+    state.published.sync(&state.db).await?;
     let live = Some(version.version);
     Ok(HttpResponse::Created().json(version_detail(version, live)))
 }

@@ -5,42 +5,54 @@
 use actix_web::dev::ServiceResponse;
 use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, ResponseError, web};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
+use crate::routes::contract::PathMethods;
 
-pub mod account;
 pub mod analytics;
+pub mod api_keys;
+pub mod audit_log;
+pub mod change;
 pub mod contacts;
+pub mod contract;
 pub mod flows;
 pub mod health;
+pub mod members;
 pub mod node_types;
 pub mod openapi;
+pub mod secrets;
+pub mod session;
 pub mod simulator;
 pub mod webhooks;
+pub mod workspaces;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+        .service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::scope("/hooks").configure(webhooks::configure))
         .configure(openapi::configure)
         .service(
             web::scope("/api/v1")
-                .route("/node-types", web::get().to(node_types::list))
-                .configure(account::configure)
+                .service(web::resource("/node-types").route(web::get().to(node_types::list)))
+                .configure(session::configure)
+                .configure(workspaces::configure)
                 .service(
                     web::scope("/workspaces/{workspace}")
                         .configure(flows::configure)
                         .configure(analytics::configure)
                         .configure(simulator::configure)
                         .configure(contacts::configure)
-                        .configure(account::configure_workspace),
+                        .configure(members::configure)
+                        .configure(api_keys::configure)
+                        .configure(secrets::configure)
+                        .configure(audit_log::configure),
                 ),
         )
-        .default_service(web::to(not_found));
+        .default_service(web::to(nothing_here));
 }
 
 /// Turns every error response that is not already JSON (actix's own: a bad path parameter,
@@ -71,24 +83,28 @@ fn as_json_error<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHand
         .map(ToString::to_string)
         .filter(|message| !message.is_empty())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+    let allow = response.headers().get(ALLOW).cloned();
     let (request, _) = response.into_parts();
-    let body = ApiError::new(status, code_for(status), message).error_response();
+    let mut body = ApiError::new(status, code_for(status), message).error_response();
+    if let Some(allow) = allow {
+        body.headers_mut().insert(ALLOW, allow);
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, body).map_into_right_body::<B>(),
     ))
 }
 
-fn code_for(status: StatusCode) -> &'static str {
+fn code_for(status: StatusCode) -> Code {
     match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthenticated",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        status if status.is_server_error() => "internal",
-        _ => "bad_request",
+        StatusCode::BAD_REQUEST => Code::BadRequest,
+        StatusCode::UNAUTHORIZED => Code::Unauthenticated,
+        StatusCode::FORBIDDEN => Code::Forbidden,
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        status if status.is_server_error() => Code::Internal,
+        _ => Code::BadRequest,
     }
 }
 
@@ -104,29 +120,29 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
         JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("The body is {length} bytes; at most {limit} are accepted."),
         ),
         JsonPayloadError::Overflow { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("The body is larger than the {limit} bytes accepted."),
         ),
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "Send the body as JSON, with `Content-Type: application/json`.",
         ),
         JsonPayloadError::Deserialize(err) => ApiError::new(
             StatusCode::BAD_REQUEST,
             if err.is_data() {
-                "invalid_body"
+                Code::InvalidBody
             } else {
-                "malformed_json"
+                Code::MalformedJson
             },
             format!("The body cannot be read: {err}."),
         ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
+        other => ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, other.to_string()),
     }
 }
 
@@ -136,10 +152,32 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
     serde_json::from_slice(body).map_err(|err| json_error(JsonPayloadError::Deserialize(err)))
 }
 
-async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found(format!(
-        "There is nothing at {} {}.",
-        request.method(),
-        request.path()
-    )))
+/// What no route answered: 405 with `Allow` when the path has other methods, else 404.
+async fn nothing_here(
+    request: HttpRequest,
+    paths: web::Data<PathMethods>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let allowed = paths.allowed(request.path());
+    if allowed.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "There is nothing at {} {}.",
+            request.method(),
+            request.path()
+        )));
+    }
+    let allow = allowed.into_iter().collect::<Vec<_>>().join(", ");
+    let error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Code::MethodNotAllowed,
+        format!(
+            "{} has no {}; it answers {allow}.",
+            request.path(),
+            request.method()
+        ),
+    );
+    let mut response = error.error_response();
+    if let Ok(value) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    Ok(response)
 }

@@ -11,6 +11,11 @@ use utoipa::OpenApi;
         description = "Flows, versions, the simulator, contacts and runs, analytics and webhooks of Spool. Everything a workspace owns is under /api/v1/workspaces/{workspace}. Authenticate with a session cookie (POST /api/v1/session; changes then need the X-CSRF-Token header) or an API key (Authorization: Bearer spool_…).",
     ),
     paths(super::node_types::list),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        crate::error::Code
+    )),
     tags(
         (name = "flows", description = "Drafts, validation, publishing, versions"),
         (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the audit log"),
@@ -27,11 +32,17 @@ struct ApiDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::flows::Api::openapi());
-    doc.merge(super::account::Api::openapi());
+    doc.merge(super::session::Api::openapi());
+    doc.merge(super::workspaces::Api::openapi());
+    doc.merge(super::members::Api::openapi());
+    doc.merge(super::api_keys::Api::openapi());
+    doc.merge(super::secrets::Api::openapi());
+    doc.merge(super::audit_log::Api::openapi());
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());
     doc.merge(super::analytics::Api::openapi());
     doc.merge(super::webhooks::Api::openapi());
+    super::contract::declare_errors(&mut doc);
     doc
 }
 

@@ -1,15 +1,13 @@
 //! The simulator over HTTP: talk to a draft or published flow as a fake contact, fast-forward
 //! its timers, and watch the transcript and trace live as Server-Sent Events.
 //!
-//! Simulations live in this process's memory (see [`crate::simulator`]): they touch no
-//! contact, store or channel. At most [`MAX_SIMULATIONS`] are kept (the least recently used
-//! goes first) and one unused for [`IDLE_EXPIRY`] is dropped. Behind a load balancer, send a
-//! simulation's requests to the process that created it (sticky sessions).
+//! Simulations live in this process's memory (see [`crate::simulations`] for how many and
+//! how long).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -24,20 +22,17 @@ use utoipa::ToSchema;
 
 use crate::auth::{Caller, Role};
 use crate::db::flow_version;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::published::compile_in;
 use crate::routes::flows::{find_flow, rfc3339};
-use crate::server::AppState;
+use crate::simulations::Hosted;
 use crate::simulator::{
     self, ContactOptions, ContactUpdate, ContactView, Direction, Entry, FastForward, FlowInfo,
     LocationInput, MediaInput, Outcome, RunView, Say, Simulation, State, TimerView, TraceEntry,
     Update,
 };
+use crate::state::AppState;
 
-/// Simulations one process keeps at most.
-pub const MAX_SIMULATIONS: usize = 1_000;
-/// A simulation nobody used for this long is dropped.
-pub const IDLE_EXPIRY: Duration = Duration::from_secs(3_600);
 /// The longest single fast-forward.
 const LONGEST_FAST_FORWARD: Duration = Duration::from_secs(400 * 86_400);
 /// How often the event stream sends a comment, so proxies keep an idle stream open.
@@ -175,15 +170,6 @@ pub struct EventsQuery {
     pub after: Option<u64>,
 }
 
-/// One simulation as the process holds it.
-#[derive(Debug)]
-struct Hosted {
-    id: String,
-    source: Value,
-    created_at: String,
-    simulation: Simulation,
-}
-
 impl Hosted {
     fn view(&self) -> SimulationView {
         SimulationView {
@@ -206,116 +192,39 @@ impl Hosted {
     }
 }
 
-#[derive(Debug)]
-struct Slot {
-    workspace: String,
-    last_used: Instant,
-    hosted: Arc<tokio::sync::Mutex<Hosted>>,
-}
-
-/// The simulations of this process, by id.
-#[derive(Debug, Default)]
-struct Simulations {
-    slots: Mutex<HashMap<String, Slot>>,
-}
-
-impl Simulations {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
-        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn insert(&self, workspace: &str, hosted: Hosted) -> Arc<tokio::sync::Mutex<Hosted>> {
-        let id = hosted.id.clone();
-        let hosted = Arc::new(tokio::sync::Mutex::new(hosted));
-        let mut slots = self.lock();
-        let now = Instant::now();
-        slots.retain(|_, slot| now.duration_since(slot.last_used) < IDLE_EXPIRY);
-        while slots.len() >= MAX_SIMULATIONS {
-            let oldest = slots
-                .iter()
-                .min_by_key(|(_, slot)| slot.last_used)
-                .map(|(id, _)| id.clone());
-            match oldest {
-                Some(oldest) => slots.remove(&oldest),
-                None => break,
-            };
-        }
-        slots.insert(
-            id,
-            Slot {
-                workspace: workspace.to_owned(),
-                last_used: now,
-                hosted: hosted.clone(),
-            },
-        );
-        hosted
-    }
-
-    /// The workspace's simulation `id`, marked as used; other workspaces' are not found.
-    fn get(&self, workspace: &str, id: &str) -> Result<Arc<tokio::sync::Mutex<Hosted>>, ApiError> {
-        let mut slots = self.lock();
-        let now = Instant::now();
-        slots.retain(|_, slot| now.duration_since(slot.last_used) < IDLE_EXPIRY);
-        match slots.get_mut(id) {
-            Some(slot) if slot.workspace == workspace => {
-                slot.last_used = now;
-                Ok(slot.hosted.clone())
-            }
-            _ => Err(not_found(id)),
-        }
-    }
-
-    fn remove(&self, workspace: &str, id: &str) -> Result<(), ApiError> {
-        let mut slots = self.lock();
-        match slots.get(id) {
-            Some(slot) if slot.workspace == workspace => {
-                slots.remove(id);
-                Ok(())
-            }
-            _ => Err(not_found(id)),
-        }
-    }
-}
-
-/// One map per process, shared by every HTTP worker thread.
-static SIMULATIONS: LazyLock<Simulations> = LazyLock::new(Simulations::default);
-
-fn not_found(id: &str) -> ApiError {
-    ApiError::not_found(format!(
-        "There is no simulation {id} (simulations unused for an hour are dropped)."
-    ))
-}
-
-fn database(err: sea_orm::DbErr) -> ApiError {
-    ApiError::internal("database_unavailable", &err)
-}
-
 impl From<simulator::Error> for ApiError {
     fn from(err: simulator::Error) -> Self {
         let message = err.to_string();
         match err {
-            simulator::Error::InvalidContact(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_contact", message)
-            }
-            simulator::Error::InvalidMessage(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_message", message)
-            }
+            simulator::Error::InvalidContact(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Code::InvalidContact,
+                message,
+            ),
+            simulator::Error::InvalidMessage(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Code::InvalidMessage,
+                message,
+            ),
             simulator::Error::UnknownChoice { offered, .. } => {
-                let mut error =
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_choice", message);
+                let mut error = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Code::UnknownChoice,
+                    message,
+                );
                 error.details = json!({ "offered": offered });
                 error
             }
             simulator::Error::InvalidDuration(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_duration",
+                Code::InvalidDuration,
                 message,
             ),
             simulator::Error::NoTimer => {
-                ApiError::new(StatusCode::CONFLICT, "no_timer_pending", message)
+                ApiError::new(StatusCode::CONFLICT, Code::NoTimerPending, message)
             }
             simulator::Error::NoHandoff => {
-                ApiError::new(StatusCode::CONFLICT, "no_handoff", message)
+                ApiError::new(StatusCode::CONFLICT, Code::NoHandoff, message)
             }
         }
     }
@@ -324,7 +233,7 @@ impl From<simulator::Error> for ApiError {
 fn invalid_source() -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_source",
+        Code::InvalidSource,
         "`source` is \"draft\", \"published\" or {\"version\": n} with n a version number.",
     )
 }
@@ -332,7 +241,7 @@ fn invalid_source() -> ApiError {
 fn flow_invalid(diagnostics: Vec<spool_flows::Diagnostic>) -> ApiError {
     let mut error = ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "flow_invalid",
+        Code::FlowInvalid,
         format!(
             "The flow has {} error(s); fix them before simulating it.",
             diagnostics.iter().filter(|d| d.is_error()).count()
@@ -357,7 +266,7 @@ async fn load_flow(
             Some(model.published_version.ok_or_else(|| {
                 ApiError::new(
                     StatusCode::CONFLICT,
-                    "not_published",
+                    Code::NotPublished,
                     format!(
                         "Flow {flow_id} is not published; simulate its draft, or publish it first."
                     ),
@@ -382,8 +291,7 @@ async fn load_flow(
     let version =
         flow_version::Entity::find_by_id((caller.workspace.clone(), flow_id.to_owned(), number))
             .one(&state.db)
-            .await
-            .map_err(database)?
+            .await?
             .ok_or_else(|| {
                 ApiError::not_found(format!("Flow {flow_id} has no version {number}."))
             })?;
@@ -401,7 +309,7 @@ fn parse_start(text: &str) -> Result<i64, ApiError> {
         .map_err(|err| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_start_at",
+                Code::InvalidStartAt,
                 format!(
                     "`start_at` must be a time like 2026-03-02T10:00:00Z; {text:?} is not ({err})."
                 ),
@@ -449,7 +357,7 @@ pub async fn create(
         simulation,
     };
     let view = hosted.view();
-    SIMULATIONS.insert(&caller.workspace, hosted);
+    state.simulations.insert(&caller.workspace, hosted);
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -465,10 +373,11 @@ pub async fn create(
     responses((status = 200, body = SimulationView), (status = 404))
 )]
 pub async fn read(
+    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SimulationPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let hosted = state.simulations.get(&caller.workspace, &path.simulation)?;
     let hosted = hosted.lock().await;
     Ok(HttpResponse::Ok().json(hosted.view()))
 }
@@ -480,11 +389,14 @@ pub async fn read(
     responses((status = 204), (status = 404))
 )]
 pub async fn delete(
+    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SimulationPath>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    SIMULATIONS.remove(&caller.workspace, &path.simulation)?;
+    state
+        .simulations
+        .remove(&caller.workspace, &path.simulation)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -501,12 +413,13 @@ pub async fn delete(
     )
 )]
 pub async fn message(
+    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SimulationPath>,
     body: web::Json<Say>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let hosted = state.simulations.get(&caller.workspace, &path.simulation)?;
     let mut hosted = hosted.lock().await;
     let outcome = hosted.simulation.say(body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(hosted.step(outcome)))
@@ -526,6 +439,7 @@ pub async fn message(
     )
 )]
 pub async fn fast_forward(
+    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SimulationPath>,
     body: web::Json<FastForwardBody>,
@@ -537,7 +451,7 @@ pub async fn fast_forward(
             if by > LONGEST_FAST_FORWARD {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_duration",
+                    Code::InvalidDuration,
                     "A fast-forward is at most 400 days.",
                 ));
             }
@@ -547,12 +461,12 @@ pub async fn fast_forward(
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_fast_forward",
+                Code::InvalidFastForward,
                 "Send either {\"by\": \"1h\"} or {\"next_timer\": true}.",
             ));
         }
     };
-    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let hosted = state.simulations.get(&caller.workspace, &path.simulation)?;
     let mut hosted = hosted.lock().await;
     let outcome = hosted.simulation.fast_forward(how).await?;
     Ok(HttpResponse::Ok().json(hosted.step(outcome)))
@@ -567,12 +481,13 @@ pub async fn fast_forward(
     responses((status = 200, body = StepView), (status = 404), (status = 422))
 )]
 pub async fn contact(
+    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SimulationPath>,
     body: web::Json<ContactUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let hosted = state.simulations.get(&caller.workspace, &path.simulation)?;
     let mut hosted = hosted.lock().await;
     let outcome = hosted.simulation.update_contact(body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(hosted.step(outcome)))
@@ -589,11 +504,12 @@ pub async fn contact(
     )
 )]
 pub async fn close_handoff(
+    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SimulationPath>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let hosted = state.simulations.get(&caller.workspace, &path.simulation)?;
     let mut hosted = hosted.lock().await;
     let outcome = hosted.simulation.close_handoff().await?;
     Ok(HttpResponse::Ok().json(hosted.step(outcome)))
@@ -630,6 +546,7 @@ struct Stream {
     )
 )]
 pub async fn events(
+    state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<SimulationPath>,
     query: web::Query<EventsQuery>,
@@ -641,7 +558,7 @@ pub async fn events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
     let after = query.after.or(last_event_id);
-    let hosted = SIMULATIONS.get(&caller.workspace, &path.simulation)?;
+    let hosted = state.simulations.get(&caller.workspace, &path.simulation)?;
     let (backlog, live) = hosted.lock().await.simulation.subscribe(after);
     let start = Stream {
         backlog: backlog.into(),

@@ -34,8 +34,8 @@ use tracing::{debug, warn};
 use utoipa::ToSchema;
 
 use crate::db::secret;
-use crate::error::ApiError;
-use crate::server::AppState;
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
 
 /// The header carrying `sha256=<hex of HMAC-SHA256(secret, raw body)>`.
 pub const SIGNATURE_HEADER: &str = "X-Spool-Signature";
@@ -124,7 +124,7 @@ pub async fn receive(
     let Some((flow, trigger)) = state.published.registry().by_hook(&workspace, &hook) else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
-            "unknown_hook",
+            Code::UnknownHook,
             format!(
                 "No published flow of workspace `{workspace}` listens on the hook `{hook}`. Publish a flow whose webhook trigger has this hook name."
             ),
@@ -132,8 +132,8 @@ pub async fn receive(
     };
     let NodeKind::Webhook(config) = &flow.node(trigger).kind else {
         return Err(ApiError::internal(
-            "hook_misrouted",
-            &"the registry returned a trigger that is not a webhook",
+            Code::HookMisrouted,
+            "the registry returned a trigger that is not a webhook",
         ));
     };
     let idempotency_key = idempotency_key(&request)?;
@@ -148,7 +148,7 @@ pub async fn receive(
     let payload: Value = serde_json::from_slice(&body).map_err(|err| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "malformed_json",
+            Code::MalformedJson,
             format!("The body is not JSON: {err}."),
         )
     })?;
@@ -165,7 +165,7 @@ pub async fn receive(
         .map_err(|err| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "contact_missing",
+                Code::ContactMissing,
                 format!(
                     "The contact's phone number could not be read from the body with `{}`: {err}.",
                     config.contact.as_str()
@@ -173,9 +173,9 @@ pub async fn receive(
             )
         })?,
         None => {
-            return Err(ApiError::internal(
-                "hook_not_compiled",
-                &"the webhook trigger's contact expression is not compiled",
+            return Err(ApiError::unavailable(
+                Code::HookNotCompiled,
+                "the webhook trigger's contact expression is not compiled",
             ));
         }
     };
@@ -197,11 +197,7 @@ pub async fn receive(
         // partition) keeps it.
         event = event.with_dedupe_key(format!("hook:{workspace}:{hook}:{contact_id}:{key}"));
     }
-    let appended = state
-        .runtime
-        .accept(event)
-        .await
-        .map_err(|err| ApiError::internal("store_unavailable", &err))?;
+    let appended = state.runtime.accept(event).await?;
     let unscoped_flow = flow_id
         .strip_prefix(&format!("{workspace}/"))
         .unwrap_or(&flow_id)
@@ -227,7 +223,7 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     if bytes.is_empty() || bytes.len() > MAX_IDEMPOTENCY_KEY || !visible {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_idempotency_key",
+            Code::InvalidIdempotencyKey,
             format!(
                 "An Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters (no spaces), e.g. a UUID."
             ),
@@ -239,7 +235,7 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        Code::PayloadTooLarge,
         format!("The body is larger than the {limit} bytes accepted."),
     )
 }
@@ -260,7 +256,7 @@ async fn read_body(
     {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("The body is {length} bytes; at most {limit} are accepted."),
         ));
     }
@@ -269,7 +265,7 @@ async fn read_body(
         let chunk = chunk.map_err(|err| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "bad_request",
+                Code::BadRequest,
                 format!("The body could not be read: {err}."),
             )
         })?;
@@ -298,7 +294,7 @@ fn phone_from(picked: &Value, expression: &str) -> Result<String, ApiError> {
     if text.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "contact_missing",
+            Code::ContactMissing,
             format!(
                 "The body gives no phone number: `{expression}` is empty. Send the contact's number in E.164 form, e.g. \"+4915112345678\"."
             ),
@@ -310,7 +306,7 @@ fn phone_from(picked: &Value, expression: &str) -> Result<String, ApiError> {
 fn invalid_contact(given: &str, reason: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_contact",
+        Code::InvalidContact,
         format!(
             "`{given}` is not a phone number Spool can use: {reason}. Send it in E.164 form: `+`, the country code and the number, e.g. \"+4915112345678\"."
         ),
@@ -382,7 +378,7 @@ impl Signers {
         } else {
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_signature",
+                Code::InvalidSignature,
                 format!(
                     "The {SIGNATURE_HEADER} header does not match the body: sign the exact bytes sent with HMAC-SHA256 keyed with the secret `{secret_name}`."
                 ),
@@ -406,8 +402,7 @@ impl Signers {
     ) -> Result<Arc<HmacSha256>, ApiError> {
         let found = secret::Entity::find_by_id((workspace.to_owned(), name.to_owned()))
             .one(&state.db)
-            .await
-            .map_err(|err| ApiError::internal("database_unavailable", &err))?;
+            .await?;
         let key = (workspace.to_owned(), name.to_owned());
         let Some(found) = found else {
             self.keyed
@@ -417,14 +412,14 @@ impl Signers {
             warn!(%workspace, secret = %name, "a webhook names a secret that is not set");
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "webhook_secret_missing",
+                Code::WebhookSecretMissing,
                 format!(
                     "This hook checks signatures with the workspace secret `{name}`, which is not set. An administrator sets it with PUT /api/v1/workspaces/{workspace}/secrets/{name}."
                 ),
             ));
         };
         let mac = HmacSha256::new_from_slice(found.value.as_bytes())
-            .map_err(|err| ApiError::internal("secret_unusable", &err))?;
+            .map_err(|err| ApiError::internal(Code::SecretUnusable, err))?;
         let mac = Arc::new(mac);
         self.keyed
             .lock()
@@ -437,7 +432,7 @@ impl Signers {
 /// The signature's bytes from `X-Spool-Signature: sha256=<hex>`.
 fn signature(request: &HttpRequest) -> Result<Vec<u8>, ApiError> {
     let refuse =
-        |message: String| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", message);
+        |message: String| ApiError::new(StatusCode::UNAUTHORIZED, Code::InvalidSignature, message);
     let Some(header) = request.headers().get(SIGNATURE_HEADER) else {
         return Err(refuse(format!(
             "This hook only takes signed bodies and the {SIGNATURE_HEADER} header is missing: send `{SIGNATURE_HEADER}: sha256=<hex of HMAC-SHA256(secret, body)>`."
