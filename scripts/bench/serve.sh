@@ -3,7 +3,7 @@
 # ready, read a process's CPU time, stop what was started.
 #
 # Expects ROOT, and sets SPOOL_BIN (target/debug/spool, or target/release/spool with
-# RELEASE=1; built first unless SKIP_BUILD=1).
+# RELEASE=1; built first unless SKIP_BUILD=1; another binary with SPOOL_BIN=... SKIP_BUILD=1).
 
 : "${RELEASE:=0}"
 : "${SKIP_BUILD:=0}"
@@ -13,7 +13,7 @@ if [ "$RELEASE" = 1 ]; then
 else
     BUILD=debug
 fi
-SPOOL_BIN="$ROOT/target/$BUILD/spool"
+: "${SPOOL_BIN:=$ROOT/target/$BUILD/spool}"
 
 log() { echo "$(basename "$0"): $*" >&2; }
 die() {

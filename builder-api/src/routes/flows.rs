@@ -21,7 +21,7 @@ use crate::audit;
 use crate::auth::{Caller, Role};
 use crate::db::{flow, flow_version};
 use crate::error::ApiError;
-use crate::published::compile_in;
+use crate::published::{compile_in, record_change};
 use crate::routes::parse_json;
 use crate::server::AppState;
 
@@ -532,6 +532,11 @@ pub async fn delete(
         .exec(&txn)
         .await
         .map_err(database)?;
+    if current.published_version.is_some() {
+        record_change(&txn, &caller.workspace, &path.flow, None, now)
+            .await
+            .map_err(database)?;
+    }
     audit::record(
         &txn,
         &caller.workspace,
@@ -607,6 +612,9 @@ async fn publish_document(
     let mut active = flow_model.into_active_model();
     active.published_version = Set(Some(number));
     active.update(txn).await.map_err(database)?;
+    record_change(txn, &caller.workspace, &id, Some(number), now)
+        .await
+        .map_err(database)?;
     let mut details = details;
     details["version"] = json!(number);
     details["hash"] = json!(hash);
@@ -706,6 +714,7 @@ pub async fn publish(
     )
     .await?;
     txn.commit().await.map_err(database)?;
+    state.published.compiled(compiled);
     state.published.sync(&state.db).await.map_err(database)?;
     let live = Some(version.version);
     Ok(HttpResponse::Created().json(version_detail(version, live)))
@@ -730,6 +739,11 @@ pub async fn unpublish(
     let mut active = current.into_active_model();
     active.published_version = Set(None);
     let model = active.update(&txn).await.map_err(database)?;
+    if was.is_some() {
+        record_change(&txn, &caller.workspace, &path.flow, None, now)
+            .await
+            .map_err(database)?;
+    }
     audit::record(
         &txn,
         &caller.workspace,
