@@ -70,9 +70,11 @@ spool_start() {
     rm -rf "$SPOOL_DIR"
     mkdir -p "$SPOOL_DIR"
     (
+        # SPOOL_BIN is this script's setting, not the server's (which refuses unknown ones).
         cd "$SPOOL_DIR" &&
-            SPOOL_ADMIN_EMAIL="$ADMIN_EMAIL" SPOOL_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-                exec "$SPOOL_BIN" serve --bind 127.0.0.1:0 "$@" >stdout.log 2>stderr.log
+            exec env -u SPOOL_BIN SPOOL_ADMIN_EMAIL="$ADMIN_EMAIL" \
+                SPOOL_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+                "$SPOOL_BIN" serve --bind 127.0.0.1:0 "$@" >stdout.log 2>stderr.log
     ) &
     SPOOL_PID=$!
     SPOOL_ADDRESS=""
