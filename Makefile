@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench bench-http api-fuzz schema build check-toolchain services
+.PHONY: run test fmt lint bench bench-http api-fuzz bench-idle bench-publish schema build check-toolchain services
 
 ## run: start Spool (API, webhooks, simulator, workers) on a SQLite file and the embedded store
 run: build
@@ -39,6 +39,14 @@ bench-http: check-toolchain
 ## api-fuzz: schemathesis against a fresh `spool serve` with the example flows (about a minute; not part of `make test`)
 api-fuzz: check-toolchain
 	./scripts/api-fuzz.sh
+
+## bench-idle: an idle `spool serve`'s CPU and Redis commands/s (RELEASE=1 for a release build)
+bench-idle: check-toolchain
+	./scripts/bench-idle.sh
+
+## bench-publish: publish latency and sync cost with 1,000 published versions (RELEASE=1 likewise)
+bench-publish: check-toolchain
+	./scripts/bench-publish.sh
 
 ## schema: regenerate docs/flow.schema.json and docs/openapi.json from the Rust types
 schema:

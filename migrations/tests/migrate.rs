@@ -1,16 +1,18 @@
-//! The migrations apply, roll back and apply again (SQLite; the runtime's contract tests
-//! run them on PostgreSQL too).
+//! The migrations apply, roll back and apply again, on SQLite and on the PostgreSQL at
+//! `SPOOL_TEST_POSTGRES_URL` (the runtime's contract tests run them there too).
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 18] = [
     "api_keys",
     "audit_log",
     "flow_versions",
     "flows",
     "memberships",
+    "publication_changes",
+    "publication_counter",
     "runtime_contacts",
     "runtime_counters",
     "runtime_events",
@@ -124,7 +126,11 @@ async fn funnel_totals_kept_before_hourly_counts_are_kept_and_come_back_on_rollb
     )
     .await
     .expect("another hour");
-    Migrator::down(&db, Some(1)).await.expect("back");
+    // Back to the first two, whatever came after the hourly counters.
+    let after_the_first_two = u32::try_from(Migrator::migrations().len() - 2).expect("a few");
+    Migrator::down(&db, Some(after_the_first_two))
+        .await
+        .expect("back");
     let summed = rows(
         &db,
         "SELECT name, SUM(count) FROM runtime_stats GROUP BY name ORDER BY name",
@@ -137,4 +143,60 @@ async fn funnel_totals_kept_before_hourly_counts_are_kept_and_come_back_on_rollb
             ("ask|port:yes".to_owned(), 3)
         ]
     );
+}
+
+async fn counter(db: &DatabaseConnection) -> Vec<(String, i64)> {
+    rows(
+        db,
+        "SELECT CAST(id AS TEXT), seq FROM publication_counter ORDER BY id",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn publication_changes_start_counted_from_zero_on_postgres_and_roll_back() {
+    let admin_url = std::env::var("SPOOL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin = Database::connect(&admin_url).await.expect("PostgreSQL");
+    let name = format!("spool_migrate_{}", std::process::id());
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .expect("drop");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create");
+    let (server, _) = admin_url.rsplit_once('/').expect("a database in the URL");
+    let db = Database::connect(format!("{server}/{name}"))
+        .await
+        .expect("the fresh database");
+
+    spool_migrations::migrate(&db).await.expect("up");
+    assert_eq!(counter(&db).await, [("1".to_owned(), 0)]);
+    db.execute_unprepared(
+        "UPDATE publication_counter SET seq = seq + 1; \
+         INSERT INTO publication_changes (seq, workspace_id, flow_id, version, changed_at) \
+         VALUES (1, 'default', 'welcome', 1, 0)",
+    )
+    .await
+    .expect("a change recorded");
+
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    let left = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'publication%'",
+        ))
+        .await
+        .expect("tables listed");
+    assert!(left.is_empty(), "both tables dropped");
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(counter(&db).await, [("1".to_owned(), 0)]);
+
+    let _ = db.close().await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .expect("drop at the end");
 }

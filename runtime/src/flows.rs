@@ -78,16 +78,6 @@ impl FlowRegistry {
         self.read().published.get(flow_id).cloned()
     }
 
-    /// Every published flow, oldest first.
-    pub fn all_published(&self) -> Vec<Arc<CompiledFlow>> {
-        let inner = self.read();
-        inner
-            .order
-            .iter()
-            .filter_map(|id| inner.published.get(id).cloned())
-            .collect()
-    }
-
     /// Every published flow of one scope (workspace), oldest first.
     pub fn all_published_in(&self, scope: &str) -> Vec<Arc<CompiledFlow>> {
         let inner = self.read();

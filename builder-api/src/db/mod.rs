@@ -10,6 +10,8 @@ pub mod audit;
 pub mod flow;
 pub mod flow_version;
 pub mod membership;
+pub mod publication_change;
+pub mod publication_counter;
 pub mod secret;
 pub mod session;
 pub mod user;

@@ -21,7 +21,7 @@ use crate::audit;
 use crate::auth::{Caller, Role};
 use crate::db::{flow, flow_version};
 use crate::error::{ApiError, Code};
-use crate::published::compile_in;
+use crate::published::{compile_in, record_change};
 use crate::routes::parse_json;
 use crate::state::AppState;
 
@@ -510,6 +510,9 @@ pub async fn delete(
     flow::Entity::delete_by_id((caller.workspace.clone(), path.flow.clone()))
         .exec(&txn)
         .await?;
+    if current.published_version.is_some() {
+        record_change(&txn, &caller.workspace, &path.flow, None, now).await?;
+    }
     audit::record(
         &txn,
         &caller.workspace,
@@ -582,6 +585,7 @@ async fn publish_document(
     let mut active = flow_model.into_active_model();
     active.published_version = Set(Some(number));
     active.update(txn).await?;
+    record_change(txn, &caller.workspace, &id, Some(number), now).await?;
     let mut details = details;
     details["version"] = json!(number);
     details["hash"] = json!(hash);
@@ -679,6 +683,7 @@ pub async fn publish(
     )
     .await?;
     txn.commit().await?;
+    state.published.compiled(compiled);
     state.published.sync(&state.db).await?;
     let live = Some(version.version);
     Ok(HttpResponse::Created().json(version_detail(version, live)))
@@ -703,6 +708,9 @@ pub async fn unpublish(
     let mut active = current.into_active_model();
     active.published_version = Set(None);
     let model = active.update(&txn).await?;
+    if was.is_some() {
+        record_change(&txn, &caller.workspace, &path.flow, None, now).await?;
+    }
     audit::record(
         &txn,
         &caller.workspace,
