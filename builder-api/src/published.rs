@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use spool_flows::{CompiledFlow, Diagnostic};
 use spool_runtime::FlowRegistry;
-use spool_runtime::state::scoped;
+use spool_runtime::ScopedId;
 use tracing::{info, warn};
 
 use crate::db::{flow, flow_version};
@@ -40,7 +40,7 @@ pub fn compile_in(workspace: &str, document: &str) -> Result<CompiledFlow, Vec<D
         )]
     })?;
     if let Some(id) = value.get("id").and_then(serde_json::Value::as_str) {
-        let id = scoped(workspace, id);
+        let id = ScopedId::new(workspace, id).into();
         value["id"] = serde_json::Value::String(id);
     }
     let source = value.to_string();
@@ -116,7 +116,7 @@ impl Published {
             let Some(number) = flow.published_version else {
                 continue;
             };
-            let runtime_id = scoped(&flow.workspace_id, &flow.id);
+            let runtime_id: String = ScopedId::new(&flow.workspace_id, &flow.id).into();
             live.insert(runtime_id.clone(), number);
             let already = self.lock().published.get(&runtime_id) == Some(&number);
             if already {

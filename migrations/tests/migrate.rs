@@ -5,12 +5,13 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "api_keys",
     "audit_log",
     "flow_versions",
     "flows",
     "memberships",
+    "runtime_contact_aliases",
     "runtime_contacts",
     "runtime_counters",
     "runtime_events",

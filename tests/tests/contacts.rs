@@ -123,6 +123,7 @@ async fn ana_writes(store: &dyn Store, text: &str, n: u32) {
     let message = InboundMessage {
         id: format!("wamid.HBgN{ANA}FQIAEhgU{n:04}"),
         from: ANA.to_owned(),
+        from_user_id: None,
         profile_name: Some("Ana P.".into()),
         timestamp: now,
         content: Content::Text { body: text.into() },

@@ -637,6 +637,7 @@ impl Harness {
         InboundMessage {
             id: format!("wamid.test.{n}"),
             from: phone.to_owned(),
+            from_user_id: None,
             profile_name: Some("Ana".to_owned()),
             timestamp: self.clock.now(),
             content,
