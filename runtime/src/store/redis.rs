@@ -808,6 +808,9 @@ impl Store for RedisStore {
     }
 
     async fn aliases(&self, keys: &[String]) -> Result<Vec<Option<String>>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut pipe = redis::pipe();
         for key in keys {
             pipe.get(self.alias_key(key));

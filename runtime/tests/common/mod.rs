@@ -175,6 +175,7 @@ impl Inspector {
                     ("runtime_timers", "member, contact_id"),
                     ("runtime_outbox", "body"),
                     ("runtime_counters", "version, name"),
+                    ("runtime_contact_aliases", "alias, contact_id"),
                 ] {
                     let rows = db
                         .query_all_raw(sea_orm::Statement::from_string(
@@ -521,6 +522,14 @@ impl Store for SharedStore {
 
     async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error> {
         self.0.timers(contact_id).await
+    }
+
+    async fn aliases(&self, keys: &[String]) -> Result<Vec<Option<String>>, Error> {
+        self.0.aliases(keys).await
+    }
+
+    async fn link_alias(&self, key: &str, contact_id: &str) -> Result<String, Error> {
+        self.0.link_alias(key, contact_id).await
     }
 }
 
