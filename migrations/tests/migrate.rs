@@ -95,7 +95,7 @@ async fn funnel_totals_kept_before_hourly_counts_are_kept_and_come_back_on_rollb
     .await
     .expect("old totals");
 
-    Migrator::up(&db, None).await.expect("hourly counters");
+    Migrator::up(&db, Some(1)).await.expect("hourly counters");
     let moved = rows(
         &db,
         "SELECT name, SUM(count) FROM runtime_counters GROUP BY name ORDER BY name",
@@ -138,4 +138,34 @@ async fn funnel_totals_kept_before_hourly_counts_are_kept_and_come_back_on_rollb
             ("ask|port:yes".to_owned(), 3)
         ]
     );
+}
+
+#[tokio::test]
+async fn the_contact_alias_index_comes_and_goes_on_its_own() {
+    let mut options = ConnectOptions::new("sqlite::memory:");
+    options
+        .sqlx_logging(false)
+        .min_connections(1)
+        .max_connections(1);
+    let db = Database::connect(options).await.expect("memory database");
+    spool_migrations::migrate(&db).await.expect("up");
+    db.execute_unprepared(
+        "INSERT INTO runtime_contact_aliases (alias, contact_id) VALUES \
+         ('acme/wa:US.1', 'acme/wa:4915112345678')",
+    )
+    .await
+    .expect("a link");
+    let twice = db
+        .execute_unprepared(
+            "INSERT INTO runtime_contact_aliases (alias, contact_id) VALUES ('acme/wa:US.1', 'x')",
+        )
+        .await;
+    assert!(twice.is_err(), "an identifier is linked to one contact");
+
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    let left = tables(&db).await;
+    assert!(!left.iter().any(|table| table == "runtime_contact_aliases"));
+    assert_eq!(left.len(), TABLES.len() - 1, "only the alias index went");
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(tables(&db).await, TABLES);
 }
