@@ -57,10 +57,10 @@ impl Contact {
     /// met by BSUID gains its number when one arrives (and the other way round). Those it
     /// already has are kept: its id was chosen from the first, and stays.
     pub fn learn(&mut self, message: &InboundMessage) {
-        if self.phone.is_empty() {
-            if let Ok(phone) = Phone::parse(&message.from) {
-                self.phone = phone.digits().to_owned();
-            }
+        if self.phone.is_empty()
+            && let Ok(phone) = Phone::parse(&message.from)
+        {
+            self.phone = phone.digits().to_owned();
         }
         if self.bsuid.is_none() {
             self.bsuid.clone_from(&message.from_user_id);
