@@ -109,7 +109,7 @@ impl Caller {
 
     /// The runtime's id for something of this workspace (a flow, a contact).
     pub fn scoped(&self, id: &str) -> String {
-        spool_runtime::state::scoped(&self.workspace, id)
+        spool_runtime::ScopedId::new(&self.workspace, id).into()
     }
 }
 

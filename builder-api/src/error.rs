@@ -284,7 +284,7 @@ fn store_unreachable(err: &spool_runtime::Error) -> bool {
                 )
         }
         Error::Database(_) | Error::LeaseLost(_) | Error::ChannelUnavailable(_) => true,
-        Error::Corrupt { .. } | Error::PartitionsChanged { .. } => false,
+        Error::Corrupt { .. } | Error::PartitionsChanged { .. } | Error::Identity(_) => false,
     }
 }
 

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use spool_flows::{CompiledFlow, Diagnostic};
 use spool_runtime::FlowRegistry;
-use spool_runtime::state::scoped;
+use spool_runtime::ScopedId;
 use tokio::sync::Mutex;
 use tracing::{info, warn};
 
@@ -49,7 +49,7 @@ pub fn compile_in(workspace: &str, document: &str) -> Result<CompiledFlow, Vec<D
         )]
     })?;
     if let Some(id) = value.get("id").and_then(serde_json::Value::as_str) {
-        let id = scoped(workspace, id);
+        let id = ScopedId::new(workspace, id).into();
         value["id"] = serde_json::Value::String(id);
     }
     let source = value.to_string();
@@ -175,7 +175,7 @@ impl Published {
             .await?;
         let mut last = seen;
         for change in changes {
-            let runtime_id = scoped(&change.workspace_id, &change.flow_id);
+            let runtime_id: String = ScopedId::new(&change.workspace_id, &change.flow_id).into();
             match change.version {
                 None => self.registry.unpublish(&runtime_id),
                 Some(number) => {

@@ -139,8 +139,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let name = session.simulation.flow().flow().name.clone();
     writeln!(
         out,
-        "{DIM}Simulating {name} as +{} — /help for commands.{DIM:#}",
-        spool_builder_api::simulator::normalize_phone(&args.phone)?
+        "{DIM}Simulating {name} as {} — /help for commands.{DIM:#}",
+        spool_builder_api::simulator::parse_phone(&args.phone)?
     )?;
     let begun = session.runtime.block_on(session.simulation.begin(payload));
     session.print(&mut out, &begun)?;

@@ -16,13 +16,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use spool_flows::config::MessageMatch;
 use spool_flows::{CompiledFlow, NodeKind};
+use spool_nodes::identity::Phone;
 use spool_nodes::{
     Contact, Content, InboundMessage, Millis, Outbound, OutboundBody, RunStatus, Services, WaitKind,
 };
 use spool_runtime::engine::TraceStep;
-use spool_runtime::state::{ContactChange, contact_id_for, scoped};
+use spool_runtime::state::{ContactChange, contact_id_for};
 use spool_runtime::{
-    ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, TimerRef, Transition,
+    ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, ScopedId, TimerRef,
+    Transition,
 };
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
@@ -352,21 +354,14 @@ impl std::fmt::Debug for Simulation {
     }
 }
 
-/// A phone number as WhatsApp ids it: digits only, 6 to 15 of them (E.164).
-pub fn normalize_phone(text: &str) -> Result<String, Error> {
-    let digits: String = text
-        .trim()
-        .trim_start_matches('+')
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect();
-    if (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(digits)
-    } else {
-        Err(Error::InvalidContact(format!(
-            "{text:?} is not a phone number; write it in international form, like {DEFAULT_PHONE}."
-        )))
-    }
+/// The fake contact's number, read like every number Spool takes (E.164, see
+/// [`Phone::parse`]).
+pub fn parse_phone(text: &str) -> Result<Phone, Error> {
+    Phone::parse(text).map_err(|reason| {
+        Error::InvalidContact(format!(
+            "{text:?} is not a phone number ({reason}); write it in international form, like {DEFAULT_PHONE}."
+        ))
+    })
 }
 
 fn check_timezone(zone: &str) -> Result<(), Error> {
@@ -395,11 +390,6 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, Error> {
     text.parse::<spool_flows::values::Duration>()
         .map(spool_flows::values::Duration::get)
         .map_err(Error::InvalidDuration)
-}
-
-/// The part of a runtime id after its workspace scope.
-fn unscoped(id: &str) -> &str {
-    id.split_once('/').map_or(id, |(_, rest)| rest)
 }
 
 /// What the contact's message looks like in the transcript.
@@ -589,7 +579,7 @@ impl Simulation {
         options: &ContactOptions,
         now: Millis,
     ) -> Result<Self, Error> {
-        let phone = normalize_phone(options.phone.as_deref().unwrap_or(DEFAULT_PHONE))?;
+        let phone = parse_phone(options.phone.as_deref().unwrap_or(DEFAULT_PHONE))?;
         if let Some(zone) = &options.timezone {
             check_timezone(zone)?;
         }
@@ -603,7 +593,10 @@ impl Simulation {
                 ..EngineConfig::default()
             },
         );
-        let mut contact = Contact::new(scoped(scope, &contact_id_for(&phone)), phone);
+        let mut contact = Contact::new(
+            ScopedId::new(scope, &contact_id_for(phone.digits())),
+            phone.digits(),
+        );
         contact.name.clone_from(&options.name);
         contact.tags = options.tags.iter().cloned().collect();
         contact.properties.clone_from(&options.properties);
@@ -731,6 +724,7 @@ impl Simulation {
         let message = InboundMessage {
             id: format!("wamid.simulated.{}", self.messages_sent),
             from: self.state.contact.phone.clone(),
+            from_user_id: None,
             profile_name: self.state.contact.name.clone(),
             timestamp: self.now,
             content,
@@ -868,7 +862,7 @@ impl Simulation {
     pub fn info(&self) -> FlowInfo {
         let flow = self.flow.flow();
         FlowInfo {
-            id: unscoped(&flow.id).to_owned(),
+            id: ScopedId::local_of(&flow.id).to_owned(),
             name: flow.name.clone(),
             hash: self.flow.hash().to_owned(),
         }

@@ -5,7 +5,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 19] = [
     "api_keys",
     "audit_log",
     "flow_versions",
@@ -13,6 +13,7 @@ const TABLES: [&str; 18] = [
     "memberships",
     "publication_changes",
     "publication_counter",
+    "runtime_contact_aliases",
     "runtime_contacts",
     "runtime_counters",
     "runtime_events",
@@ -96,7 +97,7 @@ async fn funnel_totals_kept_before_hourly_counts_are_kept_and_come_back_on_rollb
     .await
     .expect("old totals");
 
-    Migrator::up(&db, None).await.expect("hourly counters");
+    Migrator::up(&db, Some(1)).await.expect("hourly counters");
     let moved = rows(
         &db,
         "SELECT name, SUM(count) FROM runtime_counters GROUP BY name ORDER BY name",
@@ -145,6 +146,16 @@ async fn funnel_totals_kept_before_hourly_counts_are_kept_and_come_back_on_rollb
     );
 }
 
+/// How many migrations to roll back to undo `name` and everything after it.
+fn from(name: &str) -> u32 {
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|migration| migration.name() == name)
+        .expect("the migration exists");
+    u32::try_from(all.len() - at).expect("a few")
+}
+
 async fn counter(db: &DatabaseConnection) -> Vec<(String, i64)> {
     rows(
         db,
@@ -182,7 +193,9 @@ async fn publication_changes_start_counted_from_zero_on_postgres_and_roll_back()
     .await
     .expect("a change recorded");
 
-    Migrator::down(&db, Some(1)).await.expect("down one");
+    Migrator::down(&db, Some(from("m20261201_000001_publication_changes")))
+        .await
+        .expect("down to before it");
     let left = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -199,4 +212,39 @@ async fn publication_changes_start_counted_from_zero_on_postgres_and_roll_back()
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
         .await
         .expect("drop at the end");
+}
+
+#[tokio::test]
+async fn the_contact_alias_index_comes_and_goes_on_its_own() {
+    let mut options = ConnectOptions::new("sqlite::memory:");
+    options
+        .sqlx_logging(false)
+        .min_connections(1)
+        .max_connections(1);
+    let db = Database::connect(options).await.expect("memory database");
+    spool_migrations::migrate(&db).await.expect("up");
+    db.execute_unprepared(
+        "INSERT INTO runtime_contact_aliases (alias, contact_id) VALUES \
+         ('acme/wa:US.1', 'acme/wa:4915112345678')",
+    )
+    .await
+    .expect("a link");
+    let twice = db
+        .execute_unprepared(
+            "INSERT INTO runtime_contact_aliases (alias, contact_id) VALUES ('acme/wa:US.1', 'x')",
+        )
+        .await;
+    assert!(twice.is_err(), "an identifier is linked to one contact");
+
+    Migrator::down(&db, Some(from("m20261201_000001_contact_aliases")))
+        .await
+        .expect("down to before it");
+    let left = tables(&db).await;
+    assert!(!left.iter().any(|table| table == "runtime_contact_aliases"));
+    assert!(
+        left.iter().any(|table| table == "runtime_contacts"),
+        "the tables before it stay: {left:?}"
+    );
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(tables(&db).await, TABLES);
 }

@@ -11,6 +11,7 @@ use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Scope};
 use serde_json::Value;
 use spool_flows::expr::{CompiledTemplate, TemplatePart, sandboxed_engine};
 
+use crate::identity::Phone;
 use crate::model::{Contact, Millis, SECOND};
 
 /// Longest an expression may run, whatever its operation count.
@@ -50,7 +51,7 @@ fn build_engine() -> Engine {
             parse_number(text).map_or(Dynamic::UNIT, Dynamic::from_float)
         })
         .register_fn("is_email", |text: &str| is_email(text))
-        .register_fn("is_phone", |text: &str| normalize_phone(text).is_some())
+        .register_fn("is_phone", |text: &str| Phone::parse(text).is_ok())
         .register_fn("minutes", |n: i64| n * 60)
         .register_fn("hours", |n: i64| n * 3_600)
         .register_fn("days", |n: i64| n * 86_400)
@@ -102,16 +103,6 @@ pub fn is_email(text: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !text.contains(' ')
-}
-
-/// A phone number in E.164 digits (no `+`), from what a person typed.
-pub fn normalize_phone(text: &str) -> Option<String> {
-    let trimmed = text.trim();
-    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    let allowed = trimmed
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    (allowed && (8..=15).contains(&digits.len())).then_some(digits)
 }
 
 fn parse_date(text: &str) -> Result<i64, Box<EvalAltResult>> {
@@ -376,11 +367,9 @@ mod tests {
     fn numbers_phones_and_emails_are_read_leniently() {
         assert_eq!(parse_number("1,5"), Some(1.5));
         assert_eq!(parse_number("abc"), None);
-        assert_eq!(
-            normalize_phone("+55 (11) 98765-4321").as_deref(),
-            Some("5511987654321")
-        );
-        assert_eq!(normalize_phone("call me"), None);
+        let is_phone = |text: &str| eval(&format!("is_phone({text:?})")).map(|d| d.as_bool().ok());
+        assert_eq!(is_phone("+55 (11) 98765-4321"), Ok(Some(true)));
+        assert_eq!(is_phone("call me"), Ok(Some(false)));
         assert!(is_email("ana@example.com"));
         assert!(!is_email("ana@example"));
     }

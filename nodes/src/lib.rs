@@ -8,6 +8,7 @@
 //! nothing of Redis or SQL.
 
 pub mod eval;
+pub mod identity;
 pub mod model;
 pub mod services;
 

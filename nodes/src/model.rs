@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 pub use spool_flows::config::{MediaKind, TemplateCategory};
 
+use crate::identity::{Bsuid, Phone};
+
 /// Unix time in milliseconds; all of Spool's clocks speak it.
 pub type Millis = i64;
 
@@ -13,12 +15,16 @@ pub const SECOND: Millis = 1_000;
 pub const HOUR: Millis = 3_600 * SECOND;
 pub const DAY: Millis = 24 * HOUR;
 
-/// A person on a channel (`wa:<wa_id>`) and what Spool knows of them.
+/// A person on a channel (`wa:<wa_id>`, or `wa:<BSUID>` for someone first seen without a
+/// number) and what Spool knows of them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: String,
-    /// E.164 without the `+`, as WhatsApp's `wa_id`.
+    /// E.164 without the `+`, as WhatsApp's `wa_id`; empty while only a BSUID is known.
     pub phone: String,
+    /// WhatsApp's business-scoped user id, once a message carried it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bsuid: Option<Bsuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
@@ -45,6 +51,20 @@ impl Contact {
             id: id.into(),
             phone: phone.into(),
             ..Self::default()
+        }
+    }
+
+    /// Takes note of the identifiers a message from this contact carries, so a contact first
+    /// met by BSUID gains its number when one arrives (and the other way round). Those it
+    /// already has are kept: its id was chosen from the first, and stays.
+    pub fn learn(&mut self, message: &InboundMessage) {
+        if self.phone.is_empty()
+            && let Ok(phone) = Phone::parse(&message.from)
+        {
+            self.phone = phone.digits().to_owned();
+        }
+        if self.bsuid.is_none() {
+            self.bsuid.clone_from(&message.from_user_id);
         }
     }
 
@@ -167,8 +187,11 @@ pub struct Run {
 pub struct InboundMessage {
     /// The channel's message id (WhatsApp's wamid): inbound messages are de-duplicated by it.
     pub id: String,
-    /// Sender's phone number (wa_id).
+    /// Sender's phone number (wa_id), or `""` for a user WhatsApp names only by BSUID.
     pub from: String,
+    /// Sender's business-scoped user id (WhatsApp's `from_user_id`), when the channel gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_user_id: Option<Bsuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_name: Option<String>,
     pub timestamp: Millis,

@@ -167,6 +167,7 @@ fn message(content: Content) -> InboundMessage {
     InboundMessage {
         id: "wamid.1".into(),
         from: "351910000001".into(),
+        from_user_id: None,
         profile_name: None,
         timestamp: NOW,
         content,

@@ -4,7 +4,8 @@ use serde_json::Value;
 use spool_flows::config::{Expect, WaitForReply};
 use spool_flows::fields;
 
-use crate::eval::{is_email, normalize_phone, parse_number};
+use crate::eval::{is_email, parse_number};
+use crate::identity::Phone;
 use crate::model::{Content, InboundMessage, Millis, OutboundBody, SECOND, WaitKind};
 use crate::{Ctx, Failure, Step};
 
@@ -32,7 +33,9 @@ fn answer(expect: Expect, message: &InboundMessage) -> Option<Value> {
         (Expect::Email, Content::Text { body }) => {
             is_email(body).then(|| Value::String(body.trim().to_lowercase()))
         }
-        (Expect::Phone, Content::Text { body }) => normalize_phone(body).map(Value::String),
+        (Expect::Phone, Content::Text { body }) => Phone::parse(body)
+            .ok()
+            .map(|phone| Value::String(phone.digits().to_owned())),
         (Expect::Button, Content::ButtonReply { id, .. } | Content::ListReply { id, .. }) => {
             Some(Value::String(id.clone()))
         }

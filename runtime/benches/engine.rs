@@ -115,6 +115,7 @@ fn text(id: usize, body: &str) -> Event {
             !id
         ),
         from: PHONE.to_owned(),
+        from_user_id: None,
         profile_name: Some("Ana".to_owned()),
         // 0: the engine takes `now` as the sending time, so replaying events stays in order.
         timestamp: 0,

@@ -673,6 +673,7 @@ async fn sender(
             let message = InboundMessage {
                 id,
                 from: number,
+                from_user_id: None,
                 profile_name: Some("Ana".to_owned()),
                 timestamp: clock.now(),
                 content: Content::Text { body: text },

@@ -17,9 +17,10 @@ use tracing::{Instrument, debug, debug_span, instrument};
 
 use crate::flows::FlowRegistry;
 use crate::policy::quiet_until;
+use crate::scope::ScopedId;
 use crate::state::{
     ContactChange, ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart,
-    RECENT_MESSAGES_KEPT, TimerRef, message_fingerprint, scope_of, scoped,
+    RECENT_MESSAGES_KEPT, TimerRef, message_fingerprint,
 };
 
 /// Steps one event may take in one run when the flow does not say.
@@ -228,6 +229,7 @@ impl Engine {
         if state.contact.name.is_none() {
             state.contact.name.clone_from(&message.profile_name);
         }
+        state.contact.learn(message);
         // A message older than one already applied arrived late: the conversation has moved
         // on, so it answers nothing and starts nothing.
         if previous.is_some_and(|at| sent_at < at) {
@@ -243,7 +245,9 @@ impl Engine {
             }
         }
 
-        if let Some((flow, trigger)) = self.triggered_by(scope_of(&state.contact.id), message) {
+        if let Some((flow, trigger)) =
+            self.triggered_by(ScopedId::scope_of(&state.contact.id), message)
+        {
             let flow_id = flow.flow().id.clone();
             if self
                 .start(
@@ -323,7 +327,7 @@ impl Engine {
             _ => {}
         }
         // Each change starts the journeys listening for it (per their re-entry rule).
-        let scope = scope_of(&state.contact.id).to_owned();
+        let scope = ScopedId::scope_of(&state.contact.id).to_owned();
         for (event, tag) in happened {
             for flow in self.flows.all_published_in(&scope) {
                 let trigger =
@@ -795,10 +799,10 @@ impl Engine {
         }
         if let Some(target) = goto {
             // A flow names another of its own workspace.
-            let target = scoped(scope_of(&state.contact.id), &target);
+            let target = ScopedId::new(ScopedId::scope_of(&state.contact.id), &target);
             Box::pin(self.start(
                 state,
-                &target,
+                target.as_str(),
                 None,
                 Value::Null,
                 Origin::Business,
@@ -1117,6 +1121,7 @@ mod tests {
             InboundMessage {
                 id: id.into(),
                 from: "4915100000001".into(),
+                from_user_id: None,
                 profile_name: None,
                 timestamp: at,
                 content: Content::Text { body: body.into() },

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use petgraph::graph::NodeIndex;
 use spool_flows::{CompiledFlow, NodeKind};
 
-use crate::state::scope_of;
+use crate::scope::ScopedId;
 
 #[derive(Debug, Default)]
 pub struct FlowRegistry {
@@ -84,7 +84,7 @@ impl FlowRegistry {
         inner
             .order
             .iter()
-            .filter(|id| scope_of(id) == scope)
+            .filter(|id| ScopedId::scope_of(id) == scope)
             .filter_map(|id| inner.published.get(id).cloned())
             .collect()
     }

@@ -12,12 +12,14 @@ pub mod engine;
 pub mod flows;
 pub mod http;
 pub mod policy;
+pub mod scope;
 pub mod state;
 pub mod store;
 pub mod worker;
 
 pub use engine::{Engine, EngineConfig, Transition};
 pub use flows::FlowRegistry;
+pub use scope::ScopedId;
 pub use state::{ContactState, Event, EventKind, TimerRef};
 pub use worker::{Runtime, RuntimeConfig};
 
@@ -37,4 +39,6 @@ pub enum Error {
         "the Redis store was set up with {stored} partitions, and Spool is configured with {configured}: a contact's partition follows from the count, so it cannot change once chosen. Start with --partitions {stored} (or SPOOL_PARTITIONS={stored})"
     )]
     PartitionsChanged { stored: u16, configured: u16 },
+    #[error("the message names no contact Spool can use: {0}")]
+    Identity(#[from] spool_nodes::identity::IdentityError),
 }

@@ -168,12 +168,24 @@ impl Event {
         }
     }
 
-    /// An inbound message for its sender, de-duplicated by the channel's message id.
+    /// An inbound message for its sender, de-duplicated by the channel's message id, for the
+    /// contact id its sender's number (or, without one, its BSUID) gives. A sender may have
+    /// been met by another identifier first: [`crate::Runtime::accept_inbound`] asks the
+    /// store's alias index which contact it is and uses [`Event::inbound_for`].
     pub fn inbound(message: InboundMessage, at: Millis) -> Self {
+        let identifier = match &message.from_user_id {
+            Some(bsuid) if message.from.is_empty() => bsuid.as_str().to_owned(),
+            _ => message.from.clone(),
+        };
+        Self::inbound_for(contact_id_for(&identifier), message, at)
+    }
+
+    /// An inbound message for the contact `contact_id` (already resolved).
+    pub fn inbound_for(contact_id: impl Into<String>, message: InboundMessage, at: Millis) -> Self {
         let phone = message.from.clone();
         let dedupe_key = Some(format!("msg:{}", message.id));
         Self {
-            contact_id: contact_id_for(&phone),
+            contact_id: contact_id.into(),
             phone,
             at,
             dedupe_key,
@@ -197,39 +209,15 @@ pub fn message_fingerprint(message_id: &str) -> u64 {
         })
 }
 
-/// The contact id of a WhatsApp number.
-pub fn contact_id_for(phone: &str) -> String {
-    format!("wa:{phone}")
-}
-
-/// The scope (a workspace) a contact or flow id belongs to: what comes before its first `/`,
-/// or `""` for ids without one. A contact's messages and events only ever start flows of its
-/// own scope.
-pub fn scope_of(id: &str) -> &str {
-    id.split_once('/').map_or("", |(scope, _)| scope)
-}
-
-/// `id` inside `scope` (unchanged in the empty scope).
-pub fn scoped(scope: &str, id: &str) -> String {
-    if scope.is_empty() {
-        id.to_owned()
-    } else {
-        format!("{scope}/{id}")
-    }
+/// The contact id of a WhatsApp number (its `wa_id`) or BSUID, before any workspace scope:
+/// the id a contact first seen by it gets.
+pub fn contact_id_for(identifier: &str) -> String {
+    spool_nodes::identity::contact_key(identifier)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scopes_are_what_comes_before_the_first_slash() {
-        assert_eq!(scope_of("acme/wa:+4915112345678"), "acme");
-        assert_eq!(scope_of("wa:+4915112345678"), "");
-        assert_eq!(scoped("acme", "cart"), "acme/cart");
-        assert_eq!(scoped("", "cart"), "cart");
-        assert_eq!(scope_of(&scoped("acme", "a/b")), "acme");
-    }
 
     #[test]
     fn timer_refs_survive_encoding_even_with_odd_ids() {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use spool_nodes::InboundMessage;
+use spool_nodes::identity::ContactIdentity;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, info, instrument, warn};
@@ -106,6 +108,24 @@ impl Runtime {
             self.wake[usize::from(partition)].notify_one();
         }
         Ok(appended)
+    }
+
+    /// Takes an inbound message for whoever sent it in `scope` (a workspace): the store's
+    /// alias index says which contact its number and BSUID name (linking the one it did not
+    /// know yet), so a contact keeps its id, and its partition, once the second is known.
+    pub async fn accept_inbound(
+        &self,
+        scope: &str,
+        message: InboundMessage,
+    ) -> Result<Appended, Error> {
+        let identity = ContactIdentity::of_sender(&message.from, message.from_user_id.as_ref())?;
+        let contact_id = self.store.resolve_contact(scope, &identity).await?;
+        let mut event = Event::inbound_for(contact_id, message, self.clock.now());
+        event.phone = identity
+            .phone()
+            .map(|phone| phone.digits().to_owned())
+            .unwrap_or_default();
+        self.accept(event).await
     }
 
     /// Applies up to one batch of a partition's events and commits it; returns how many.

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use common::{Harness, START, hours};
 use serde_json::{Value, json};
+use spool_nodes::identity::{Bsuid, ContactIdentity, Phone};
 use spool_nodes::{Content, HOUR, RunStatus};
 use spool_runtime::EngineConfig;
 use spool_runtime::clock::Clock;
 use spool_runtime::http::{HttpServices, LlmConfig};
 use spool_runtime::state::{ContactChange, contact_id_for};
-use spool_runtime::store::Store;
-use spool_runtime::{Event, EventKind};
+use spool_runtime::store::{Appended, Store};
+use spool_runtime::{Event, EventKind, ScopedId};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -326,7 +327,7 @@ async fn a_tag_added_from_outside_starts_the_journey_listening_for_it(h: Harness
 async fn a_contact_only_ever_enters_journeys_of_its_own_workspace(h: Harness) {
     for (workspace, greeting) in [("acme", "Welcome to Acme"), ("globex", "Welcome to Globex")] {
         h.publish(&flow(
-            &format!("{workspace}/welcome"),
+            ScopedId::new(workspace, "welcome").as_str(),
             json!({}),
             json!([
                 { "id": "hi", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["hi"] } } },
@@ -336,7 +337,7 @@ async fn a_contact_only_ever_enters_journeys_of_its_own_workspace(h: Harness) {
             &[("hi", "next", "greet"), ("greet", "next", "again")],
         ));
         h.publish(&flow(
-            &format!("{workspace}/second"),
+            ScopedId::new(workspace, "second").as_str(),
             json!({}),
             json!([
                 { "id": "start", "type": "event", "config": { "event": "opted_in" } },
@@ -345,7 +346,7 @@ async fn a_contact_only_ever_enters_journeys_of_its_own_workspace(h: Harness) {
             &[("start", "next", "note")],
         ));
     }
-    let contact = "globex/wa:+15550001111";
+    let contact = ScopedId::new("globex", "wa:+15550001111");
     let mut message = h.message(
         "+15550001111",
         Content::Text {
@@ -354,12 +355,12 @@ async fn a_contact_only_ever_enters_journeys_of_its_own_workspace(h: Harness) {
     );
     message.from = "+15550001111".to_owned();
     let mut event = Event::inbound(message, h.clock.now());
-    event.contact_id = contact.to_owned();
+    event.contact_id = contact.to_string();
     h.send(event).await;
     h.settle().await;
     let received: Vec<String> = h
         .channel
-        .sent_to(contact)
+        .sent_to(contact.as_str())
         .iter()
         .map(|message| message.body.preview())
         .collect();
@@ -527,4 +528,96 @@ on_every_store!(
     a_tag_added_from_outside_starts_the_journey_listening_for_it,
     the_funnel_counts_entries_and_ports_per_node,
     a_contact_only_ever_enters_journeys_of_its_own_workspace,
+    a_bsuid_only_contact_gaining_a_phone_number_stays_one_contact,
 );
+
+/// WhatsApp names some users by BSUID alone; later messages may carry their number too, then
+/// the number alone. All of them reach one contact: its state, its run, its id.
+async fn a_bsuid_only_contact_gaining_a_phone_number_stays_one_contact(h: Harness) {
+    h.publish(&flow(
+        ScopedId::new("acme", "order").as_str(),
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["order"] } } },
+            { "id": "ask", "type": "send_text", "config": { "text": "What would you like?" } },
+            { "id": "wait", "type": "wait_for_reply", "config": { "variable": "wish" } },
+            { "id": "echo", "type": "send_text", "config": { "text": "Noted: {{ vars.wish }}. Anything else?" } },
+            { "id": "wait_more", "type": "wait_for_reply", "config": { "variable": "more" } },
+            { "id": "done", "type": "send_text", "config": { "text": "Also noted: {{ vars.more }}" } },
+        ]),
+        &[
+            ("start", "next", "ask"),
+            ("ask", "next", "wait"),
+            ("wait", "reply", "echo"),
+            ("echo", "next", "wait_more"),
+            ("wait_more", "reply", "done"),
+        ],
+    ));
+    let bsuid = Bsuid::parse("US.13491208655302741918").expect("a BSUID");
+    let say = |text: &str, phone: &str, bsuid: Option<&Bsuid>| {
+        let mut message = h.message(
+            phone,
+            Content::Text {
+                body: text.to_owned(),
+            },
+        );
+        message.from_user_id = bsuid.cloned();
+        message
+    };
+    let harness = &h;
+    let accept = |message| async move {
+        let taken = harness.runtime.accept_inbound("acme", message).await;
+        assert_eq!(taken.expect("accepted"), Appended::Accepted);
+        harness.settle().await;
+    };
+
+    accept(say("order", "", Some(&bsuid))).await;
+    accept(say("pizza", ANA, Some(&bsuid))).await;
+    accept(say("lemonade", ANA, None)).await;
+
+    let id = ScopedId::new("acme", "wa:US.13491208655302741918");
+    let received: Vec<String> = h
+        .channel
+        .sent_to(id.as_str())
+        .iter()
+        .map(|message| message.body.preview())
+        .collect();
+    assert_eq!(
+        received,
+        [
+            "What would you like?",
+            "Noted: pizza. Anything else?",
+            "Also noted: lemonade"
+        ]
+    );
+    let state = h
+        .store
+        .contact(id.as_str())
+        .await
+        .expect("store readable")
+        .expect("one contact");
+    assert_eq!(state.contact.phone, ANA, "the number is learnt");
+    assert_eq!(state.contact.bsuid, Some(bsuid.clone()));
+    assert_eq!(state.runs.len(), 1, "one run went through all three");
+    assert_eq!(state.runs[0].status, RunStatus::Done);
+    let by_number = ScopedId::new("acme", &contact_id_for(ANA));
+    assert_eq!(
+        h.store.contact(by_number.as_str()).await.expect("readable"),
+        None
+    );
+    let phone = Phone::parse(ANA).expect("a number");
+    for identity in [
+        ContactIdentity::from(phone.clone()),
+        ContactIdentity::from(bsuid.clone()),
+        ContactIdentity::Both { phone, bsuid },
+    ] {
+        assert_eq!(
+            h.store
+                .find_contact("acme", &identity)
+                .await
+                .expect("readable"),
+            id.as_str()
+        );
+    }
+    h.finish().await;
+}

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::{Backend, Inspector, TestStore};
 use serde_json::json;
+use spool_nodes::identity::{Bsuid, ContactIdentity, Phone};
 use spool_nodes::{Contact, HOUR, Millis, Outbound, OutboundBody};
 use spool_runtime::store::{Appended, Batch, Erased, Error, Lease, Logged, Store};
 use spool_runtime::{ContactState, Event, EventKind, TimerRef};
@@ -82,8 +83,12 @@ contract!(
     unknown_contacts_load_as_none,
     read_batch_brings_each_contacts_state_once_with_its_events,
     concurrent_appends_are_each_read_once_in_order,
-    erasing_an_unknown_contact_finds_nothing;
+    erasing_an_unknown_contact_finds_nothing,
+    an_identifier_is_linked_once_and_the_first_link_wins,
+    a_contact_keeps_its_id_when_its_second_identifier_becomes_known,
+    first_messages_racing_agree_on_one_contact;
     inspected: erasing_a_contact_leaves_nothing_of_it_anywhere,
+    erasing_a_contact_removes_the_identifiers_linked_to_it,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -894,7 +899,8 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
             state: true,
             timers: 1,
             events: 2,
-            outbox: 1
+            outbox: 1,
+            aliases: 0,
         }
     );
     assert!(erased.found());
@@ -1023,4 +1029,166 @@ async fn redis_refuses_another_partition_count() {
         .await
         .expect("the same count opens");
     store.wipe().await.expect("wipe");
+}
+
+const BSUID: &str = "US.13491208655302741918";
+const NUMBER: &str = "4915112345678";
+
+fn both() -> ContactIdentity {
+    ContactIdentity::Both {
+        phone: Phone::parse(NUMBER).expect("a number"),
+        bsuid: Bsuid::parse(BSUID).expect("a BSUID"),
+    }
+}
+
+fn by_bsuid() -> ContactIdentity {
+    ContactIdentity::from(Bsuid::parse(BSUID).expect("a BSUID"))
+}
+
+fn by_number(number: &str) -> ContactIdentity {
+    ContactIdentity::from(Phone::parse(number).expect("a number"))
+}
+
+async fn an_identifier_is_linked_once_and_the_first_link_wins(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let keys = [
+        "acme/wa:US.1".to_owned(),
+        "acme/wa:4915100000001".to_owned(),
+    ];
+    assert_eq!(s.aliases(&keys).await.expect("aliases"), [None, None]);
+    let first = s.link_alias(&keys[0], "acme/wa:A").await.expect("link");
+    assert_eq!(first, "acme/wa:A");
+    let second = s.link_alias(&keys[0], "acme/wa:B").await.expect("link");
+    assert_eq!(second, "acme/wa:A", "a link is never moved");
+    assert_eq!(
+        s.aliases(&keys).await.expect("aliases"),
+        [Some("acme/wa:A".to_owned()), None]
+    );
+    assert_eq!(
+        s.aliases(&[]).await.expect("no keys"),
+        Vec::<Option<String>>::new()
+    );
+}
+
+async fn a_contact_keeps_its_id_when_its_second_identifier_becomes_known(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let first = s
+        .resolve_contact("acme", &by_bsuid())
+        .await
+        .expect("resolve");
+    assert_eq!(first, format!("acme/wa:{BSUID}"));
+    assert_eq!(
+        s.resolve_contact("acme", &both()).await.expect("resolve"),
+        first
+    );
+    assert_eq!(
+        s.resolve_contact("acme", &by_number(NUMBER))
+            .await
+            .expect("resolve"),
+        first
+    );
+    assert_eq!(
+        s.find_contact("acme", &by_number(NUMBER))
+            .await
+            .expect("find"),
+        first
+    );
+    // The other workspace has never met them.
+    assert_eq!(
+        s.find_contact("globex", &both()).await.expect("find"),
+        format!("globex/wa:{NUMBER}")
+    );
+
+    // A contact met by number keeps its number's id when its BSUID arrives, and its number
+    // needs no link (contacts met by number before BSUIDs have none).
+    let by_phone = s
+        .resolve_contact("globex", &by_number(NUMBER))
+        .await
+        .expect("resolve");
+    assert_eq!(by_phone, format!("globex/wa:{NUMBER}"));
+    let number_key = [format!("globex/wa:{NUMBER}")];
+    assert_eq!(s.aliases(&number_key).await.expect("aliases"), [None]);
+    assert_eq!(
+        s.resolve_contact("globex", &both()).await.expect("resolve"),
+        by_phone
+    );
+    assert_eq!(
+        s.resolve_contact("globex", &by_bsuid())
+            .await
+            .expect("resolve"),
+        by_phone
+    );
+}
+
+async fn first_messages_racing_agree_on_one_contact(store: Arc<dyn Store>) {
+    let (only_bsuid, both) = (by_bsuid(), both());
+    for round in 0..10 {
+        let scope = format!("race{round}");
+        let (a, b, c) = tokio::join!(
+            store.resolve_contact(&scope, &only_bsuid),
+            store.resolve_contact(&scope, &both),
+            store.resolve_contact(&scope, &only_bsuid),
+        );
+        let (a, b, c) = (a.expect("a"), b.expect("b"), c.expect("c"));
+        assert_eq!((&a, &b), (&c, &c), "round {round}");
+        let later = store
+            .resolve_contact(&scope, &by_number(NUMBER))
+            .await
+            .expect("later");
+        assert_eq!(later, a, "round {round}");
+    }
+}
+
+async fn erasing_a_contact_removes_the_identifiers_linked_to_it(
+    store: Arc<dyn Store>,
+    inspector: Inspector,
+) {
+    let s = store.as_ref();
+    let id = s
+        .resolve_contact("acme", &by_bsuid())
+        .await
+        .expect("resolve");
+    assert_eq!(
+        s.resolve_contact("acme", &both()).await.expect("resolve"),
+        id
+    );
+    let other = s
+        .resolve_contact("acme", &by_number("4915100000002"))
+        .await
+        .expect("resolve");
+    let other_with_bsuid = ContactIdentity::Both {
+        phone: Phone::parse("4915100000002").expect("a number"),
+        bsuid: Bsuid::parse("US.2").expect("a BSUID"),
+    };
+    assert_eq!(
+        s.resolve_contact("acme", &other_with_bsuid)
+            .await
+            .expect("resolve"),
+        other
+    );
+    s.append(&event(&id, 1)).await.expect("append");
+
+    let erased = s.erase(&id).await.expect("erase");
+    assert_eq!((erased.aliases, erased.events), (2, 1));
+    let everything = inspector.everything().await;
+    assert!(
+        !everything.contains(NUMBER),
+        "the number is still stored: {everything}"
+    );
+    assert!(
+        !everything.contains(BSUID),
+        "the BSUID is still stored: {everything}"
+    );
+    assert!(
+        everything.contains("US.2"),
+        "another contact's link is kept: {everything}"
+    );
+    // Met again, they are a new contact, by whichever identifier comes first.
+    assert_eq!(
+        s.resolve_contact("acme", &by_number(NUMBER))
+            .await
+            .expect("resolve"),
+        format!("acme/wa:{NUMBER}")
+    );
+    assert_eq!(s.erase(&id).await.expect("erase again"), Erased::default());
 }

@@ -12,8 +12,9 @@ use sea_orm::{ConnectionTrait, Database as Db, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use spool_nodes::{Content, InboundMessage};
 use spool_runtime::Event;
+use spool_runtime::ScopedId;
 use spool_runtime::clock::{Clock, SystemClock};
-use spool_runtime::state::{contact_id_for, scoped};
+use spool_runtime::state::contact_id_for;
 use spool_runtime::store::Store;
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
@@ -123,6 +124,7 @@ async fn ana_writes(store: &dyn Store, text: &str, n: u32) {
     let message = InboundMessage {
         id: format!("wamid.HBgN{ANA}FQIAEhgU{n:04}"),
         from: ANA.to_owned(),
+        from_user_id: None,
         profile_name: Some("Ana P.".into()),
         timestamp: now,
         content: Content::Text { body: text.into() },
@@ -130,7 +132,7 @@ async fn ana_writes(store: &dyn Store, text: &str, n: u32) {
         context_id: None,
     };
     let mut event = Event::inbound(message, now);
-    event.contact_id = scoped("default", &contact_id_for(ANA));
+    event.contact_id = ScopedId::new("default", &contact_id_for(ANA)).into();
     store.append(&event).await.expect("the message is taken");
 }
 

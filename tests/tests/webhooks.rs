@@ -113,10 +113,11 @@ impl States {
 
     /// A contact's state as JSON (`None` for a contact the server has not met).
     async fn contact(&self, workspace: &str, phone_digits: &str) -> Option<Value> {
-        let id = format!("{workspace}/wa:{phone_digits}");
+        let id = spool_runtime::ScopedId::new(workspace, &format!("wa:{phone_digits}"));
+        let id = id.as_str();
         match self {
             Self::Redis(store) => store
-                .contact(&id)
+                .contact(id)
                 .await
                 .expect("the state can be read")
                 .map(|state| serde_json::to_value(state).expect("a state is JSON")),

@@ -4,7 +4,9 @@
 //!
 //! A contact is addressed by its WhatsApp number in E.164, with or without the `+` (`%2B`
 //! in a URL). Inside the runtime it is `<workspace>/wa:<wa_id>`, WhatsApp's id being the
-//! number without `+`, as inbound messages, webhooks and the simulator all name it. Changes
+//! number without `+`, as inbound messages, webhooks and the simulator all name it — or, for
+//! a contact first met by its BSUID, the id it got then, which the store's alias index finds
+//! from the number. Changes
 //! go through the runtime's log, like any other event of the contact, so they are applied in
 //! order with its messages and timers: they are answered 202 once durable. Erasure is synchronous: once it
 //! answers, nothing about the contact is left in the store (docs/runtime.md, Erasure).
@@ -16,8 +18,10 @@ use actix_web::{HttpResponse, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use spool_nodes::identity::{ContactIdentity, Phone};
 use spool_nodes::{DAY, Millis, Run, RunStatus, WaitKind};
-use spool_runtime::state::{ContactChange, ContactState, contact_id_for, scoped};
+use spool_runtime::ScopedId;
+use spool_runtime::state::{ContactChange, ContactState};
 use spool_runtime::{Event, EventKind};
 use utoipa::ToSchema;
 
@@ -203,33 +207,44 @@ pub struct RunPath {
 }
 
 /// WhatsApp's id for a number given in a path: E.164 with or without `+` (`%2B` stays
-/// encoded in actix's paths), 6 to 15 digits, not starting with 0.
-pub fn wa_id(raw: &str) -> Result<String, ApiError> {
+/// encoded in actix's paths), read like every number Spool takes, and written as its digits
+/// alone: a URL names one contact one way, so `0049…` or `+49-151…` are refused here.
+pub fn phone_in_path(raw: &str) -> Result<Phone, ApiError> {
     let digits = raw
         .strip_prefix('+')
         .or_else(|| raw.strip_prefix("%2B"))
         .or_else(|| raw.strip_prefix("%2b"))
         .unwrap_or(raw);
-    let valid = (6..=15).contains(&digits.len())
-        && digits.bytes().all(|byte| byte.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
-        Ok(digits.to_owned())
-    } else {
-        let mut error = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            Code::InvalidPhone,
-            "A contact is addressed by its WhatsApp number in E.164: 6 to 15 digits, \
-             optionally after a `+` (written %2B in a URL), e.g. /contacts/%2B4915112345678.",
-        );
-        error.details = json!({ "phone": raw });
-        Err(error)
+    match Phone::parse(digits) {
+        Ok(phone) if phone.digits() == digits => Ok(phone),
+        parsed => {
+            let reason = parsed.err().map_or_else(
+                || "it is not written as digits alone".to_owned(),
+                |reason| reason.to_string(),
+            );
+            let mut error = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidPhone,
+                format!(
+                    "A contact is addressed by its WhatsApp number in E.164: 8 to 15 digits, \
+                     optionally after a `+` (written %2B in a URL), e.g. \
+                     /contacts/%2B4915112345678; this one is not: {reason}."
+                ),
+            );
+            error.details = json!({ "phone": raw });
+            Err(error)
+        }
     }
 }
 
-/// The runtime's id for a number in this workspace.
-fn contact_id(caller: &Caller, wa_id: &str) -> String {
-    scoped(&caller.workspace, &contact_id_for(wa_id))
+/// The runtime's id for a number in this workspace: its own, or the one of the contact (met
+/// first by BSUID) the alias index links it to. Reads, never links.
+async fn contact_id(state: &AppState, caller: &Caller, phone: &Phone) -> Result<String, ApiError> {
+    state
+        .store
+        .find_contact(&caller.workspace, &ContactIdentity::from(phone.clone()))
+        .await
+        .map_err(ApiError::from)
 }
 
 /// How the audit log names a contact: a pseudonym (the start of a SHA-256 of the workspace
@@ -248,9 +263,9 @@ fn unknown_contact() -> ApiError {
 async fn find(
     state: &AppState,
     caller: &Caller,
-    wa_id: &str,
+    phone: &Phone,
 ) -> Result<Option<(String, ContactState)>, ApiError> {
-    let id = contact_id(caller, wa_id);
+    let id = contact_id(state, caller, phone).await?;
     let found = state.store.contact(&id).await?;
     Ok(found.map(|found| (id, found)))
 }
@@ -281,24 +296,15 @@ async fn version_numbers(
 }
 
 /// A flow id as the workspace knows it (the runtime's has the workspace in front).
-fn unscoped(caller: &Caller, flow_id: &str) -> String {
-    flow_id
-        .strip_prefix(&caller.workspace)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .unwrap_or(flow_id)
-        .to_owned()
+fn unscoped(flow_id: &str) -> String {
+    ScopedId::local_of(flow_id).to_owned()
 }
 
 fn millis_to_text(at: Option<Millis>) -> Option<String> {
     at.map(rfc3339)
 }
 
-fn run_view(
-    state: &AppState,
-    caller: &Caller,
-    run: &Run,
-    numbers: &HashMap<String, i32>,
-) -> RunView {
+fn run_view(state: &AppState, run: &Run, numbers: &HashMap<String, i32>) -> RunView {
     let node_type = state
         .published
         .registry()
@@ -309,7 +315,7 @@ fn run_view(
         });
     RunView {
         id: run.id.clone(),
-        flow_id: unscoped(caller, &run.flow_id),
+        flow_id: unscoped(&run.flow_id),
         version: numbers.get(&run.version).copied(),
         version_hash: run.version.clone(),
         status: run.status,
@@ -366,7 +372,6 @@ fn history(run: &Run) -> Vec<HistoryEntry> {
 
 fn contact_view(
     state: &AppState,
-    caller: &Caller,
     found: &ContactState,
     wa_id: &str,
     numbers: &HashMap<String, i32>,
@@ -391,17 +396,17 @@ fn contact_view(
         },
         runs: runs
             .into_iter()
-            .map(|run| run_view(state, caller, run, numbers))
+            .map(|run| run_view(state, run, numbers))
             .collect(),
         finished_runs: finished
             .into_iter()
             .rev()
-            .map(|run| run_view(state, caller, run, numbers))
+            .map(|run| run_view(state, run, numbers))
             .collect(),
         queued: found
             .queued
             .iter()
-            .map(|queued| unscoped(caller, &queued.flow_id))
+            .map(|queued| unscoped(&queued.flow_id))
             .collect(),
     }
 }
@@ -422,12 +427,13 @@ pub async fn read(
     caller: Caller,
     path: web::Path<ContactPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let wa_id = wa_id(&path.phone)?;
-    let (_, found) = find(&state, &caller, &wa_id)
+    let phone = phone_in_path(&path.phone)?;
+    let wa_id = phone.digits().to_owned();
+    let (_, found) = find(&state, &caller, &phone)
         .await?
         .ok_or_else(unknown_contact)?;
     let numbers = version_numbers(&state, &caller, &found.runs).await?;
-    Ok(HttpResponse::Ok().json(contact_view(&state, &caller, &found, &wa_id, &numbers)))
+    Ok(HttpResponse::Ok().json(contact_view(&state, &found, &wa_id, &numbers)))
 }
 
 fn invalid(code: Code, message: String) -> ApiError {
@@ -511,10 +517,11 @@ pub async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let wa_id = wa_id(&path.phone)?;
+    let phone = phone_in_path(&path.phone)?;
+    let wa_id = phone.digits().to_owned();
     let change = change_of(parse_json::<ContactPatch>(&body)?)?;
     let event = Event::new(
-        contact_id(&caller, &wa_id),
+        contact_id(&state, &caller, &phone).await?,
         wa_id.clone(),
         state.now(),
         EventKind::UpdateContact { change },
@@ -535,8 +542,9 @@ async fn find_run(
     caller: &Caller,
     path: &RunPath,
 ) -> Result<(String, String, ContactState, usize), ApiError> {
-    let wa_id = wa_id(&path.phone)?;
-    let (contact_id, found) = find(state, caller, &wa_id)
+    let phone = phone_in_path(&path.phone)?;
+    let wa_id = phone.digits().to_owned();
+    let (contact_id, found) = find(state, caller, &phone)
         .await?
         .ok_or_else(unknown_contact)?;
     let index = found
@@ -567,7 +575,7 @@ pub async fn read_run(
     let run = &found.runs[index];
     let numbers = version_numbers(&state, &caller, std::slice::from_ref(run)).await?;
     Ok(HttpResponse::Ok().json(RunDetail {
-        run: run_view(&state, &caller, run, &numbers),
+        run: run_view(&state, run, &numbers),
         msg: run.msg.clone(),
         payload: run.payload.clone(),
         history: history(run),
@@ -623,7 +631,7 @@ pub async fn cancel_run(
         &caller.actor.label(),
         "run.cancelled",
         &format!("{}/run:{}", audit_name(&caller, &wa_id), run.id),
-        json!({ "flow_id": unscoped(&caller, &run.flow_id) }),
+        json!({ "flow_id": unscoped(&run.flow_id) }),
         now,
     )
     .await?;
@@ -656,8 +664,12 @@ pub async fn erase(
     path: web::Path<ContactPath>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
-    let wa_id = wa_id(&path.phone)?;
-    let gone = state.store.erase(&contact_id(&caller, &wa_id)).await?;
+    let phone = phone_in_path(&path.phone)?;
+    let wa_id = phone.digits().to_owned();
+    let gone = state
+        .store
+        .erase(&contact_id(&state, &caller, &phone).await?)
+        .await?;
     if !gone.found() {
         return Err(unknown_contact());
     }

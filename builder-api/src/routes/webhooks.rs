@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 use spool_flows::NodeKind;
+use spool_nodes::identity::{ContactIdentity, Phone};
 use spool_nodes::{Contact, Inputs};
-use spool_runtime::state::{contact_id_for, scoped};
+use spool_runtime::ScopedId;
 use spool_runtime::store::Appended;
 use spool_runtime::{Event, EventKind};
 use tracing::{debug, warn};
@@ -74,7 +75,8 @@ pub struct HookAccepted {
     pub status: &'static str,
     /// The flow the hook belongs to.
     pub flow_id: String,
-    /// The contact the journey runs for: `wa:` and the phone number's digits.
+    /// The contact the journey runs for: `wa:` and the phone number's digits (or the BSUID
+    /// of a contact first met by BSUID that this number was linked to).
     pub contact_id: String,
 }
 
@@ -180,12 +182,19 @@ pub async fn receive(
         }
     };
     let phone = phone_from(&picked, config.contact.as_str())?;
-
-    let contact_id = contact_id_for(&phone);
+    // The number may belong to a contact first met by its BSUID: the alias index knows.
+    let contact = ScopedId::parse(
+        state
+            .runtime
+            .store()
+            .resolve_contact(&workspace, &ContactIdentity::from(phone.clone()))
+            .await?,
+    );
+    let contact_id = contact.local().to_owned();
     let flow_id = flow.flow().id.clone();
     let mut event = Event::new(
-        scoped(&workspace, &contact_id),
-        phone,
+        contact.as_str(),
+        phone.digits(),
         state.now(),
         EventKind::Webhook {
             flow_id: flow_id.clone(),
@@ -193,15 +202,13 @@ pub async fn receive(
         },
     );
     if let Some(key) = idempotency_key {
-        // Per hook and contact: the same key is then recognised whichever store (and
-        // partition) keeps it.
-        event = event.with_dedupe_key(format!("hook:{workspace}:{hook}:{contact_id}:{key}"));
+        // Per hook and number: the same key is then recognised whichever store (and
+        // partition) keeps it, and whichever contact the number is linked to.
+        let number = spool_runtime::state::contact_id_for(phone.digits());
+        event = event.with_dedupe_key(format!("hook:{workspace}:{hook}:{number}:{key}"));
     }
     let appended = state.runtime.accept(event).await?;
-    let unscoped_flow = flow_id
-        .strip_prefix(&format!("{workspace}/"))
-        .unwrap_or(&flow_id)
-        .to_owned();
+    let unscoped_flow = ScopedId::local_of(&flow_id).to_owned();
     debug!(%workspace, %hook, %contact_id, ?appended, "webhook taken");
     let (status, word) = match appended {
         Appended::Accepted => (StatusCode::ACCEPTED, "accepted"),
@@ -277,9 +284,9 @@ async fn read_body(
     Ok(body.freeze())
 }
 
-/// The phone number an expression picked, as WhatsApp's `wa_id`: the E.164 digits without
-/// the `+`, so the contact a webhook names is the one who writes on WhatsApp.
-fn phone_from(picked: &Value, expression: &str) -> Result<String, ApiError> {
+/// The phone number an expression picked, read like every number Spool takes, so the contact
+/// a webhook names is the one who writes on WhatsApp.
+fn phone_from(picked: &Value, expression: &str) -> Result<Phone, ApiError> {
     let text = match picked {
         Value::Null => "",
         Value::String(text) => text.trim(),
@@ -300,7 +307,7 @@ fn phone_from(picked: &Value, expression: &str) -> Result<String, ApiError> {
             ),
         ));
     }
-    normalize_e164(text).map_err(|reason| invalid_contact(text, reason))
+    Phone::parse(text).map_err(|reason| invalid_contact(text, &reason.to_string()))
 }
 
 fn invalid_contact(given: &str, reason: &str) -> ApiError {
@@ -311,37 +318,6 @@ fn invalid_contact(given: &str, reason: &str) -> ApiError {
             "`{given}` is not a phone number Spool can use: {reason}. Send it in E.164 form: `+`, the country code and the number, e.g. \"+4915112345678\"."
         ),
     )
-}
-
-/// E.164 digits (without the `+`) from what a system sent: spaces, dashes, dots and
-/// parentheses are dropped and a leading `00` reads as `+`. Numbers without a country code
-/// are refused rather than guessed.
-pub fn normalize_e164(text: &str) -> Result<String, &'static str> {
-    let mut cleaned = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
-            '+' | '0'..='9' => cleaned.push(c),
-            _ => return Err("it contains characters other than digits"),
-        }
-    }
-    let digits = if let Some(rest) = cleaned.strip_prefix('+') {
-        rest
-    } else if let Some(rest) = cleaned.strip_prefix("00") {
-        rest
-    } else {
-        return Err("it has no country code (it does not start with + or 00)");
-    };
-    if digits.contains('+') {
-        return Err("it has a + in the middle");
-    }
-    if digits.starts_with('0') {
-        return Err("a country code never starts with 0");
-    }
-    if !(8..=15).contains(&digits.len()) {
-        return Err("an international number has 8 to 15 digits");
-    }
-    Ok(digits.to_owned())
 }
 
 /// The keyed HMACs of the workspace secrets hooks are signed with, read from the database at
@@ -463,25 +439,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phone_numbers_are_normalised_to_e164_digits() {
-        assert_eq!(
-            normalize_e164("+49 151 1234-5678"),
-            Ok("4915112345678".into())
-        );
-        assert_eq!(
-            normalize_e164("0049 (151) 12345678"),
-            Ok("4915112345678".into())
-        );
-        assert_eq!(
-            normalize_e164("+55.11.98765.4321"),
-            Ok("5511987654321".into())
-        );
-        assert!(normalize_e164("015112345678").is_err(), "no country code");
-        assert!(normalize_e164("+49 151 CALL ME").is_err());
-        assert!(normalize_e164("+1234567").is_err(), "too short");
-        assert!(normalize_e164("+1234567890123456").is_err(), "too long");
-        assert!(normalize_e164("+0151234567").is_err());
-        assert!(normalize_e164("+49+151234567").is_err());
+    fn a_webhook_names_its_contact_by_a_number_with_its_country_code() {
+        let read = |text: &str| phone_from(&Value::String(text.into()), "payload.phone");
+        for (given, digits) in [
+            ("+49 151 1234-5678", "4915112345678"),
+            ("0049 (151) 12345678", "4915112345678"),
+            ("+55.11.98765.4321", "5511987654321"),
+        ] {
+            assert_eq!(
+                read(given).map(|p| p.digits().to_owned()).ok(),
+                Some(digits.into())
+            );
+        }
+        for refused in [
+            "015112345678",
+            "+49 151 CALL ME",
+            "+1234567",
+            "+1234567890123456",
+            "+0151234567",
+            "+49+151234567",
+        ] {
+            let err = read(refused).expect_err(refused);
+            assert_eq!(err.code, Code::InvalidContact, "{refused}");
+        }
+        let empty = read("").expect_err("empty");
+        assert_eq!(empty.code, Code::ContactMissing);
+        let number = phone_from(&serde_json::json!(4915112345678u64), "payload.phone");
+        assert_eq!(number.expect_err("a number").code, Code::InvalidContact);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! log; the row id is the position), `runtime_seen` (fingerprints of de-duplication keys
 //! with their expiry), `runtime_contacts` (state as JSON), `runtime_timers`,
 //! `runtime_outbox`, `runtime_counters` (funnel counts per version and hour, one row per
-//! partition).
+//! partition), `runtime_contact_aliases` (the contact alias index: an identifier's scoped key
+//! → its contact id).
 //!
 //! Every write that must be atomic is one transaction. On SQLite a transaction starts with
 //! `BEGIN IMMEDIATE`, so it holds the database's write lock from its first statement and a
@@ -274,6 +275,7 @@ impl EmbeddedStore {
             "runtime_timers",
             "runtime_outbox",
             "runtime_counters",
+            "runtime_contact_aliases",
         ] {
             txn.execute_unprepared(&format!("DELETE FROM {table}"))
                 .await?;
@@ -554,6 +556,24 @@ impl EmbeddedStore {
 }
 
 /// Whether a PostgreSQL host is this machine (a loopback address or a Unix socket).
+impl EmbeddedStore {
+    /// Removes every link to `contact_id` from the alias index, inside erasure's transaction.
+    async fn unlink_aliases(
+        &self,
+        txn: &DatabaseTransaction,
+        contact_id: &str,
+    ) -> Result<usize, Error> {
+        let removed = txn
+            .execute_raw(self.statement(
+                "DELETE FROM runtime_contact_aliases WHERE contact_id = ?",
+                vec![contact_id.to_owned().into()],
+            ))
+            .await?
+            .rows_affected();
+        Ok(usize::try_from(removed).unwrap_or(usize::MAX))
+    }
+}
+
 fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host.starts_with('/')
@@ -1067,6 +1087,7 @@ impl Store for EmbeddedStore {
             self.delete_in(&txn, &format!("DELETE FROM {table} WHERE id"), &[], ids)
                 .await?;
         }
+        let aliases = self.unlink_aliases(&txn, contact_id).await?;
         txn.commit().await?;
         let [events, outbox] = removed;
         Ok(Erased {
@@ -1074,7 +1095,46 @@ impl Store for EmbeddedStore {
             timers: usize::try_from(timers).unwrap_or(usize::MAX),
             events,
             outbox,
+            aliases,
         })
+    }
+
+    async fn aliases(&self, keys: &[String]) -> Result<Vec<Option<String>>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql =
+            String::from("SELECT alias, contact_id FROM runtime_contact_aliases WHERE alias IN (");
+        list(&mut sql, keys.len());
+        sql.push(')');
+        let values = keys.iter().map(|key| Value::from(key.clone())).collect();
+        let rows = self.db.query_all_raw(self.statement(&sql, values)).await?;
+        let mut linked = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            linked.insert(get::<String>(row, 0)?, get::<String>(row, 1)?);
+        }
+        Ok(keys.iter().map(|key| linked.remove(key)).collect())
+    }
+
+    async fn link_alias(&self, key: &str, contact_id: &str) -> Result<String, Error> {
+        // Insert unless linked, then read whichever link won: the row's key decides races,
+        // on both databases, without a transaction.
+        self.db
+            .execute_raw(self.statement(
+                "INSERT INTO runtime_contact_aliases (alias, contact_id) VALUES (?, ?) \
+                 ON CONFLICT (alias) DO NOTHING",
+                vec![key.to_owned().into(), contact_id.to_owned().into()],
+            ))
+            .await?;
+        let row = self
+            .db
+            .query_one_raw(self.statement(
+                "SELECT contact_id FROM runtime_contact_aliases WHERE alias = ?",
+                vec![key.to_owned().into()],
+            ))
+            .await?
+            .ok_or_else(|| corrupt("contact alias", format!("{key} vanished once linked")))?;
+        get(&row, 0)
     }
 }
 

@@ -7,6 +7,7 @@
 //! counters and the log position are committed in one atomic operation that fails if the
 //! lease was lost, so a crash anywhere loses no accepted event and doubles no message.
 
+mod aliases;
 pub mod embedded;
 pub mod redis;
 
@@ -14,6 +15,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use spool_nodes::identity::ContactIdentity;
 use spool_nodes::{HOUR, Millis, Outbound};
 
 use crate::state::{ContactState, Event, TimerRef};
@@ -85,12 +87,14 @@ pub struct Erased {
     pub events: usize,
     /// Messages to it not sent yet.
     pub outbox: usize,
+    /// Identifiers (a number, a BSUID) the alias index linked to it.
+    pub aliases: usize,
 }
 
 impl Erased {
     /// Whether there was anything about the contact at all.
     pub fn found(&self) -> bool {
-        self.state || self.timers + self.events + self.outbox > 0
+        self.state || self.timers + self.events + self.outbox + self.aliases > 0
     }
 }
 
@@ -180,6 +184,34 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// contact, by the next holder. Events appended afterwards are new (a message the person
     /// sends later starts a new contact). Returns once the erasure is durable.
     async fn erase(&self, contact_id: &str) -> Result<Erased, Error>;
+
+    // The contact alias index: which contact an identifier (a number, a BSUID) belongs to.
+    // Its keys are scoped identifier keys, `<workspace>/wa:<wa_id or BSUID>`.
+
+    /// The contact ids these keys are linked to, in order (None for a key without a link).
+    async fn aliases(&self, keys: &[String]) -> Result<Vec<Option<String>>, Error>;
+
+    /// Links `key` to `contact_id` unless it is linked already, atomically: two callers
+    /// racing both get the first one's link. Returns the contact id `key` is linked to.
+    /// A link is never moved: a contact's id stays what it was first.
+    async fn link_alias(&self, key: &str, contact_id: &str) -> Result<String, Error>;
+
+    /// The contact id of whoever `identity` names in `scope`, linking the identifiers it
+    /// carries that are not linked yet, so each of them finds the same contact from then on.
+    /// Call it before appending the contact's event: its partition follows from the id.
+    /// A number alone is only read (it names the contact its own key gives unless linked).
+    async fn resolve_contact(
+        &self,
+        scope: &str,
+        identity: &ContactIdentity,
+    ) -> Result<String, Error> {
+        aliases::resolve(self, scope, identity).await
+    }
+
+    /// The contact id `identity` names in `scope`, writing nothing (for reading a contact).
+    async fn find_contact(&self, scope: &str, identity: &ContactIdentity) -> Result<String, Error> {
+        aliases::find(self, scope, identity).await
+    }
 }
 
 /// `{"contact_id": …}`: enough of an event or an outbound message to tell whose it is.

@@ -9,7 +9,10 @@
 //! hash `node|key` → count per flow version per hour, the hour as its start in ms) with
 //! `spool:{pn}:stats:<version>` (a sorted set of the days that have counts: an index by
 //! the day costs a hundredth of the hashes, by the hour it cost a quarter), both expiring
-//! after [`RedisConfig::counter_retention`].
+//! after [`RedisConfig::counter_retention`]. The contact alias index: `spool:{pn}:alias:<key>`
+//! (an identifier's scoped key → its contact id) in the partition the key hashes to, with
+//! `spool:{pn}:aliases:<contact id>` (the keys of that partition linked to the contact, so
+//! that erasure finds them).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -220,6 +223,26 @@ for _, member in ipairs(due) do
 end
 return #due";
 
+/// KEYS: the alias, the set of the contact's aliases in the alias's partition. ARGV: the
+/// contact id, the alias key as that set records it. Returns the contact id linked now.
+const LINK_ALIAS: &str = r"
+local linked = redis.call('GET', KEYS[1])
+if linked then return linked end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return ARGV[1]";
+
+/// KEYS: the set of a contact's aliases in one partition. ARGV: the contact id, the prefix
+/// of that partition's alias keys (undeclared, on the same slot). Returns how many went.
+const UNLINK_ALIASES: &str = r"
+local removed = 0
+for _, alias in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[2] .. alias
+  if redis.call('GET', key) == ARGV[1] then removed = removed + redis.call('DEL', key) end
+end
+redis.call('DEL', KEYS[1])
+return removed";
+
 /// Runs and state in Redis.
 pub struct RedisStore {
     config: RedisConfig,
@@ -237,6 +260,8 @@ struct Scripts {
     commit: Script,
     fire: Script,
     erase: Script,
+    link_alias: Script,
+    unlink_aliases: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -261,6 +286,8 @@ impl RedisStore {
             commit: Script::new(COMMIT),
             fire: Script::new(FIRE),
             erase: Script::new(ERASE),
+            link_alias: Script::new(LINK_ALIAS),
+            unlink_aliases: Script::new(UNLINK_ALIASES),
         };
         let store = Self {
             config,
@@ -349,6 +376,30 @@ impl RedisStore {
             .arg(0)
             .query_async(&mut con)
             .await?)
+    }
+
+    /// An identifier's link in the alias index, in the partition its own key hashes to
+    /// (aliases live apart from the contact they name, which is not known when looking up).
+    fn alias_key(&self, key: &str) -> String {
+        self.key(self.partition_of(key), &format!("alias:{key}"))
+    }
+
+    /// Removes every link to `contact_id`: its aliases are spread over the partitions their
+    /// keys hash to, each keeping the set of its links to the contact. Returns how many.
+    async fn unlink_aliases(&self, contact_id: &str) -> Result<usize, Error> {
+        let mut removed = 0;
+        for p in 0..self.partitions() {
+            let n: i64 = self
+                .scripts
+                .unlink_aliases
+                .key(self.key(p, &format!("aliases:{contact_id}")))
+                .arg(contact_id)
+                .arg(self.key(p, "alias:"))
+                .invoke_async(&mut self.con())
+                .await?;
+            removed += usize::try_from(n).unwrap_or_default();
+        }
+        Ok(removed)
     }
 }
 
@@ -746,12 +797,38 @@ impl Store for RedisStore {
             .invoke_async(&mut self.con())
             .await?;
         let count = |n: i64| usize::try_from(n).unwrap_or_default();
+        let aliases = self.unlink_aliases(contact_id).await?;
         Ok(Erased {
             state: state > 0,
             timers: count(timers),
             events: count(events),
             outbox: count(outbox),
+            aliases,
         })
+    }
+
+    async fn aliases(&self, keys: &[String]) -> Result<Vec<Option<String>>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.get(self.alias_key(key));
+        }
+        Ok(pipe.query_async(&mut self.con()).await?)
+    }
+
+    async fn link_alias(&self, key: &str, contact_id: &str) -> Result<String, Error> {
+        let p = self.partition_of(key);
+        Ok(self
+            .scripts
+            .link_alias
+            .key(self.alias_key(key))
+            .key(self.key(p, &format!("aliases:{contact_id}")))
+            .arg(contact_id)
+            .arg(key)
+            .invoke_async(&mut self.con())
+            .await?)
     }
 }
 

@@ -175,6 +175,7 @@ impl Inspector {
                     ("runtime_timers", "member, contact_id"),
                     ("runtime_outbox", "body"),
                     ("runtime_counters", "version, name"),
+                    ("runtime_contact_aliases", "alias, contact_id"),
                 ] {
                     let rows = db
                         .query_all_raw(sea_orm::Statement::from_string(
@@ -522,6 +523,14 @@ impl Store for SharedStore {
     async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error> {
         self.0.timers(contact_id).await
     }
+
+    async fn aliases(&self, keys: &[String]) -> Result<Vec<Option<String>>, Error> {
+        self.0.aliases(keys).await
+    }
+
+    async fn link_alias(&self, key: &str, contact_id: &str) -> Result<String, Error> {
+        self.0.link_alias(key, contact_id).await
+    }
 }
 
 pub struct Harness {
@@ -637,6 +646,7 @@ impl Harness {
         InboundMessage {
             id: format!("wamid.test.{n}"),
             from: phone.to_owned(),
+            from_user_id: None,
             profile_name: Some("Ana".to_owned()),
             timestamp: self.clock.now(),
             content,
