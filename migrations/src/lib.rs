@@ -2,7 +2,7 @@
 //!
 //! [`Migrator`] creates and upgrades the tables of the runtime's embedded store (the event
 //! log, partition leases and cursors, contact states, timers, the outbox, de-duplication
-//! keys and funnel counts by the hour) and of the builder (workspaces, users, sessions, API
+//! keys, funnel counts by the hour and the calls runs wait for) and of the builder (workspaces, users, sessions, API
 //! keys, flows and their published versions, secrets, the audit log). Each migration's name comes from
 //! its file name, so files are never renamed once released. [`migrate`] applies whatever is pending.
 
@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_runtime_store;
 mod m20261124_000001_builder;
 mod m20261124_000002_hourly_counters;
+mod m20261201_000010_pending_calls;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_runtime_store::Migration),
             Box::new(m20261124_000001_builder::Migration),
             Box::new(m20261124_000002_hourly_counters::Migration),
+            Box::new(m20261201_000010_pending_calls::Migration),
         ]
     }
 }
