@@ -21,7 +21,7 @@ use spool_nodes::{
     Contact, Content, InboundMessage, Millis, Outbound, OutboundBody, RunStatus, Services, WaitKind,
 };
 use spool_runtime::engine::TraceStep;
-use spool_runtime::state::{ContactChange, contact_id_for};
+use spool_runtime::state::{ContactChange, PendingCall, contact_id_for};
 use spool_runtime::{
     ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, ScopedId, TimerRef,
     Transition,
@@ -955,6 +955,8 @@ impl Simulation {
                         WaitKind::Timer => "delay",
                         WaitKind::Reply => "reply_timeout",
                         WaitKind::Handoff => "handoff_timeout",
+                        // Calls have no timer; a timer for one is not this wait's.
+                        WaitKind::Call => "stale",
                     }
                 }
             }
@@ -1141,8 +1143,22 @@ impl Simulation {
         self.now = self.now.max(target);
     }
 
-    /// Applies one event with the engine and reports what it did.
+    /// Applies one event with the engine and reports what it did. Calls the flow makes are
+    /// made at once (no virtual time passes) and their answers applied in turn.
     async fn apply(&mut self, kind: EventKind, out: &mut Outcome) {
+        let mut events = std::collections::VecDeque::from([kind]);
+        while let Some(kind) = events.pop_front() {
+            for call in self.apply_one(kind, out) {
+                let answer =
+                    spool_nodes::perform(self.engine.services().as_ref(), &call.request, &call.key)
+                        .await;
+                events.push_back(call.answered(answer, self.now).kind);
+            }
+        }
+    }
+
+    /// Applies one event; returns the calls runs now wait for.
+    fn apply_one(&mut self, kind: EventKind, out: &mut Outcome) -> Vec<PendingCall> {
         let event = Event::new(
             self.state.contact.id.clone(),
             self.state.contact.phone.clone(),
@@ -1156,9 +1172,9 @@ impl Simulation {
             .map(|run| (run.id.clone(), run.status))
             .collect();
         let contact_before = self.state.contact.clone();
-        let tx = self.engine.apply(&mut self.state, &event, self.now).await;
+        let mut tx = self.engine.apply(&mut self.state, &event, self.now);
         if tx.duplicate {
-            return;
+            return Vec::new();
         }
         self.timers
             .retain(|(_, timer)| !tx.timers_cleared.contains(timer));
@@ -1167,8 +1183,10 @@ impl Simulation {
                 .iter()
                 .map(|(timer, due)| (*due, timer.clone())),
         );
+        let calls = std::mem::take(&mut tx.calls);
         self.report(tx, &before, out);
         self.report_contact(&contact_before, out);
+        calls
     }
 
     /// The trace in order, each step followed by the messages it sent and what it means.
@@ -1232,6 +1250,12 @@ impl Simulation {
                     .and_then(|detail| detail.strip_prefix("until "))
                     .unwrap_or_default();
                 let text = format!("Quiet hours: {node_id} waits until {until}.");
+                self.system(out, text, Some(run_id), Some(node_id));
+            } else if what == "calling" {
+                let text = format!(
+                    "{node_id} calls {}.",
+                    detail.as_deref().unwrap_or("another system")
+                );
                 self.system(out, text, Some(run_id), Some(node_id));
             } else if what == "waiting" {
                 let text = self.describe_wait(&run_id, &node_id);

@@ -496,6 +496,19 @@ pub enum HttpMethod {
     Delete,
 }
 
+impl HttpMethod {
+    /// The method as HTTP writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
 /// Lets an AI model talk with the contact, with knowledge and tools, until it is done or
 /// asks for a human.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -5,7 +5,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 20] = [
     "api_keys",
     "audit_log",
     "flow_versions",
@@ -14,6 +14,7 @@ const TABLES: [&str; 19] = [
     "publication_changes",
     "publication_counter",
     "runtime_contact_aliases",
+    "runtime_calls",
     "runtime_contacts",
     "runtime_counters",
     "runtime_events",

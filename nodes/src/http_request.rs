@@ -1,19 +1,16 @@
 //! http_request: call another system, keep parts of its answer.
+//!
+//! Entering the node renders the request and asks for it to be made ([`Step::Call`]); the
+//! answer resumes the node, which keeps what `save` asks for and leaves through `ok`, or
+//! fails (`error`) on a network failure or a status outside 2xx.
 
 use spool_flows::config::HttpRequest;
 
 use crate::eval::to_dynamic;
-use crate::services::HttpCall;
+use crate::services::{CallAnswer, CallRequest, HttpCall};
 use crate::{Ctx, Failure, Step};
 
-pub(crate) async fn call(ctx: &mut Ctx<'_>, http: &HttpRequest) -> Step {
-    match attempt(ctx, http).await {
-        Ok(step) => step,
-        Err(failure) => Step::Fail(failure),
-    }
-}
-
-async fn attempt(ctx: &mut Ctx<'_>, http: &HttpRequest) -> Result<Step, Failure> {
+pub(crate) fn call(ctx: &mut Ctx<'_>, http: &HttpRequest) -> Result<Step, Failure> {
     let mut headers = Vec::with_capacity(http.headers.len());
     for name in http.headers.keys() {
         headers.push((
@@ -22,21 +19,31 @@ async fn attempt(ctx: &mut Ctx<'_>, http: &HttpRequest) -> Result<Step, Failure>
         ));
     }
     let call = HttpCall {
-        method: serde_json::to_value(http.method)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        method: http.method,
         url: ctx.render_required("config.url")?,
         headers,
         body: ctx.render("config.body")?,
         timeout: http.timeout.get(),
         retries: http.retries,
     };
-    let response = ctx
-        .services
-        .http(call)
-        .await
-        .map_err(|err| Failure::new("http_failed", err))?;
+    Ok(Step::Call(CallRequest::Http { call }))
+}
+
+pub(crate) fn answered(
+    ctx: &mut Ctx<'_>,
+    http: &HttpRequest,
+    answer: &CallAnswer,
+) -> Result<Step, Failure> {
+    let response = match answer {
+        CallAnswer::Http { response } => response,
+        CallAnswer::Failed { error } => return Err(Failure::new("http_failed", error.clone())),
+        CallAnswer::Chat { .. } => {
+            return Err(Failure::new(
+                "internal",
+                "an HTTP request was answered by a chat model",
+            ));
+        }
+    };
     if !(200..300).contains(&response.status) {
         return Err(Failure::new(
             "http_status",

@@ -2,10 +2,11 @@
 //! on it is resumed (a reply, a timer, an operator closing a handoff).
 //!
 //! A behaviour reads and changes the run's state and returns a [`Step`] (go on through a
-//! port, wait, end, fail); messages it wants sent are appended to the context's outbox as
-//! data, never sent from here. The outside world (HTTP, an LLM) is reached only through the
-//! [`Services`] trait, so tests and the simulator plug in local stubs. This crate knows
-//! nothing of Redis or SQL.
+//! port, wait, call, end, fail); messages it wants sent are appended to the context's outbox
+//! as data, never sent from here. Nothing here waits for the outside world: a node that needs
+//! HTTP or an LLM returns [`Step::Call`], and the runtime resumes it with the answer
+//! ([`Resume::Answer`]) once the call, made elsewhere through the [`Services`] trait, is
+//! back. This crate knows nothing of Redis or SQL.
 
 pub mod eval;
 pub mod identity;
@@ -31,7 +32,8 @@ use spool_flows::{CompiledFlow, NodeKind};
 pub use eval::{EvalError, Inputs};
 pub use model::*;
 pub use services::{
-    ChatMessage, ChatRequest, ChatResponse, HttpCall, HttpResponse, Services, ToolCall,
+    CallAnswer, CallRequest, ChatMessage, ChatRequest, ChatResponse, HttpCall, HttpMethod,
+    HttpResponse, Services, ToolCall, perform,
 };
 
 /// What a node does next.
@@ -44,6 +46,8 @@ pub enum Step {
         kind: WaitKind,
         deadline: Option<Millis>,
     },
+    /// Suspend the run until this call to the outside world is answered.
+    Call(CallRequest),
     /// End the run.
     End,
     /// Hand the contact to another published flow; this run ends.
@@ -81,6 +85,8 @@ pub enum Resume<'a> {
     /// The wait's timer fired (delay over, or a timeout).
     Timer,
     HandoffClosed,
+    /// The call the run waited for came back.
+    Answer(&'a CallAnswer),
 }
 
 /// Rules the runtime enforces whatever the flow says.
@@ -108,7 +114,6 @@ pub struct Ctx<'a> {
     pub run: &'a mut Run,
     pub inputs: &'a mut Inputs,
     pub now: Millis,
-    pub services: &'a dyn Services,
     pub policy: &'a Policy,
     pub outbox: &'a mut Vec<Outbound>,
 }
@@ -209,7 +214,7 @@ impl Key for String {
 }
 
 /// Runs the node at `ctx.ix` as the run arrives on it.
-pub async fn enter(ctx: &mut Ctx<'_>) -> Step {
+pub fn enter(ctx: &mut Ctx<'_>) -> Step {
     let node = ctx.flow.node(ctx.ix);
     let kind = &node.kind;
     let step = match kind {
@@ -233,8 +238,8 @@ pub async fn enter(ctx: &mut Ctx<'_>) -> Step {
         NodeKind::SendTemplate(send) => messaging::send_template(ctx, send),
         NodeKind::Tag(tag) => Ok(contact::tag(ctx, tag)),
         NodeKind::UpdateContact(update) => contact::update(ctx, update),
-        NodeKind::HttpRequest(http) => Ok(http_request::call(ctx, http).await),
-        NodeKind::AiAgent(agent) => ai_agent::enter(ctx, agent).await,
+        NodeKind::HttpRequest(http) => http_request::call(ctx, http),
+        NodeKind::AiAgent(agent) => ai_agent::enter(ctx, agent),
         NodeKind::Handoff(handoff) => Ok(Step::Wait {
             kind: WaitKind::Handoff,
             deadline: handoff
@@ -246,7 +251,7 @@ pub async fn enter(ctx: &mut Ctx<'_>) -> Step {
 }
 
 /// Resumes a run waiting on the node at `ctx.ix`.
-pub async fn resume(ctx: &mut Ctx<'_>, event: Resume<'_>) -> Step {
+pub fn resume(ctx: &mut Ctx<'_>, event: Resume<'_>) -> Step {
     let node = ctx.flow.node(ctx.ix);
     let step = match (&node.kind, event) {
         (NodeKind::WaitForReply(wait), Resume::Reply(message)) => {
@@ -255,8 +260,12 @@ pub async fn resume(ctx: &mut Ctx<'_>, event: Resume<'_>) -> Step {
         (NodeKind::SendButtons(_) | NodeKind::SendList(_), Resume::Reply(message)) => {
             Ok(messaging::choice(ctx, message))
         }
-        (NodeKind::AiAgent(agent), Resume::Reply(message)) => {
-            ai_agent::reply(ctx, agent, message).await
+        (NodeKind::AiAgent(agent), Resume::Reply(message)) => ai_agent::reply(ctx, agent, message),
+        (NodeKind::HttpRequest(http), Resume::Answer(answer)) => {
+            http_request::answered(ctx, http, answer)
+        }
+        (NodeKind::AiAgent(agent), Resume::Answer(answer)) => {
+            ai_agent::answered(ctx, agent, answer)
         }
         (NodeKind::Handoff(_), Resume::HandoffClosed) => Ok(Step::Next("resolved".into())),
         (NodeKind::Delay(_), Resume::Timer) => Ok(Step::Next("next".into())),

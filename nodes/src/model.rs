@@ -84,6 +84,8 @@ pub enum RunStatus {
     Running,
     WaitingReply,
     WaitingTimer,
+    /// Waiting for a call to another system (HTTP, an AI model) to come back.
+    Calling,
     Handoff,
     Done,
     Failed,
@@ -145,6 +147,8 @@ pub enum WaitKind {
     Timer,
     /// For an operator to close the conversation (and its optional timeout).
     Handoff,
+    /// For the answer of a call to another system.
+    Call,
 }
 
 /// One contact's journey through one published flow version.

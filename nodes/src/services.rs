@@ -1,16 +1,24 @@
-//! The outside world as node behaviours see it: HTTP calls and an LLM, behind one trait so
-//! that tests and the simulator use local stubs.
+//! The outside world as node behaviours see it: HTTP calls and an LLM.
+//!
+//! A behaviour never waits for the outside world. It returns [`Step::Call`](crate::Step) with
+//! a [`CallRequest`]; the runtime commits it with the run's state, performs it outside the
+//! contact's partition (through the [`Services`] trait, so tests and the simulator plug in
+//! local stubs) and resumes the run with the [`CallAnswer`].
 
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+pub use spool_flows::config::HttpMethod;
+
+/// The header that carries a call's idempotency key to HTTP targets.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
 /// An HTTP call a node wants made.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HttpCall {
-    pub method: String,
+    pub method: HttpMethod,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
@@ -75,4 +83,68 @@ pub struct ChatResponse {
 pub trait Services: Send + Sync {
     fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>>;
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>>;
+}
+
+/// A call to the outside world that a run waits for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CallRequest {
+    Http { call: HttpCall },
+    Chat { request: ChatRequest },
+}
+
+impl CallRequest {
+    /// A few words for a trace: what is called, without headers or bodies (they may hold
+    /// secrets).
+    pub fn describe(&self) -> String {
+        match self {
+            CallRequest::Http { call } => {
+                let target = call.url.split(['?', '#']).next().unwrap_or_default();
+                format!("{} {target}", call.method.as_str())
+            }
+            CallRequest::Chat { request } => format!("the AI model {}", request.model),
+        }
+    }
+}
+
+/// What came back from a [`CallRequest`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CallAnswer {
+    Http {
+        response: HttpResponse,
+    },
+    Chat {
+        response: ChatResponse,
+    },
+    /// The call failed after its retries; the words go into the run's history.
+    Failed {
+        error: String,
+    },
+}
+
+/// Makes a call through `services`. HTTP targets get `key` as their `Idempotency-Key`
+/// (unless the node set one), so a call repeated after a crash is recognisable as the same.
+pub async fn perform(services: &dyn Services, request: &CallRequest, key: &str) -> CallAnswer {
+    match request {
+        CallRequest::Http { call } => {
+            let mut call = call.clone();
+            let has_key = call
+                .headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(IDEMPOTENCY_KEY_HEADER));
+            if !has_key {
+                call.headers
+                    .push((IDEMPOTENCY_KEY_HEADER.to_owned(), key.to_owned()));
+            }
+            match services.http(call).await {
+                Ok(response) => CallAnswer::Http { response },
+                Err(error) => CallAnswer::Failed { error },
+            }
+        }
+        CallRequest::Chat { request } => match services.chat(request.clone()).await {
+            Ok(response) => CallAnswer::Chat { response },
+            Err(error) => CallAnswer::Failed { error },
+        },
+    }
 }

@@ -1,31 +1,16 @@
-//! What the behaviours' unit tests share: a flow compiled from JSON, one contact and one run
-//! on it, and services that fail the test if a behaviour reaches outside.
+//! What the behaviours' unit tests share: a flow compiled from JSON, and one contact and one
+//! run on it. Behaviours cannot reach outside (calls are steps), so no services are needed.
 
-use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use spool_flows::CompiledFlow;
 
 use crate::model::{
     Contact, Content, HOUR, InboundMessage, Millis, Outbound, Run, RunStatus, Wait, WaitKind,
 };
-use crate::services::{ChatRequest, ChatResponse, HttpCall, HttpResponse, Services};
 use crate::{Ctx, Inputs, Policy, Resume, Step};
 
 /// 2026-11-02 10:00 UTC.
 pub(crate) const NOW: Millis = 1_793_613_600_000;
-
-/// Behaviours of messaging, logic and contact nodes never call out; a test fails if one does.
-struct NoServices;
-
-impl Services for NoServices {
-    fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
-        panic!("the behaviour called HTTP: {call:?}")
-    }
-
-    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
-        panic!("the behaviour called the model: {request:?}")
-    }
-}
 
 /// One contact's run on a small flow, stepped node by node.
 pub(crate) struct Journey {
@@ -137,16 +122,13 @@ impl Journey {
             run: &mut self.run,
             inputs: &mut inputs,
             now: self.now,
-            services: &NoServices,
             policy: &self.policy,
             outbox: &mut self.outbox,
         };
-        futures::executor::block_on(async {
-            match event {
-                None => crate::enter(&mut ctx).await,
-                Some(event) => crate::resume(&mut ctx, event).await,
-            }
-        })
+        match event {
+            None => crate::enter(&mut ctx),
+            Some(event) => crate::resume(&mut ctx, event),
+        }
     }
 }
 

@@ -23,7 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use futures::executor::block_on;
 use serde_json::{Value, json};
 use spool_nodes::{Content, InboundMessage, Millis, RunStatus};
 use spool_runtime::http::NoServices;
@@ -131,10 +130,10 @@ fn text(id: usize, body: &str) -> Event {
 /// A contact deep in a conversation: waiting for a reply, with a full memory of message ids.
 fn waiting_contact(engine: &Engine, replies: &[Event]) -> ContactState {
     let mut state = ContactState::default();
-    let transition = block_on(engine.apply(&mut state, &text(usize::MAX, "hi"), NOW));
+    let transition = engine.apply(&mut state, &text(usize::MAX, "hi"), NOW);
     assert_eq!(transition.outbox.len(), 1, "the greeting");
     for event in replies.iter().take(32) {
-        let transition = block_on(engine.apply(&mut state, event, NOW));
+        let transition = engine.apply(&mut state, event, NOW);
         assert_eq!(transition.outbox.len(), 1, "one echo per reply");
     }
     assert_eq!(state.runs.len(), 1);
@@ -159,7 +158,7 @@ fn bench_engine(c: &mut Criterion) {
         b.iter(|| {
             let event = &replies[next % replies.len()];
             next += 1;
-            let transition = block_on(engine.apply(&mut state, event, NOW));
+            let transition = engine.apply(&mut state, event, NOW);
             debug_assert_eq!(transition.outbox.len(), 1);
             black_box(transition)
         });
@@ -181,7 +180,7 @@ fn bench_engine(c: &mut Criterion) {
     );
     {
         let mut state = ContactState::default();
-        block_on(engine.apply(&mut state, &webhook, NOW));
+        engine.apply(&mut state, &webhook, NOW);
         let run = &state.runs[0];
         assert_eq!(run.status, RunStatus::Done, "{:?}", run.reason);
         assert_eq!(run.vars["branch"], json!("big"));
@@ -190,7 +189,7 @@ fn bench_engine(c: &mut Criterion) {
         b.iter_batched(
             ContactState::default,
             |mut state| {
-                let transition = block_on(engine.apply(&mut state, &webhook, NOW));
+                let transition = engine.apply(&mut state, &webhook, NOW);
                 black_box((state, transition))
             },
             BatchSize::SmallInput,

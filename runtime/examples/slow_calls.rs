@@ -291,6 +291,7 @@ fn send(runtime: &Arc<Runtime>, timeline: &Arc<Timeline>, contact: Contact, text
         let message = InboundMessage {
             id: format!("wamid.slow-calls.{}.{phone}.{n}", std::process::id()),
             from: phone,
+            from_user_id: None,
             profile_name: Some("Ana".to_owned()),
             timestamp: clock.now(),
             content: Content::Text { body: text },

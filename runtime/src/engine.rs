@@ -13,13 +13,13 @@ use spool_nodes::{
     Burst, Content, Ctx, InboundMessage, Inputs, Millis, Outbound, Policy, Resume, Run, RunStatus,
     SECOND, Services, Step, Wait, WaitKind,
 };
-use tracing::{Instrument, debug, debug_span, instrument};
+use tracing::{debug, debug_span, instrument};
 
 use crate::flows::FlowRegistry;
 use crate::policy::quiet_until;
 use crate::scope::ScopedId;
 use crate::state::{
-    ContactChange, ContactState, Event, EventKind, FINISHED_RUNS_KEPT, QueuedStart,
+    ContactChange, ContactState, Event, EventKind, FINISHED_RUNS_KEPT, PendingCall, QueuedStart,
     RECENT_MESSAGES_KEPT, TimerRef, message_fingerprint,
 };
 
@@ -46,6 +46,8 @@ pub struct Transition {
     pub outbox: Vec<Outbound>,
     pub timers_set: Vec<(TimerRef, Millis)>,
     pub timers_cleared: Vec<TimerRef>,
+    /// Calls to other systems runs now wait for.
+    pub calls: Vec<PendingCall>,
     pub counters: Vec<Counter>,
     /// The step-by-step account, when asked for (the simulator shows it).
     pub trace: Vec<TraceStep>,
@@ -138,16 +140,21 @@ impl Engine {
         &self.flows
     }
 
+    /// Where the calls runs wait for are made (the engine itself never calls them).
+    pub fn services(&self) -> &Arc<dyn Services> {
+        &self.services
+    }
+
     /// Applies one event to one contact's state.
     #[instrument(skip_all, fields(contact_id = %event.contact_id, event = event_name(&event.kind)))]
-    pub async fn apply(&self, state: &mut ContactState, event: &Event, now: Millis) -> Transition {
+    pub fn apply(&self, state: &mut ContactState, event: &Event, now: Millis) -> Transition {
         let mut tx = Transition::default();
         if state.contact.id.is_empty() {
             state.contact =
                 spool_nodes::Contact::new(event.contact_id.clone(), event.phone.clone());
         }
         match &event.kind {
-            EventKind::Inbound { message } => self.inbound(state, message, now, &mut tx).await,
+            EventKind::Inbound { message } => self.inbound(state, message, now, &mut tx),
             EventKind::Webhook { flow_id, payload } => {
                 self.start(
                     state,
@@ -158,8 +165,7 @@ impl Engine {
                     None,
                     now,
                     &mut tx,
-                )
-                .await;
+                );
             }
             EventKind::Broadcast { flow_id } => {
                 self.start(
@@ -171,8 +177,7 @@ impl Engine {
                     None,
                     now,
                     &mut tx,
-                )
-                .await;
+                );
             }
             EventKind::Timer { run_id, token } => {
                 let timer = TimerRef {
@@ -180,13 +185,17 @@ impl Engine {
                     run_id: run_id.clone(),
                     token: *token,
                 };
-                self.timer(state, timer, now, &mut tx).await;
+                self.timer(state, timer, now, &mut tx);
             }
-            EventKind::HandoffClosed { run_id } => {
-                self.handoff_closed(state, run_id, now, &mut tx).await
-            }
+            EventKind::HandoffClosed { run_id } => self.handoff_closed(state, run_id, now, &mut tx),
+            EventKind::CallResult {
+                run_id,
+                token,
+                reply,
+                answer,
+            } => self.call_answered(state, run_id, *token, *reply, answer, now, &mut tx),
             EventKind::UpdateContact { change } => {
-                self.update_contact(state, change, now, &mut tx).await;
+                self.update_contact(state, change, now, &mut tx);
             }
             EventKind::CancelRun { run_id } => {
                 if let Some(index) = state
@@ -198,12 +207,13 @@ impl Engine {
                 }
             }
         }
-        self.start_queued(state, now, &mut tx).await;
+        self.route_deferred(state, now, &mut tx);
+        self.start_queued(state, now, &mut tx);
         prune_finished(state);
         tx
     }
 
-    async fn inbound(
+    fn inbound(
         &self,
         state: &mut ContactState,
         message: &InboundMessage,
@@ -245,23 +255,37 @@ impl Engine {
             }
         }
 
+        // While a run waits for another system, the contact's words wait too: routed now,
+        // they could start a second conversation or miss the reply the call leads to.
+        if state.calling() {
+            state.deferred.push(message.clone());
+            return;
+        }
+        self.route(state, message, now, tx);
+    }
+
+    /// Starts the journey a message triggers, or gives it to the run waiting for a reply.
+    fn route(
+        &self,
+        state: &mut ContactState,
+        message: &InboundMessage,
+        now: Millis,
+        tx: &mut Transition,
+    ) {
         if let Some((flow, trigger)) =
             self.triggered_by(ScopedId::scope_of(&state.contact.id), message)
         {
             let flow_id = flow.flow().id.clone();
-            if self
-                .start(
-                    state,
-                    &flow_id,
-                    Some(trigger),
-                    Value::Null,
-                    Origin::Conversation,
-                    Some(message),
-                    now,
-                    tx,
-                )
-                .await
-            {
+            if self.start(
+                state,
+                &flow_id,
+                Some(trigger),
+                Value::Null,
+                Origin::Conversation,
+                Some(message),
+                now,
+                tx,
+            ) {
                 return;
             }
         }
@@ -282,12 +306,11 @@ impl Engine {
             }
             discard_fragments(state, index, tx);
             state.runs[index].msg = message.to_value();
-            self.drive(state, index, Some(Resume::Reply(message)), true, now, tx)
-                .await;
+            self.drive(state, index, Some(Resume::Reply(message)), true, now, tx);
         }
     }
 
-    async fn update_contact(
+    fn update_contact(
         &self,
         state: &mut ContactState,
         change: &ContactChange,
@@ -352,8 +375,7 @@ impl Engine {
                         None,
                         now,
                         tx,
-                    )
-                    .await;
+                    );
                 }
             }
         }
@@ -364,6 +386,7 @@ impl Engine {
         state.contact.marketing_opt_in_at = None;
         state.queued.clear();
         state.frozen.clear();
+        state.deferred.clear();
         for index in 0..state.runs.len() {
             if state.runs[index].status.is_active() {
                 cancel(state, index, "the contact opted out", now, tx);
@@ -392,7 +415,7 @@ impl Engine {
 
     /// Starts a run of `flow_id` unless the re-entry rule says otherwise; true if it started.
     #[allow(clippy::too_many_arguments)]
-    async fn start(
+    fn start(
         &self,
         state: &mut ContactState,
         flow_id: &str,
@@ -450,8 +473,7 @@ impl Engine {
         };
         state.runs.push(run);
         let index = state.runs.len() - 1;
-        self.drive(state, index, None, message.is_some(), now, tx)
-            .await;
+        self.drive(state, index, None, message.is_some(), now, tx);
         true
     }
 
@@ -466,13 +488,7 @@ impl Engine {
         Some(window.as_secs() as Millis * SECOND)
     }
 
-    async fn timer(
-        &self,
-        state: &mut ContactState,
-        timer: TimerRef,
-        now: Millis,
-        tx: &mut Transition,
-    ) {
+    fn timer(&self, state: &mut ContactState, timer: TimerRef, now: Millis, tx: &mut Transition) {
         // The end of a burst-merge window: the fragments go in as one answer.
         let bursting = state.runs.iter().position(|run| {
             run.id == timer.run_id
@@ -493,8 +509,7 @@ impl Engine {
             }
             if let Some(merged) = InboundMessage::merge(&fragments) {
                 state.runs[index].msg = merged.to_value();
-                self.drive(state, index, Some(Resume::Reply(&merged)), true, now, tx)
-                    .await;
+                self.drive(state, index, Some(Resume::Reply(&merged)), true, now, tx);
             }
             return;
         }
@@ -518,11 +533,10 @@ impl Engine {
             state.frozen.push(timer);
             return;
         }
-        self.drive(state, index, Some(Resume::Timer), false, now, tx)
-            .await;
+        self.drive(state, index, Some(Resume::Timer), false, now, tx);
     }
 
-    async fn handoff_closed(
+    fn handoff_closed(
         &self,
         state: &mut ContactState,
         run_id: &str,
@@ -536,8 +550,7 @@ impl Engine {
         else {
             return;
         };
-        self.drive(state, index, Some(Resume::HandoffClosed), false, now, tx)
-            .await;
+        self.drive(state, index, Some(Resume::HandoffClosed), false, now, tx);
         if state
             .runs
             .iter()
@@ -546,11 +559,43 @@ impl Engine {
             return;
         }
         for timer in std::mem::take(&mut state.frozen) {
-            Box::pin(self.timer(state, timer, now, tx)).await;
+            self.timer(state, timer, now, tx);
         }
     }
 
-    async fn start_queued(&self, state: &mut ContactState, now: Millis, tx: &mut Transition) {
+    /// A call came back: the run waiting for it goes on. An answer for a wait that is gone
+    /// (the run was cancelled, or this answer was applied already) changes nothing.
+    #[allow(clippy::too_many_arguments)]
+    fn call_answered(
+        &self,
+        state: &mut ContactState,
+        run_id: &str,
+        token: u64,
+        reply: bool,
+        answer: &spool_nodes::CallAnswer,
+        now: Millis,
+        tx: &mut Transition,
+    ) {
+        let Some(index) = state.runs.iter().position(|run| {
+            run.id == run_id
+                && run.status == RunStatus::Calling
+                && run.wait.as_ref().is_some_and(|wait| wait.token == token)
+        }) else {
+            debug!(run_id, token, "stale call answer ignored");
+            return;
+        };
+        self.drive(state, index, Some(Resume::Answer(answer)), reply, now, tx);
+    }
+
+    /// Routes the messages held while a call was out, in order, once no run is calling.
+    fn route_deferred(&self, state: &mut ContactState, now: Millis, tx: &mut Transition) {
+        while !state.deferred.is_empty() && !state.calling() {
+            let message = state.deferred.remove(0);
+            self.route(state, &message, now, tx);
+        }
+    }
+
+    fn start_queued(&self, state: &mut ContactState, now: Millis, tx: &mut Transition) {
         let mut index = 0;
         while index < state.queued.len() {
             let flow_id = state.queued[index].flow_id.clone();
@@ -565,8 +610,7 @@ impl Engine {
                     None,
                     now,
                     tx,
-                )
-                .await;
+                );
             } else {
                 index += 1;
             }
@@ -575,7 +619,7 @@ impl Engine {
 
     /// Steps run `index` from its cursor (resuming its wait with `resume`, if given) until it
     /// waits, ends, fails or spends its step budget.
-    async fn drive(
+    fn drive(
         &self,
         state: &mut ContactState,
         index: usize,
@@ -668,7 +712,7 @@ impl Engine {
                 let vars_before = self.config.trace.then(|| run.vars.clone());
                 let span =
                     debug_span!("step", run_id = %run.id, node_id = %flow.node(ix).id, resuming);
-                let step = async {
+                let step = span.in_scope(|| {
                     let mut ctx = Ctx {
                         flow: &flow,
                         ix,
@@ -676,17 +720,14 @@ impl Engine {
                         run,
                         inputs: &mut inputs,
                         now,
-                        services: self.services.as_ref(),
                         policy: &self.config.policy,
                         outbox: &mut tx.outbox,
                     };
                     match resume.take() {
-                        Some(event) => spool_nodes::resume(&mut ctx, event).await,
-                        None => spool_nodes::enter(&mut ctx).await,
+                        Some(event) => spool_nodes::resume(&mut ctx, event),
+                        None => spool_nodes::enter(&mut ctx),
                     }
-                }
-                .instrument(span)
-                .await;
+                });
                 let node_id = flow.node(ix).id.clone();
                 if !resuming {
                     tx.counters.push(counter(&flow, &node_id, "entered".into()));
@@ -735,6 +776,7 @@ impl Engine {
                             WaitKind::Reply => RunStatus::WaitingReply,
                             WaitKind::Timer => RunStatus::WaitingTimer,
                             WaitKind::Handoff => RunStatus::Handoff,
+                            WaitKind::Call => RunStatus::Calling,
                         };
                         self.trace(
                             tx,
@@ -743,6 +785,22 @@ impl Engine {
                             "waiting",
                             deadline.map(|at| format!("until {at}")),
                         );
+                        break;
+                    }
+                    Step::Call(request) => {
+                        set_wait(run, &contact.id, seq, WaitKind::Call, None, false, tx);
+                        run.status = RunStatus::Calling;
+                        let key = call_key(&contact.id, &run.id, &node_id, run.steps);
+                        self.trace(tx, run, &node_id, "calling", Some(request.describe()));
+                        tx.calls.push(PendingCall {
+                            key,
+                            contact_id: contact.id.clone(),
+                            phone: contact.phone.clone(),
+                            run_id: run.id.clone(),
+                            token: run.wait.as_ref().map_or(0, |wait| wait.token),
+                            reply: inbound,
+                            request,
+                        });
                         break;
                     }
                     Step::End => {
@@ -800,7 +858,7 @@ impl Engine {
         if let Some(target) = goto {
             // A flow names another of its own workspace.
             let target = ScopedId::new(ScopedId::scope_of(&state.contact.id), &target);
-            Box::pin(self.start(
+            self.start(
                 state,
                 target.as_str(),
                 None,
@@ -809,8 +867,7 @@ impl Engine {
                 None,
                 now,
                 tx,
-            ))
-            .await;
+            );
         }
     }
 
@@ -867,12 +924,29 @@ fn vars_diff(
     changed
 }
 
+/// A call's idempotency key: the same for the same step of the same run, however often the
+/// event is applied; opaque, so the contact's number does not travel to other systems.
+fn call_key(contact_id: &str, run_id: &str, node_id: &str, step: u32) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(contact_id.as_bytes())
+        .chain_update([0])
+        .chain_update(run_id.as_bytes())
+        .chain_update([0])
+        .chain_update(node_id.as_bytes())
+        .chain_update([0])
+        .chain_update(step.to_be_bytes())
+        .finalize();
+    hex::encode(&digest[..16])
+}
+
 fn event_name(kind: &EventKind) -> &'static str {
     match kind {
         EventKind::Inbound { .. } => "inbound",
         EventKind::Webhook { .. } => "webhook",
         EventKind::Timer { .. } => "timer",
         EventKind::HandoffClosed { .. } => "handoff_closed",
+        EventKind::CallResult { .. } => "call_result",
         EventKind::Broadcast { .. } => "broadcast",
         EventKind::CancelRun { .. } => "cancel_run",
         EventKind::UpdateContact { .. } => "update_contact",
@@ -1132,13 +1206,11 @@ mod tests {
         )
     }
 
-    #[tokio::test]
-    async fn the_trace_says_which_variables_each_step_changed() {
+    #[test]
+    fn the_trace_says_which_variables_each_step_changed() {
         let engine = engine(true);
         let mut state = ContactState::default();
-        let tx = engine
-            .apply(&mut state, &text("m1", "hello", 1_000), 1_000)
-            .await;
+        let tx = engine.apply(&mut state, &text("m1", "hello", 1_000), 1_000);
         let set = tx
             .trace
             .iter()
@@ -1156,9 +1228,7 @@ mod tests {
             "{:?}",
             tx.trace
         );
-        let tx = engine
-            .apply(&mut state, &text("m2", "42", 2_000), 2_000)
-            .await;
+        let tx = engine.apply(&mut state, &text("m2", "42", 2_000), 2_000);
         let resumed = tx
             .trace
             .iter()
@@ -1171,13 +1241,11 @@ mod tests {
         assert_eq!(state.contact.id, contact_id_for("4915100000001"));
     }
 
-    #[tokio::test]
-    async fn without_tracing_nothing_is_recorded() {
+    #[test]
+    fn without_tracing_nothing_is_recorded() {
         let engine = engine(false);
         let mut state = ContactState::default();
-        let tx = engine
-            .apply(&mut state, &text("m1", "hello", 1_000), 1_000)
-            .await;
+        let tx = engine.apply(&mut state, &text("m1", "hello", 1_000), 1_000);
         assert!(tx.trace.is_empty());
         assert_eq!(state.runs[0].vars.get("greeting"), Some(&json!("hello")));
     }

@@ -7,7 +7,7 @@ use backon::{ExponentialBuilder, Retryable};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use spool_nodes::{
-    ChatMessage, ChatRequest, ChatResponse, HttpCall, HttpResponse, Services, ToolCall,
+    ChatMessage, ChatRequest, ChatResponse, HttpCall, HttpMethod, HttpResponse, Services, ToolCall,
 };
 
 /// Where the AI agent's model is served.
@@ -47,10 +47,13 @@ impl HttpServices {
     }
 
     async fn send_once(&self, call: &HttpCall) -> Result<HttpResponse, Attempt> {
-        let method = reqwest::Method::from_bytes(call.method.as_bytes()).map_err(|_| Attempt {
-            message: format!("`{}` is not an HTTP method", call.method),
-            retryable: false,
-        })?;
+        let method = match call.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
         let mut request = self.client.request(method, &call.url).timeout(call.timeout);
         for (name, value) in &call.headers {
             request = request.header(name, value);
@@ -115,7 +118,7 @@ impl HttpServices {
             body["tools"] = tools;
         }
         let call = HttpCall {
-            method: "POST".into(),
+            method: HttpMethod::Post,
             url,
             headers: llm
                 .api_key

@@ -3,9 +3,12 @@
 //!
 //! [`engine`] is the pure part (an event and a state in, a new state and effects out);
 //! [`store`] commits state and effects atomically; [`worker`] orders events per contact,
-//! fires timers and drains the outbox through a [`channel::Channel`]. `docs/runtime.md`
+//! fires timers and drains the outbox through a [`channel::Channel`]; [`calls`] makes the
+//! HTTP and AI calls runs wait for, outside the partitions, and brings their answers back
+//! as events. `docs/runtime.md`
 //! explains the execution model and its guarantees.
 
+pub mod calls;
 pub mod channel;
 pub mod clock;
 pub mod engine;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use spool_nodes::{Contact, InboundMessage, Millis, Run};
+use spool_nodes::{CallAnswer, CallRequest, Contact, InboundMessage, Millis, Run};
 
 /// How many finished runs a contact keeps for inspection.
 pub const FINISHED_RUNS_KEPT: usize = 3;
@@ -28,6 +28,10 @@ pub struct ContactState {
     pub frozen: Vec<TimerRef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_messages: Vec<u64>,
+    /// Messages that arrived while a run was waiting for a call: they are routed once the
+    /// call is answered, as if they had arrived after it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deferred: Vec<InboundMessage>,
 }
 
 impl ContactState {
@@ -47,8 +51,11 @@ impl ContactState {
         self.runs.iter().find(|run| run.id == run_id)
     }
 
-    pub fn active_runs(&self) -> impl Iterator<Item = &Run> {
-        self.runs.iter().filter(|run| run.status.is_active())
+    /// Whether a run waits for a call to another system.
+    pub fn calling(&self) -> bool {
+        self.runs
+            .iter()
+            .any(|run| run.status == spool_nodes::RunStatus::Calling)
     }
 }
 
@@ -87,6 +94,51 @@ impl TimerRef {
     }
 }
 
+/// A call to another system that a run waits for, committed with the run's state and made
+/// outside the partition by the call executor, which appends its answer as an
+/// [`EventKind::CallResult`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingCall {
+    /// Stable across retries and re-applied batches: derived from the contact, the run, the
+    /// node and the run's step. HTTP targets receive it as `Idempotency-Key`.
+    pub key: String,
+    pub contact_id: String,
+    pub phone: String,
+    pub run_id: String,
+    /// The token of the run's wait: an answer for an older wait is ignored.
+    pub token: u64,
+    /// The run was answering the contact when it called (quiet hours do not hold replies).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reply: bool,
+    pub request: CallRequest,
+}
+
+impl PendingCall {
+    /// The workspace the call is made for, whose limits it counts against.
+    pub fn workspace(&self) -> &str {
+        crate::scope::ScopedId::scope_of(&self.contact_id)
+    }
+
+    /// The event that brings the answer back to the run.
+    pub fn answered(&self, answer: CallAnswer, at: Millis) -> Event {
+        Event::new(
+            self.contact_id.clone(),
+            self.phone.clone(),
+            at,
+            EventKind::CallResult {
+                run_id: self.run_id.clone(),
+                token: self.token,
+                reply: self.reply,
+                answer,
+            },
+        )
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
 /// Something that happened to a contact.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -118,6 +170,14 @@ pub enum EventKind {
     },
     HandoffClosed {
         run_id: String,
+    },
+    /// A call a run waited for came back (or failed for good).
+    CallResult {
+        run_id: String,
+        token: u64,
+        #[serde(default)]
+        reply: bool,
+        answer: CallAnswer,
     },
     /// A broadcast reaching this contact.
     Broadcast {

@@ -1,5 +1,6 @@
 //! The runtime's moving parts: accepting events, working partitions (timers, event batches,
-//! atomic commits), and draining the outbox through a channel.
+//! atomic commits), draining the outbox through a channel, and handing the calls runs wait
+//! for to the [`CallExecutor`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, info, instrument, warn};
 
+use crate::calls::{CallExecutor, CallLimits};
 use crate::channel::{Channel, SendError};
 use crate::clock::Clock;
 use crate::engine::Engine;
@@ -30,6 +32,11 @@ pub struct RuntimeConfig {
     pub outbox_batch: usize,
     /// Wait before retrying the outbox after a temporary channel failure.
     pub retry_backoff: Duration,
+    /// How many calls to other systems are made at once.
+    pub calls: CallLimits,
+    /// How often a partition's pending calls are looked at without being told of new ones
+    /// (calls left by a process that stopped).
+    pub calls_poll: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -41,6 +48,8 @@ impl Default for RuntimeConfig {
             timer_poll: Duration::from_millis(250),
             outbox_batch: 128,
             retry_backoff: Duration::from_millis(500),
+            calls: CallLimits::default(),
+            calls_poll: Duration::from_secs(5),
         }
     }
 }
@@ -52,8 +61,10 @@ pub struct Runtime {
     clock: Arc<dyn Clock>,
     channel: Arc<dyn Channel>,
     config: RuntimeConfig,
+    calls: CallExecutor,
     wake: Vec<Notify>,
     outbox_wake: Vec<Notify>,
+    calls_wake: Vec<Notify>,
     /// The fencing token of each partition's lease this process holds (0: none).
     held: Vec<AtomicU64>,
 }
@@ -76,14 +87,17 @@ impl Runtime {
         config: RuntimeConfig,
     ) -> Self {
         let partitions = usize::from(store.partitions());
+        let calls = CallExecutor::new(engine.services().clone(), config.calls.clone());
         Self {
             store,
             engine,
             clock,
             channel,
             config,
+            calls,
             wake: (0..partitions).map(|_| Notify::new()).collect(),
             outbox_wake: (0..partitions).map(|_| Notify::new()).collect(),
+            calls_wake: (0..partitions).map(|_| Notify::new()).collect(),
             held: (0..partitions).map(|_| AtomicU64::new(0)).collect(),
         }
     }
@@ -168,8 +182,9 @@ impl Runtime {
                 continue;
             }
             *keep = true;
-            let transition = self.engine.apply(state, &entry.event, now).await;
+            let transition = self.engine.apply(state, &entry.event, now);
             batch.outbox.extend(transition.outbox);
+            batch.calls.extend(transition.calls);
             batch.timers_set.extend(transition.timers_set);
             batch.timers_cleared.extend(transition.timers_cleared);
             for counter in transition.counters {
@@ -188,9 +203,13 @@ impl Runtime {
             .map(|(state, _)| state)
             .collect();
         let has_outbox = !batch.outbox.is_empty();
+        let has_calls = !batch.calls.is_empty();
         self.store.commit(lease, batch).await?;
         if has_outbox {
             self.outbox_wake[usize::from(lease.partition)].notify_one();
+        }
+        if has_calls {
+            self.calls_wake[usize::from(lease.partition)].notify_one();
         }
         debug!(events = logged.len(), "batch committed");
         Ok(logged.len())
@@ -252,6 +271,7 @@ impl Runtime {
                         }
                         done += applied;
                     }
+                    done += self.answer_calls_inline(partition).await?;
                     loop {
                         match self.dispatch(partition).await {
                             Ok(0) | Err(Error::ChannelUnavailable(_)) => break,
@@ -283,6 +303,9 @@ impl Runtime {
             let runtime = self.clone();
             let stop = shutdown.clone();
             tasks.spawn(async move { runtime.drain_outbox(partition, stop).await });
+            let runtime = self.clone();
+            let stop = shutdown.clone();
+            tasks.spawn(async move { runtime.drain_calls(partition, stop).await });
         }
         tasks
     }
@@ -302,6 +325,8 @@ impl Runtime {
                             "partition lease acquired"
                         );
                         self.held[index].store(acquired.token, Ordering::SeqCst);
+                        // Calls a previous holder left unanswered are made again.
+                        self.calls_wake[index].notify_one();
                         renewed = Instant::now();
                         lease = Some(acquired);
                     }
@@ -398,6 +423,78 @@ impl Runtime {
             tokio::select! {
                 () = self.outbox_wake[index].notified() => {}
                 () = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Makes the partition's pending calls one after the other and waits for each answer
+    /// (tests and the simulator, through [`Runtime::run_until_idle`]); returns how many
+    /// answers went into the log.
+    async fn answer_calls_inline(&self, partition: u16) -> Result<usize, Error> {
+        let mut answered = 0;
+        for calling in self.store.calls(partition, 1_000).await? {
+            let Some(claim) = self.calls.claim(&calling.call.key) else {
+                continue;
+            };
+            let store = self.store.as_ref();
+            let clock = self.clock.as_ref();
+            if self
+                .calls
+                .complete(store, clock, partition, &calling, claim)
+                .await?
+            {
+                answered += 1;
+            }
+        }
+        Ok(answered)
+    }
+
+    /// Hands a held partition's pending calls to the executor, each once, as they are
+    /// committed; an answer wakes the partition up to apply it.
+    async fn drain_calls(self: Arc<Self>, partition: u16, mut shutdown: watch::Receiver<bool>) {
+        let index = usize::from(partition);
+        while !*shutdown.borrow() {
+            if self.held[index].load(Ordering::SeqCst) != 0 {
+                match self
+                    .store
+                    .calls(partition, self.config.calls.concurrency)
+                    .await
+                {
+                    Ok(pending) => {
+                        let full = pending.len() >= self.config.calls.concurrency;
+                        for calling in pending {
+                            let Some(claim) = self.calls.claim(&calling.call.key) else {
+                                continue;
+                            };
+                            let runtime = self.clone();
+                            tokio::spawn(async move {
+                                let answered = runtime
+                                    .calls
+                                    .complete(
+                                        runtime.store.as_ref(),
+                                        runtime.clock.as_ref(),
+                                        partition,
+                                        &calling,
+                                        claim,
+                                    )
+                                    .await;
+                                if matches!(answered, Ok(true)) {
+                                    runtime.wake[index].notify_one();
+                                }
+                                if full {
+                                    // More may be pending than were read.
+                                    runtime.calls_wake[index].notify_one();
+                                }
+                            });
+                        }
+                    }
+                    Err(err) => warn!(partition, %err, "cannot read pending calls"),
+                }
+            }
+            tokio::select! {
+                () = self.calls_wake[index].notified() => {}
+                () = tokio::time::sleep(self.config.calls_poll) => {}
                 _ = shutdown.changed() => {}
             }
         }

@@ -13,7 +13,10 @@ use std::time::Duration;
 use common::{Backend, Inspector, TestStore};
 use serde_json::json;
 use spool_nodes::identity::{Bsuid, ContactIdentity, Phone};
-use spool_nodes::{Contact, HOUR, Millis, Outbound, OutboundBody};
+use spool_nodes::{
+    CallAnswer, CallRequest, Contact, HOUR, HttpCall, HttpMethod, Millis, Outbound, OutboundBody,
+};
+use spool_runtime::state::PendingCall;
 use spool_runtime::store::{Appended, Batch, Erased, Error, Lease, Logged, Store};
 use spool_runtime::{ContactState, Event, EventKind, TimerRef};
 
@@ -78,6 +81,7 @@ contract!(
     a_commit_applies_every_part,
     due_timers_fire_once_in_order_as_timer_events,
     the_outbox_keeps_order_and_mark_sent_takes_messages_out,
+    a_pending_call_stays_until_answered_and_its_answer_is_logged_once,
     counters_are_summed_across_batches_and_partitions,
     counters_are_kept_by_the_hour,
     unknown_contacts_load_as_none,
@@ -173,6 +177,27 @@ fn message(contact: &str, key: &str) -> Outbound {
         body: OutboundBody::Text {
             text: format!("text of {key}"),
             preview_url: false,
+        },
+    }
+}
+
+fn pending_call(contact: &str, run: &str, token: u64) -> PendingCall {
+    PendingCall {
+        key: format!("key-{contact}-{run}-{token}"),
+        contact_id: contact.to_owned(),
+        phone: contact.trim_start_matches("wa:").to_owned(),
+        run_id: run.to_owned(),
+        token,
+        reply: false,
+        request: CallRequest::Http {
+            call: HttpCall {
+                method: HttpMethod::Post,
+                url: "http://crm.test/score".into(),
+                headers: Vec::new(),
+                body: Some(format!("{{\"who\":\"{contact}\"}}")),
+                timeout: Duration::from_secs(10),
+                retries: 2,
+            },
         },
     }
 }
@@ -332,6 +357,7 @@ async fn an_expired_lease_is_taken_over_and_its_stale_holder_changes_nothing(
         outbox: vec![message(&ana, "m1")],
         timers_set: vec![(timer(&ana, "run.1", 1), 5_000)],
         timers_cleared: Vec::new(),
+        calls: Vec::new(),
         counters,
         at: TEN,
     };
@@ -413,6 +439,7 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
             (timer(&ben, "run.3", 3), 6_000),
         ],
         timers_cleared: Vec::new(),
+        calls: Vec::new(),
         counters,
         at: TEN,
     };
@@ -457,6 +484,7 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
         outbox: vec![message(&ana, "m4")],
         timers_set: vec![(timer(&ben, "run.3", 3), 9_000)],
         timers_cleared: vec![timer(&ana, "run.1", 1)],
+        calls: Vec::new(),
         counters,
         at: TEN,
     };
@@ -580,6 +608,55 @@ async fn the_outbox_keeps_order_and_mark_sent_takes_messages_out(store: Arc<dyn 
     let rest = s.outbox(3, 100).await.expect("outbox");
     s.mark_sent(3, &rest).await.expect("mark_sent");
     assert!(s.outbox(3, 100).await.expect("outbox").is_empty());
+}
+
+async fn a_pending_call_stays_until_answered_and_its_answer_is_logged_once(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    let ana = contact_in(s, 2, 0);
+    let ben = contact_in(s, 2, 1);
+    let lease = acquire(s, 2).await;
+    s.append(&event(&ana, 1)).await.expect("append");
+    let logged = read_all(s, &lease).await;
+    let batch = Batch {
+        position: logged[0].position.clone(),
+        calls: vec![pending_call(&ana, "r1", 3), pending_call(&ben, "r2", 4)],
+        at: TEN,
+        ..Batch::default()
+    };
+    s.commit(&lease, batch).await.expect("commit");
+    assert!(s.calls(0, 100).await.expect("calls").is_empty());
+
+    // Read twice (a process that crashed, then the next): the same calls, in order.
+    let first = s.calls(2, 100).await.expect("calls");
+    let again = s.calls(2, 100).await.expect("calls");
+    let keys = |calls: &[spool_runtime::store::Calling]| -> Vec<String> {
+        calls
+            .iter()
+            .map(|calling| calling.call.key.clone())
+            .collect()
+    };
+    assert_eq!(keys(&first), keys(&again));
+    assert_eq!(first[0].call, pending_call(&ana, "r1", 3));
+    assert_eq!(s.calls(2, 1).await.expect("calls").len(), 1);
+
+    // Answered by two processes: the answer goes into the log once, and the call is gone.
+    let answer = first[0].call.answered(
+        CallAnswer::Failed {
+            error: "the CRM is down".into(),
+        },
+        TEN,
+    );
+    assert!(s.answer_call(2, &first[0], &answer).await.expect("answer"));
+    assert!(!s.answer_call(2, &again[0], &answer).await.expect("answer"));
+    let left = s.calls(2, 100).await.expect("calls");
+    assert_eq!(keys(&left), [pending_call(&ben, "r2", 4).key]);
+    let logged = read_all(s, &lease).await;
+    assert_eq!(logged.len(), 1, "one answer in the log: {logged:?}");
+    assert_eq!(logged[0].event, answer);
+    // The answer is read with its contact's state, like any event.
+    let batch = s.read_batch(&lease, 100).await.expect("read batch");
+    assert_eq!(batch.states.len(), 1);
+    assert_eq!(batch.states[0].0, ana);
 }
 
 async fn counters_are_summed_across_batches_and_partitions(store: Arc<dyn Store>) {
@@ -868,6 +945,10 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
             (timer(&ben, "run.3", 3), 9_000),
         ],
         timers_cleared: Vec::new(),
+        calls: vec![
+            pending_call(&ana, "run.1", 7),
+            pending_call(&ben, "run.3", 8),
+        ],
         counters,
         at: TEN,
     };
@@ -901,6 +982,7 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
             events: 2,
             outbox: 1,
             aliases: 0,
+            calls: 1,
         }
     );
     assert!(erased.found());
@@ -928,6 +1010,14 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
         .map(|pending| pending.message.key)
         .collect();
     assert_eq!(keys, ["m2"]);
+    let calls: Vec<String> = s
+        .calls(1, 100)
+        .await
+        .expect("calls")
+        .into_iter()
+        .map(|calling| calling.call.contact_id)
+        .collect();
+    assert_eq!(calls, std::slice::from_ref(&ben));
     assert!(s.contact(&ben).await.expect("contact").is_some());
     assert_eq!(counted(s, "v1").await.get("ask|entered"), Some(&2));
 
@@ -946,6 +1036,12 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
     s.commit(&next, batch).await.expect("commit");
     let pending = s.outbox(1, 100).await.expect("outbox");
     s.mark_sent(1, &pending).await.expect("sent");
+    for calling in s.calls(1, 100).await.expect("calls") {
+        let answer = calling
+            .call
+            .answered(CallAnswer::Failed { error: "x".into() }, TEN);
+        assert!(s.answer_call(1, &calling, &answer).await.expect("answer"));
+    }
 
     let everything = inspector.everything().await;
     assert!(

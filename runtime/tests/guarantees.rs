@@ -176,7 +176,9 @@ async fn two_processes_on_one_redis_apply_each_contacts_messages_once_and_in_ord
     h.finish().await;
 }
 
-async fn a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice(mut h: Harness) {
+async fn a_process_that_dies_during_a_call_makes_it_again_with_the_same_key_and_applies_it_once(
+    mut h: Harness,
+) {
     let crm = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(
@@ -208,19 +210,35 @@ async fn a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice(mut
         &[("start", "next", "before"), ("before", "next", "call"), ("call", "ok", "after")],
     ));
     h.text(ANA, "go").await;
-    // The process dies while the HTTP call is in flight: the future is dropped between steps.
+    // The process dies while the HTTP call is in flight, after the run and its call were
+    // committed: the future is dropped.
     let died = tokio::time::timeout(Duration::from_millis(100), h.runtime.run_until_idle()).await;
     assert!(died.is_err(), "the work was cut short");
-    assert!(
-        h.received(ANA).is_empty(),
-        "nothing was committed, so nothing was sent"
-    );
-    // Another start, once the dead process's lease has run out.
+    let run = h.run(ANA, "slow").await;
+    assert_eq!(run.status, RunStatus::Calling, "the run waits for its call");
+    assert_eq!(run.cursor, "call");
+    // Another start, once the dead process's lease has run out: the call is made again
+    // with the same idempotency key, and its answer moves the run on once.
     tokio::time::sleep(Duration::from_millis(500)).await;
     h.settle().await;
+    h.settle().await;
     assert_eq!(h.received(ANA), ["one moment", "done"]);
-    // The HTTP call itself is made again: calls to other systems are at least once.
-    assert_eq!(crm.received_requests().await.unwrap_or_default().len(), 2);
+    let requests = crm.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 2, "the call is at least once");
+    let keys: Vec<String> = requests
+        .iter()
+        .map(|request| {
+            request
+                .headers
+                .get("idempotency-key")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert!(!keys[0].is_empty(), "the call carries an Idempotency-Key");
+    assert_eq!(keys[0], keys[1], "the retried call carries the same key");
+    assert_eq!(h.run(ANA, "slow").await.status, RunStatus::Done);
     h.finish().await;
 }
 
@@ -592,7 +610,7 @@ on_every_store!(
     workers_keep_their_partitions_while_renewing_leases_under_load,
     an_erasure_while_workers_apply_is_final_and_others_go_on,
     a_redelivered_message_is_applied_once,
-    a_process_that_dies_mid_event_loses_nothing_and_sends_nothing_twice,
+    a_process_that_dies_during_a_call_makes_it_again_with_the_same_key_and_applies_it_once,
     a_message_that_arrives_after_a_newer_one_answers_nothing,
     two_processes_on_one_redis_apply_each_contacts_messages_once_and_in_order,
     a_channel_failure_is_retried_and_the_message_sent_once,

@@ -128,7 +128,7 @@ pub struct RunView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WaitView {
-    /// `reply`, `timer` or `handoff`.
+    /// `reply`, `timer`, `handoff` or `call` (an HTTP request or an AI model is answering).
     #[schema(value_type = String)]
     pub kind: WaitKind,
     /// When the wait times out (or the delay ends), if it does.
@@ -157,7 +157,7 @@ pub struct RunDetail {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntry {
     pub at: String,
-    /// `started`, `running`, `waiting_reply`, `waiting_timer`, `handoff`, `done`, `failed`,
+    /// `started`, `running`, `waiting_reply`, `waiting_timer`, `calling`, `handoff`, `done`, `failed`,
     /// `cancelled`.
     pub what: String,
     pub node_id: Option<String>,

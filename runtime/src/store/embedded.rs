@@ -6,9 +6,10 @@
 //! applied so far, the lease token and deadline, the fencing counter), `runtime_events` (the
 //! log; the row id is the position), `runtime_seen` (fingerprints of de-duplication keys
 //! with their expiry), `runtime_contacts` (state as JSON), `runtime_timers`,
-//! `runtime_outbox`, `runtime_counters` (funnel counts per version and hour, one row per
-//! partition), `runtime_contact_aliases` (the contact alias index: an identifier's scoped key
-//! → its contact id).
+//! `runtime_outbox`, `runtime_calls` (calls runs wait for, until answered),
+//! `runtime_counters` (funnel counts per version and hour, one row per partition),
+//! `runtime_contact_aliases` (the contact alias index: an identifier's scoped key → its
+//! contact id).
 //!
 //! Every write that must be atomic is one transaction. On SQLite a transaction starts with
 //! `BEGIN IMMEDIATE`, so it holds the database's write lock from its first statement and a
@@ -46,9 +47,11 @@ use spool_nodes::{Millis, Outbound};
 use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
-use super::{Appended, Batch, Erased, Error, Lease, Logged, Owner, Pending, Store, hour_of};
+use super::{
+    Appended, Batch, Calling, Erased, Error, Lease, Logged, Owner, Pending, Store, hour_of,
+};
 use crate::clock::{Clock, SystemClock};
-use crate::state::{ContactState, Event, EventKind, TimerRef};
+use crate::state::{ContactState, Event, EventKind, PendingCall, TimerRef};
 
 #[derive(Clone, Debug)]
 pub struct EmbeddedConfig {
@@ -274,6 +277,7 @@ impl EmbeddedStore {
             "runtime_contacts",
             "runtime_timers",
             "runtime_outbox",
+            "runtime_calls",
             "runtime_counters",
             "runtime_contact_aliases",
         ] {
@@ -799,6 +803,15 @@ impl Store for EmbeddedStore {
                 serde_json::to_string(message).map_err(|err| corrupt("outbound message", err))
             })
             .collect::<Result<Vec<String>, Error>>()?;
+        let calls: Vec<Vec<Value>> = batch
+            .calls
+            .iter()
+            .map(|call| {
+                serde_json::to_string(call)
+                    .map(|body| vec![partition.into(), body.into()])
+                    .map_err(|err| corrupt("pending call", err))
+            })
+            .collect::<Result<_, Error>>()?;
         let mut counters: BTreeMap<(String, String), i64> = BTreeMap::new();
         for (field, increment) in &batch.counters {
             let (version, name) = field.split_once('|').unwrap_or((field.as_str(), ""));
@@ -872,6 +885,14 @@ impl Store for EmbeddedStore {
             "INSERT INTO runtime_outbox (partition_id, body)",
             2,
             outbox,
+            "",
+        )
+        .await?;
+        self.insert_rows(
+            &txn,
+            "INSERT INTO runtime_calls (partition_id, body)",
+            2,
+            calls,
             "",
         )
         .await?;
@@ -1060,8 +1081,8 @@ impl Store for EmbeddedStore {
             ))
             .await?
             .rows_affected();
-        let mut removed = [0usize; 2];
-        for (table, count) in ["runtime_events", "runtime_outbox"]
+        let mut removed = [0usize; 3];
+        for (table, count) in ["runtime_events", "runtime_outbox", "runtime_calls"]
             .into_iter()
             .zip(removed.iter_mut())
         {
@@ -1089,12 +1110,13 @@ impl Store for EmbeddedStore {
         }
         let aliases = self.unlink_aliases(&txn, contact_id).await?;
         txn.commit().await?;
-        let [events, outbox] = removed;
+        let [events, outbox, calls] = removed;
         Ok(Erased {
             state: state > 0,
             timers: usize::try_from(timers).unwrap_or(usize::MAX),
             events,
             outbox,
+            calls,
             aliases,
         })
     }
@@ -1135,6 +1157,60 @@ impl Store for EmbeddedStore {
             .await?
             .ok_or_else(|| corrupt("contact alias", format!("{key} vanished once linked")))?;
         get(&row, 0)
+    }
+
+    async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error> {
+        let rows = self
+            .db
+            .query_all_raw(self.statement(
+                "SELECT id, body FROM runtime_calls WHERE partition_id = ? ORDER BY id LIMIT ?",
+                vec![
+                    i32::from(partition).into(),
+                    i64::try_from(max).unwrap_or(i64::MAX).into(),
+                ],
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let position: i64 = get(row, 0)?;
+                let body: String = get(row, 1)?;
+                let call: PendingCall =
+                    serde_json::from_str(&body).map_err(|err| corrupt("pending call", err))?;
+                Ok(Calling {
+                    position: position.to_string(),
+                    call,
+                })
+            })
+            .collect()
+    }
+
+    async fn answer_call(
+        &self,
+        partition: u16,
+        call: &Calling,
+        answer: &Event,
+    ) -> Result<bool, Error> {
+        let body = serde_json::to_string(answer).map_err(|err| corrupt("event", err))?;
+        let txn = self.begin_write().await?;
+        let taken = txn
+            .execute_raw(self.statement(
+                "DELETE FROM runtime_calls WHERE partition_id = ? AND id = ?",
+                vec![
+                    i32::from(partition).into(),
+                    position_of(&call.position)?.into(),
+                ],
+            ))
+            .await?
+            .rows_affected();
+        if taken == 0 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        self.lock_log(&txn, partition).await?;
+        self.insert_events(&txn, &[(partition, body.as_str())])
+            .await?;
+        txn.commit().await?;
+        Ok(true)
     }
 }
 

@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use spool_nodes::identity::ContactIdentity;
 use spool_nodes::{HOUR, Millis, Outbound};
 
-use crate::state::{ContactState, Event, TimerRef};
+use crate::state::{ContactState, Event, PendingCall, TimerRef};
 
 pub use crate::Error;
 
@@ -71,6 +71,8 @@ pub struct Batch {
     pub outbox: Vec<Outbound>,
     pub timers_set: Vec<(TimerRef, Millis)>,
     pub timers_cleared: Vec<TimerRef>,
+    /// Calls to other systems that runs now wait for.
+    pub calls: Vec<PendingCall>,
     /// Funnel counts: `version|node|key` → increment.
     pub counters: HashMap<String, i64>,
     /// When the batch was applied (the runtime's clock): its counters count in this hour.
@@ -89,18 +91,27 @@ pub struct Erased {
     pub outbox: usize,
     /// Identifiers (a number, a BSUID) the alias index linked to it.
     pub aliases: usize,
+    /// Calls its runs waited for, not answered yet.
+    pub calls: usize,
 }
 
 impl Erased {
     /// Whether there was anything about the contact at all.
     pub fn found(&self) -> bool {
-        self.state || self.timers + self.events + self.outbox + self.aliases > 0
+        self.state || self.timers + self.events + self.outbox + self.aliases + self.calls > 0
     }
 }
 
 /// Funnel counts are kept per hour: the start of the hour `at` falls in.
 pub fn hour_of(at: Millis) -> Millis {
     at.div_euclid(HOUR) * HOUR
+}
+
+/// A call waiting to be made, with its position for answering it.
+#[derive(Clone, Debug)]
+pub struct Calling {
+    pub position: String,
+    pub call: PendingCall,
 }
 
 /// A message waiting in the outbox, with its position for acknowledging it.
@@ -159,6 +170,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Takes sent messages out of the outbox.
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error>;
 
+    /// Up to `max` calls waiting to be made, oldest first. A call stays here until it is
+    /// answered, so a call whose maker crashed is made again (with the same key).
+    async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error>;
+    /// Brings a call's answer back: appends `answer` (an [`EventKind::CallResult`] event) to
+    /// the partition's log and takes the call out of the waiting ones, in one atomic step.
+    /// Returns false, appending nothing, if the call was no longer waiting (answered by
+    /// another process, or its contact erased). Needs no lease, like [`Store::append`].
+    ///
+    /// [`EventKind::CallResult`]: crate::state::EventKind::CallResult
+    async fn answer_call(
+        &self,
+        partition: u16,
+        call: &Calling,
+        answer: &Event,
+    ) -> Result<bool, Error>;
+
     /// One contact's state, for reading (the API, tests).
     async fn contact(&self, contact_id: &str) -> Result<Option<ContactState>, Error> {
         let mut states = self
@@ -182,7 +209,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// is revoked in the same step, so a worker that loaded the contact before cannot commit
     /// it back: its batch fails with [`Error::LeaseLost`] and is applied again, without the
     /// contact, by the next holder. Events appended afterwards are new (a message the person
-    /// sends later starts a new contact). Returns once the erasure is durable.
+    /// sends later starts a new contact), and calls its runs wait for are dropped. Returns
+    /// once the erasure is durable.
     async fn erase(&self, contact_id: &str) -> Result<Erased, Error>;
 
     // The contact alias index: which contact an identifier (a number, a BSUID) belongs to.

@@ -4,7 +4,8 @@
 //!
 //! Keys, for partition `n` under prefix `spool`:
 //! `spool:{pn}:log`, `spool:{pn}:cursor`, `spool:{pn}:lease`, `spool:{pn}:fence`,
-//! `spool:{pn}:c:<contact id>`, `spool:{pn}:timers`, `spool:{pn}:outbox`,
+//! `spool:{pn}:c:<contact id>`, `spool:{pn}:timers`, `spool:{pn}:outbox`, `spool:{pn}:calls`
+//! (a stream of calls runs wait for, until answered),
 //! `spool:{pn}:seen:<key>`, and the funnel counts: `spool:{pn}:stats:<version>:<hour>` (a
 //! hash `node|key` → count per flow version per hour, the hour as its start in ms) with
 //! `spool:{pn}:stats:<version>` (a sorted set of the days that have counts: an index by
@@ -23,9 +24,10 @@ use redis::{AsyncCommands, Script};
 use spool_nodes::{DAY, HOUR, Millis, Outbound};
 
 use super::{
-    Appended, Batch, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, contacts_of, hour_of,
+    Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, contacts_of,
+    hour_of,
 };
-use crate::state::{ContactState, Event, EventKind, TimerRef};
+use crate::state::{ContactState, Event, EventKind, PendingCall, TimerRef};
 
 #[derive(Clone, Debug)]
 pub struct RedisConfig {
@@ -124,15 +126,15 @@ for _, entry in ipairs(entries) do
 end
 return {entries, ids, states}";
 
-/// KEYS: lease, cursor, log, timers, outbox, a key per state, then a pair per counted
+/// KEYS: lease, cursor, log, timers, outbox, calls, a key per state, then a pair per counted
 /// version: its hash for this hour and its sorted set of days.
 /// ARGV: token, position, then counted groups: states, timers set (member, due), timers
-/// cleared, outbox messages, then the counters: the hour, its day, how long they are kept
+/// cleared, outbox messages, pending calls, then the counters: the hour, its day, how long they are kept
 /// (ms), the oldest day kept, and per version a count of (field, increment) pairs.
 const COMMIT: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('LEASE_LOST') end
 local i = 3
-local k = 5
+local k = 6
 local n = tonumber(ARGV[i]); i = i + 1
 for j = 1, n do redis.call('SET', KEYS[k + j], ARGV[i]); i = i + 1 end
 k = k + n
@@ -142,6 +144,8 @@ n = tonumber(ARGV[i]); i = i + 1
 for j = 1, n do redis.call('ZREM', KEYS[4], ARGV[i]); i = i + 1 end
 n = tonumber(ARGV[i]); i = i + 1
 for j = 1, n do redis.call('XADD', KEYS[5], '*', 'm', ARGV[i]); i = i + 1 end
+n = tonumber(ARGV[i]); i = i + 1
+for j = 1, n do redis.call('XADD', KEYS[6], '*', 'k', ARGV[i]); i = i + 1 end
 n = tonumber(ARGV[i]); i = i + 1
 if n > 0 then
   local day, ttl, oldest = ARGV[i], ARGV[i + 1], ARGV[i + 2]; i = i + 3
@@ -159,8 +163,8 @@ redis.call('SET', KEYS[2], ARGV[2])
 redis.call('XTRIM', KEYS[3], 'MINID', ARGV[2])
 return 1";
 
-/// KEYS: lease, log, timers, outbox, the contact's state. ARGV: the contact id, a `ZSCAN`
-/// pattern for its timers.
+/// KEYS: lease, log, timers, outbox, the contact's state, calls. ARGV: the contact id, a
+/// `ZSCAN` pattern for its timers.
 /// Revokes the partition's lease first: a batch its holder loaded before cannot commit.
 /// Events and messages are matched on their decoded `contact_id`, timers on the id they end
 /// with (`token|run|contact`), never on a substring that another contact's data could hold.
@@ -212,7 +216,16 @@ local events = sweep(KEYS[2], function(kind, body)
   return owner(body)
 end)
 local outbox = sweep(KEYS[4], function(_, body) return owner(body) end)
-return {state, timers, events, outbox}";
+local calls = sweep(KEYS[6], function(_, body) return owner(body) end)
+return {state, timers, events, outbox, calls}";
+
+/// KEYS: calls, log. ARGV: the call's position, the answer event, its contact id.
+/// The answer goes into the log only if the call was still waiting, in the same step that
+/// takes it out: an answer is applied once however many processes made the call.
+const ANSWER: &str = r"
+if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'e', ARGV[2], 'c', ARGV[3])
+return 1";
 
 const FIRE: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('LEASE_LOST') end
@@ -262,6 +275,7 @@ struct Scripts {
     erase: Script,
     link_alias: Script,
     unlink_aliases: Script,
+    answer: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -288,6 +302,7 @@ impl RedisStore {
             erase: Script::new(ERASE),
             link_alias: Script::new(LINK_ALIAS),
             unlink_aliases: Script::new(UNLINK_ALIASES),
+            answer: Script::new(ANSWER),
         };
         let store = Self {
             config,
@@ -608,7 +623,7 @@ impl Store for RedisStore {
     async fn commit(&self, lease: &Lease, batch: Batch) -> Result<(), Error> {
         let p = lease.partition;
         let mut invocation = self.scripts.commit.prepare_invoke();
-        for name in ["lease", "cursor", "log", "timers", "outbox"] {
+        for name in ["lease", "cursor", "log", "timers", "outbox", "calls"] {
             invocation.key(self.key(p, name));
         }
         invocation
@@ -631,6 +646,10 @@ impl Store for RedisStore {
         for message in &batch.outbox {
             invocation
                 .arg(serde_json::to_vec(message).map_err(|err| corrupt("outbound message", err))?);
+        }
+        invocation.arg(batch.calls.len());
+        for call in &batch.calls {
+            invocation.arg(serde_json::to_vec(call).map_err(|err| corrupt("pending call", err))?);
         }
         let mut by_version: BTreeMap<&str, Vec<(&str, i64)>> = BTreeMap::new();
         for (field, increment) in &batch.counters {
@@ -784,7 +803,7 @@ impl Store for RedisStore {
 
     async fn erase(&self, contact_id: &str) -> Result<Erased, Error> {
         let p = self.partition_of(contact_id);
-        let (state, timers, events, outbox): (i64, i64, i64, i64) = self
+        let (state, timers, events, outbox, calls): (i64, i64, i64, i64, i64) = self
             .scripts
             .erase
             .key(self.key(p, "lease"))
@@ -792,6 +811,7 @@ impl Store for RedisStore {
             .key(self.key(p, "timers"))
             .key(self.key(p, "outbox"))
             .key(self.contact_key(p, contact_id))
+            .key(self.key(p, "calls"))
             .arg(contact_id)
             .arg(format!("*|{}", glob_escape(contact_id)))
             .invoke_async(&mut self.con())
@@ -803,6 +823,7 @@ impl Store for RedisStore {
             timers: count(timers),
             events: count(events),
             outbox: count(outbox),
+            calls: count(calls),
             aliases,
         })
     }
@@ -829,6 +850,48 @@ impl Store for RedisStore {
             .arg(key)
             .invoke_async(&mut self.con())
             .await?)
+    }
+
+    async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error> {
+        let entries: Vec<(String, Vec<Vec<u8>>)> = redis::cmd("XRANGE")
+            .arg(self.key(partition, "calls"))
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(max)
+            .query_async(&mut self.con())
+            .await?;
+        entries
+            .into_iter()
+            .map(|(position, fields)| {
+                let bytes = fields
+                    .get(1)
+                    .ok_or_else(|| corrupt("pending call entry", &position))?;
+                let call: PendingCall =
+                    serde_json::from_slice(bytes).map_err(|err| corrupt("pending call", err))?;
+                Ok(Calling { position, call })
+            })
+            .collect()
+    }
+
+    async fn answer_call(
+        &self,
+        partition: u16,
+        call: &Calling,
+        answer: &Event,
+    ) -> Result<bool, Error> {
+        let body = serde_json::to_vec(answer).map_err(|err| corrupt("event", err))?;
+        let answered: i64 = self
+            .scripts
+            .answer
+            .key(self.key(partition, "calls"))
+            .key(self.key(partition, "log"))
+            .arg(&call.position)
+            .arg(body)
+            .arg(&answer.contact_id)
+            .invoke_async(&mut self.con())
+            .await?;
+        Ok(answered == 1)
     }
 }
 

@@ -20,7 +20,7 @@ use spool_runtime::state::{ContactChange, contact_id_for};
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
 use spool_runtime::store::{
-    Appended, Batch, Erased, Error, Lease, Logged, Pending, ReadBatch, Store,
+    Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, ReadBatch, Store,
 };
 use spool_runtime::{
     ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, Runtime, RuntimeConfig,
@@ -518,6 +518,19 @@ impl Store for SharedStore {
 
     async fn erase(&self, contact_id: &str) -> Result<Erased, Error> {
         self.0.erase(contact_id).await
+    }
+
+    async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error> {
+        self.0.calls(partition, max).await
+    }
+
+    async fn answer_call(
+        &self,
+        partition: u16,
+        call: &Calling,
+        answer: &Event,
+    ) -> Result<bool, Error> {
+        self.0.answer_call(partition, call, answer).await
     }
 
     async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error> {
