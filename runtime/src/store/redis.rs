@@ -21,13 +21,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
-use spool_nodes::{DAY, HOUR, Millis, Outbound};
+use spool_nodes::{DAY, HOUR, Millis};
 
 use super::{
     Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, contacts_of,
     hour_of,
 };
-use crate::state::{ContactState, Event, EventKind, PendingCall, TimerRef};
+use crate::state::{ContactState, Event, EventKind, TimerRef};
 
 #[derive(Clone, Debug)]
 pub struct RedisConfig {
@@ -287,6 +287,32 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
+    /// Up to `max` entries of a stream whose entries hold one JSON value each (the outbox,
+    /// the pending calls), oldest first, with their positions.
+    async fn oldest<T: serde::de::DeserializeOwned>(
+        &self,
+        stream: String,
+        max: usize,
+        what: &str,
+    ) -> Result<Vec<(String, T)>, Error> {
+        let entries: Vec<(String, Vec<Vec<u8>>)> = redis::cmd("XRANGE")
+            .arg(stream)
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(max)
+            .query_async(&mut self.con())
+            .await?;
+        entries
+            .into_iter()
+            .map(|(position, fields)| {
+                let bytes = fields.get(1).ok_or_else(|| corrupt(what, &position))?;
+                let value = serde_json::from_slice(bytes).map_err(|err| corrupt(what, err))?;
+                Ok((position, value))
+            })
+            .collect()
+    }
+
     pub async fn connect(config: RedisConfig) -> Result<Self, Error> {
         let client = redis::Client::open(config.url.as_str())?;
         let connection = client.get_connection_manager().await?;
@@ -707,25 +733,13 @@ impl Store for RedisStore {
     }
 
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
-        let entries: Vec<(String, Vec<Vec<u8>>)> = redis::cmd("XRANGE")
-            .arg(self.key(partition, "outbox"))
-            .arg("-")
-            .arg("+")
-            .arg("COUNT")
-            .arg(max)
-            .query_async(&mut self.con())
+        let entries = self
+            .oldest(self.key(partition, "outbox"), max, "outbound message")
             .await?;
-        entries
+        Ok(entries
             .into_iter()
-            .map(|(position, fields)| {
-                let bytes = fields
-                    .get(1)
-                    .ok_or_else(|| corrupt("outbox entry", &position))?;
-                let message: Outbound = serde_json::from_slice(bytes)
-                    .map_err(|err| corrupt("outbound message", err))?;
-                Ok(Pending { position, message })
-            })
-            .collect()
+            .map(|(position, message)| Pending { position, message })
+            .collect())
     }
 
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {
@@ -853,25 +867,13 @@ impl Store for RedisStore {
     }
 
     async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error> {
-        let entries: Vec<(String, Vec<Vec<u8>>)> = redis::cmd("XRANGE")
-            .arg(self.key(partition, "calls"))
-            .arg("-")
-            .arg("+")
-            .arg("COUNT")
-            .arg(max)
-            .query_async(&mut self.con())
+        let entries = self
+            .oldest(self.key(partition, "calls"), max, "pending call")
             .await?;
-        entries
+        Ok(entries
             .into_iter()
-            .map(|(position, fields)| {
-                let bytes = fields
-                    .get(1)
-                    .ok_or_else(|| corrupt("pending call entry", &position))?;
-                let call: PendingCall =
-                    serde_json::from_slice(bytes).map_err(|err| corrupt("pending call", err))?;
-                Ok(Calling { position, call })
-            })
-            .collect()
+            .map(|(position, call)| Calling { position, call })
+            .collect())
     }
 
     async fn answer_call(
