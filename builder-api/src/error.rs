@@ -90,6 +90,8 @@ codes! {
     NameRequired = "name_required",
     /// A secret's name or value is not acceptable.
     InvalidSecret = "invalid_secret",
+    /// The AI model's endpoint, default model or key secret name is not acceptable.
+    InvalidAiModel = "invalid_ai_model",
     /// A flow with this id exists already.
     FlowExists = "flow_exists",
     /// A flow id is not 1 to 64 letters, digits, `-` or `_`.

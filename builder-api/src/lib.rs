@@ -3,6 +3,7 @@
 //! (flows, the simulator, contacts and runs, analytics, webhooks, OpenAPI) into one process.
 //! Depends on every other crate; nothing depends on it.
 
+pub mod ai_models;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
+use crate::ai_models::WorkspaceModels;
 use crate::bootstrap::FirstAdmin;
 use crate::config::Config;
 use crate::published::Published;
@@ -132,8 +133,12 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     let flows = Arc::new(FlowRegistry::new());
     let published = Arc::new(Published::new(flows.clone()));
     published.sync(&db).await?;
-    let services: Arc<dyn Services> =
-        Arc::new(HttpServices::new(None).map_err(|err| Error::Http(err.to_string()))?);
+    let models = Arc::new(WorkspaceModels::new(db.clone()));
+    let services: Arc<dyn Services> = Arc::new(
+        HttpServices::new(None)
+            .map_err(|err| Error::Http(err.to_string()))?
+            .with_models(models.clone()),
+    );
     let engine = Arc::new(Engine::new(
         flows,
         services.clone(),
@@ -170,6 +175,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         runtime,
         published,
         services,
+        models,
         simulations: Simulations::default(),
         config: config.clone(),
     });

@@ -9,6 +9,7 @@ use spool_nodes::Services;
 use spool_runtime::Runtime;
 use spool_runtime::store::Store;
 
+use crate::ai_models::WorkspaceModels;
 use crate::config::Config;
 use crate::published::Published;
 use crate::simulations::Simulations;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub published: Arc<Published>,
     /// What `http_request` and `ai_agent` nodes reach the outside through.
     pub services: Arc<dyn Services>,
+    /// Each workspace's AI model endpoint, as `services` finds it.
+    pub models: Arc<WorkspaceModels>,
     /// The simulator's simulations, in this process's memory.
     pub simulations: Simulations,
     pub config: Config,

@@ -514,8 +514,10 @@ impl HttpMethod {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AiAgent {
-    /// The model name understood by the configured chat-completions endpoint.
-    pub model: String,
+    /// The model name understood by the workspace's chat-completions endpoint; when absent,
+    /// the endpoint's default model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     pub instructions: Template,
     /// Facts the agent may use when answering.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

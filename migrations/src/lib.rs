@@ -4,8 +4,9 @@
 //! log, partition leases and cursors, contact states, timers, the outbox, de-duplication
 //! keys, funnel counts by the hour, the contact alias index and the calls runs wait for)
 //! and of the builder (workspaces, users, sessions, API keys, flows and their published
-//! versions, the ordered changes to what is published, secrets, the audit log). Each
-//! migration's name comes from its file name, so files are never renamed once released.
+//! versions, the ordered changes to what is published, secrets, each workspace's AI model,
+//! the audit log). Each migration's name comes from its file name, so files are never
+//! renamed once released.
 //! [`migrate`] applies whatever is pending.
 
 use sea_orm_migration::prelude::*;
@@ -16,6 +17,7 @@ mod m20261124_000002_hourly_counters;
 mod m20261201_000001_contact_aliases;
 mod m20261201_000001_publication_changes;
 mod m20261201_000010_pending_calls;
+mod m20261201_000020_ai_models;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_publication_changes::Migration),
             Box::new(m20261201_000001_contact_aliases::Migration),
             Box::new(m20261201_000010_pending_calls::Migration),
+            Box::new(m20261201_000020_ai_models::Migration),
         ]
     }
 }

@@ -5,7 +5,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 20] = [
+const TABLES: [&str; 21] = [
+    "ai_models",
     "api_keys",
     "audit_log",
     "flow_versions",

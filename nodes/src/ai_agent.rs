@@ -149,7 +149,7 @@ fn ask_model(
     }
     conversation.requests += 1;
     let request = ChatRequest {
-        model: agent.model.clone(),
+        model: agent.model.clone().unwrap_or_default(),
         messages: conversation.messages.clone(),
         tools: tool_definitions(agent),
     };

@@ -32,7 +32,7 @@ pub use eval::{EvalError, Inputs};
 pub use model::*;
 pub use services::{
     CallAnswer, CallRequest, ChatMessage, ChatRequest, ChatResponse, HttpCall, HttpMethod,
-    HttpResponse, Services, ToolCall, perform,
+    HttpResponse, InWorkspace, Services, ToolCall, perform, perform_in,
 };
 
 /// What a node does next.

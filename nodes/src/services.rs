@@ -68,6 +68,7 @@ pub struct ToolCall {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
+    /// The model's name; empty for the default model of the workspace's endpoint.
     pub model: String,
     pub messages: Vec<ChatMessage>,
     /// Function definitions in the chat-completions `tools` format.
@@ -83,6 +84,52 @@ pub struct ChatResponse {
 pub trait Services: Send + Sync {
     fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>>;
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>>;
+
+    /// A chat for a run of `workspace`, whose own model endpoint answers it. Services that
+    /// have one model for everyone (test stubs) need not care.
+    fn chat_in(
+        &self,
+        workspace: &str,
+        request: ChatRequest,
+    ) -> BoxFuture<'_, Result<ChatResponse, String>> {
+        let _ = workspace;
+        self.chat(request)
+    }
+}
+
+/// `services` as one workspace's runs see them: chats go to that workspace's model (for
+/// callers that do not know the workspace of each call, such as a simulation).
+#[derive(Clone)]
+pub struct InWorkspace {
+    services: std::sync::Arc<dyn Services>,
+    workspace: String,
+}
+
+impl InWorkspace {
+    pub fn new(services: std::sync::Arc<dyn Services>, workspace: impl Into<String>) -> Self {
+        Self {
+            services,
+            workspace: workspace.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for InWorkspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InWorkspace")
+            .field("workspace", &self.workspace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Services for InWorkspace {
+    fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
+        self.services.http(call)
+    }
+
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
+        self.services.chat_in(&self.workspace, request)
+    }
 }
 
 /// A call to the outside world that a run waits for.
@@ -101,6 +148,9 @@ impl CallRequest {
             CallRequest::Http { call } => {
                 let target = call.url.split(['?', '#']).next().unwrap_or_default();
                 format!("{} {target}", call.method.as_str())
+            }
+            CallRequest::Chat { request } if request.model.is_empty() => {
+                "the workspace's AI model".to_owned()
             }
             CallRequest::Chat { request } => format!("the AI model {}", request.model),
         }
@@ -126,6 +176,25 @@ pub enum CallAnswer {
 /// Makes a call through `services`. HTTP targets get `key` as their `Idempotency-Key`
 /// (unless the node set one), so a call repeated after a crash is recognisable as the same.
 pub async fn perform(services: &dyn Services, request: &CallRequest, key: &str) -> CallAnswer {
+    perform_for(services, None, request, key).await
+}
+
+/// As [`perform`], for a run of `workspace`: a chat goes to that workspace's model.
+pub async fn perform_in(
+    services: &dyn Services,
+    workspace: &str,
+    request: &CallRequest,
+    key: &str,
+) -> CallAnswer {
+    perform_for(services, Some(workspace), request, key).await
+}
+
+async fn perform_for(
+    services: &dyn Services,
+    workspace: Option<&str>,
+    request: &CallRequest,
+    key: &str,
+) -> CallAnswer {
     match request {
         CallRequest::Http { call } => {
             let mut call = call.clone();
@@ -142,9 +211,15 @@ pub async fn perform(services: &dyn Services, request: &CallRequest, key: &str) 
                 Err(error) => CallAnswer::Failed { error },
             }
         }
-        CallRequest::Chat { request } => match services.chat(request.clone()).await {
-            Ok(response) => CallAnswer::Chat { response },
-            Err(error) => CallAnswer::Failed { error },
-        },
+        CallRequest::Chat { request } => {
+            let answer = match workspace {
+                Some(workspace) => services.chat_in(workspace, request.clone()).await,
+                None => services.chat(request.clone()).await,
+            };
+            match answer {
+                Ok(response) => CallAnswer::Chat { response },
+                Err(error) => CallAnswer::Failed { error },
+            }
+        }
     }
 }

@@ -129,7 +129,12 @@ impl CallExecutor {
             };
         };
         let limit = self.outer_limit(&call.request);
-        let made = spool_nodes::perform(self.services.as_ref(), &call.request, &call.key);
+        let made = spool_nodes::perform_in(
+            self.services.as_ref(),
+            call.workspace(),
+            &call.request,
+            &call.key,
+        );
         match tokio::time::timeout(limit, made).await {
             Ok(answer) => answer,
             Err(_) => CallAnswer::Failed {

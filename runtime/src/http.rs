@@ -1,6 +1,7 @@
 //! The outside world for node behaviours over real HTTP: `http_request` calls, and an
 //! OpenAI-compatible chat-completions endpoint for `ai_agent`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -19,10 +20,46 @@ pub struct LlmConfig {
     pub timeout: Duration,
 }
 
-#[derive(Clone, Debug)]
+/// A workspace's AI model endpoint, as a [`ModelEndpoints`] finds it.
+#[derive(Clone)]
+pub struct ModelEndpoint {
+    pub llm: LlmConfig,
+    /// The model asked when the node names none.
+    pub default_model: String,
+}
+
+impl std::fmt::Debug for ModelEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelEndpoint")
+            .field("base_url", &self.llm.base_url)
+            .field("default_model", &self.default_model)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Finds the model endpoint of a workspace when one of its runs asks a model; the API keeps
+/// them (with their keys in the workspace's secrets), the runtime only reads them.
+pub trait ModelEndpoints: Send + Sync {
+    /// `Ok(None)`: the workspace has no model. `Err`: why it cannot be used now, in words
+    /// for the run's history.
+    fn endpoint(&self, workspace: &str) -> BoxFuture<'_, Result<Option<ModelEndpoint>, String>>;
+}
+
+#[derive(Clone)]
 pub struct HttpServices {
     client: reqwest::Client,
+    /// The model of chats that come without a workspace (the CLI's simulations, tests).
     llm: Option<LlmConfig>,
+    models: Option<Arc<dyn ModelEndpoints>>,
+}
+
+impl std::fmt::Debug for HttpServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpServices")
+            .field("llm", &self.llm.as_ref().map(|llm| &llm.base_url))
+            .field("models", &self.models.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Installs the ring crypto provider for rustls once per process; reqwest needs one.
@@ -43,7 +80,31 @@ impl HttpServices {
             .user_agent(concat!("spool/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
             .build()?;
-        Ok(Self { client, llm })
+        Ok(Self {
+            client,
+            llm,
+            models: None,
+        })
+    }
+
+    /// Chats of a workspace's runs go to the endpoint `models` finds for it.
+    #[must_use]
+    pub fn with_models(mut self, models: Arc<dyn ModelEndpoints>) -> Self {
+        self.models = Some(models);
+        self
+    }
+
+    async fn chat_of(&self, workspace: &str, request: ChatRequest) -> Result<ChatResponse, String> {
+        let Some(models) = &self.models else {
+            return self.chat_once(request).await;
+        };
+        let Some(endpoint) = models.endpoint(workspace).await? else {
+            return Err(format!(
+                "this workspace has no AI model: set one in the workspace's settings (PUT /api/v1/workspaces/{workspace}/ai-model)"
+            ));
+        };
+        self.chat_with(&endpoint.llm, &endpoint.default_model, request)
+            .await
     }
 
     async fn send_once(&self, call: &HttpCall) -> Result<HttpResponse, Attempt> {
@@ -106,14 +167,30 @@ impl HttpServices {
         let Some(llm) = &self.llm else {
             return Err("no AI model is configured".to_owned());
         };
+        self.chat_with(llm, "", request).await
+    }
+
+    async fn chat_with(
+        &self,
+        llm: &LlmConfig,
+        default_model: &str,
+        request: ChatRequest,
+    ) -> Result<ChatResponse, String> {
+        let model = if request.model.is_empty() {
+            default_model
+        } else {
+            &request.model
+        };
+        if model.is_empty() {
+            return Err("the agent names no model and the endpoint has no default".to_owned());
+        }
         let url = format!("{}/chat/completions", llm.base_url.trim_end_matches('/'));
         let tools = if request.tools.is_empty() {
             Value::Null
         } else {
             Value::Array(request.tools.clone())
         };
-        let mut body =
-            json!({ "model": request.model, "messages": wire_messages(&request.messages) });
+        let mut body = json!({ "model": model, "messages": wire_messages(&request.messages) });
         if !tools.is_null() {
             body["tools"] = tools;
         }
@@ -224,6 +301,15 @@ impl Services for HttpServices {
 
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
         Box::pin(self.chat_once(request))
+    }
+
+    fn chat_in(
+        &self,
+        workspace: &str,
+        request: ChatRequest,
+    ) -> BoxFuture<'_, Result<ChatResponse, String>> {
+        let workspace = workspace.to_owned();
+        Box::pin(async move { self.chat_of(&workspace, request).await })
     }
 }
 

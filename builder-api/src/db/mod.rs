@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
+pub mod ai_model;
 pub mod api_key;
 pub mod audit;
 pub mod flow;

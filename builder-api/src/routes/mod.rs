@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, ResponseError, web};
 use crate::error::{ApiError, Code};
 use crate::routes::contract::PathMethods;
 
+pub mod ai_model;
 pub mod analytics;
 pub mod api_keys;
 pub mod audit_log;
@@ -49,6 +50,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(members::configure)
                         .configure(api_keys::configure)
                         .configure(secrets::configure)
+                        .configure(ai_model::configure)
                         .configure(audit_log::configure),
                 ),
         )

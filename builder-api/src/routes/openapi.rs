@@ -18,7 +18,7 @@ use utoipa::OpenApi;
     )),
     tags(
         (name = "flows", description = "Drafts, validation, publishing, versions"),
-        (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the audit log"),
+        (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the AI model, the audit log"),
         (name = "simulator", description = "Talk to a flow as a fake contact"),
         (name = "contacts", description = "Contacts and their runs; erasure"),
         (name = "analytics", description = "Funnel counts per version and node"),
@@ -37,6 +37,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::members::Api::openapi());
     doc.merge(super::api_keys::Api::openapi());
     doc.merge(super::secrets::Api::openapi());
+    doc.merge(super::ai_model::Api::openapi());
     doc.merge(super::audit_log::Api::openapi());
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());

@@ -53,6 +53,15 @@ pub struct SecretPath {
     pub name: String,
 }
 
+/// Letters, digits, `_` or `-`, up to 64: what a secret may be called.
+pub(crate) fn is_secret_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+}
+
 /// The workspace's secrets, by name (values are never returned).
 #[utoipa::path(
     get, path = "/api/v1/workspaces/{workspace}/secrets", tag = "account",
@@ -94,13 +103,7 @@ pub async fn put_secret(
     body: web::Json<SecretValue>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
-    let valid_name = !path.name.is_empty()
-        && path.name.len() <= 64
-        && path
-            .name
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
-    if !valid_name || body.value.is_empty() {
+    if !is_secret_name(&path.name) || body.value.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             Code::InvalidSecret,
@@ -133,6 +136,8 @@ pub async fn put_secret(
         .audit("secret.set", &format!("secret:{}", path.name), json!({}))
         .await?;
     change.commit().await?;
+    // The secret may be the AI model's key.
+    state.models.forget(&caller.workspace);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -166,5 +171,6 @@ pub async fn delete_secret(
         )
         .await?;
     change.commit().await?;
+    state.models.forget(&caller.workspace);
     Ok(HttpResponse::NoContent().finish())
 }

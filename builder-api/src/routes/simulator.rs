@@ -344,7 +344,10 @@ pub async fn create(
     let mut simulation = Simulation::new(
         flow,
         &caller.workspace,
-        state.services.clone(),
+        Arc::new(spool_nodes::InWorkspace::new(
+            state.services.clone(),
+            caller.workspace.clone(),
+        )),
         &body.contact,
         now,
     )?;

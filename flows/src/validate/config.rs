@@ -238,7 +238,9 @@ impl NodeCheck<'_> {
                 }
             }
             NodeKind::AiAgent(agent) => {
-                self.not_empty("config.model", &agent.model, "The model");
+                if let Some(model) = &agent.model {
+                    self.not_empty("config.model", model, "The model");
+                }
                 self.template(fields::INSTRUCTIONS, &agent.instructions, None);
                 let mut names = BTreeSet::new();
                 for (i, tool) in agent.tools.iter().enumerate() {

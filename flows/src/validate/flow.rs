@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Untyped;
+use crate::catalog::NodeType;
 use crate::config::NodeKind;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Flow, Settings};
@@ -59,6 +60,7 @@ pub(super) fn trigger(flow: &Flow, untyped: &Untyped, diagnostics: &mut Vec<Diag
             "Nothing starts this flow. Add a trigger: a message received, an ad click, a webhook, a contact event or a broadcast.",
         ));
     }
+    broadcast_only(flow, untyped, diagnostics);
     has_trigger || declared_trigger
 }
 
@@ -85,6 +87,35 @@ pub(super) fn hooks(flow: &Flow, diagnostics: &mut Vec<Diagnostic>) {
         } else {
             owners.insert(webhook.hook.as_str(), node.id.as_str());
         }
+    }
+}
+
+/// Broadcasts validate, but nothing sends them yet: a flow only a broadcast starts is
+/// published to no effect, which its author should hear before wondering why.
+fn broadcast_only(flow: &Flow, untyped: &Untyped, diagnostics: &mut Vec<Diagnostic>) {
+    let triggers = flow
+        .nodes
+        .iter()
+        .map(|node| (node.id.as_str(), node.kind.node_type()))
+        .chain(
+            untyped
+                .iter()
+                .filter_map(|(id, node_type)| Some((id.as_str(), (*node_type)?))),
+        )
+        .filter(|(_, node_type)| node_type.is_trigger())
+        .collect::<Vec<_>>();
+    let only_broadcasts = !triggers.is_empty()
+        && triggers
+            .iter()
+            .all(|(_, node_type)| *node_type == NodeType::Broadcast);
+    if let (true, Some((id, _))) = (only_broadcasts, triggers.first()) {
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::BroadcastNotSent,
+                "Broadcasts cannot be sent yet; this flow will not start. Add another trigger to start it meanwhile.",
+            )
+            .on_node(*id),
+        );
     }
 }
 

@@ -315,7 +315,17 @@ impl RedisStore {
 
     pub async fn connect(config: RedisConfig) -> Result<Self, Error> {
         let client = redis::Client::open(config.url.as_str())?;
-        let connection = client.get_connection_manager().await?;
+        // While Redis is unreachable a caller must hear so promptly (a webhook answers 503
+        // and its sender retries) rather than wait out the default reconnection (6 tries,
+        // backing off to 3.2 s); the workers try again on their own anyway.
+        let connection_config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(Duration::from_secs(1)))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(200));
+        let connection = client
+            .get_connection_manager_with_config(connection_config)
+            .await?;
         let scripts = Scripts {
             accept: Script::new(ACCEPT),
             acquire: Script::new(ACQUIRE),
