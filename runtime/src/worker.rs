@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use spool_nodes::InboundMessage;
 use spool_nodes::identity::ContactIdentity;
+use spool_nodes::{InboundMessage, Millis};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, info, instrument, warn};
@@ -18,24 +18,27 @@ use crate::channel::{Channel, SendError};
 use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::state::{ContactState, Event, EventKind};
-use crate::store::{Appended, Batch, Error, Lease, ReadBatch, Store};
+use crate::store::{Appended, Batch, Error, Lease, ReadBatch, Store, Wake};
 
 #[derive(Clone, Debug)]
 pub struct RuntimeConfig {
     /// Events applied and committed together.
     pub batch_size: usize,
     pub lease_ttl: Duration,
-    /// How often an idle partition looks for work from other processes.
+    /// How often an idle partition looks for events other processes appended, when the
+    /// store cannot tell of them (the embedded store). Events accepted by this process, call
+    /// answers and due timers wake a partition at once, whatever this is.
     pub idle_poll: Duration,
-    /// How often due timers are looked for.
-    pub timer_poll: Duration,
+    /// How often an idle partition, its outbox and its calls are looked at anyway when the
+    /// store tells of every append (Redis): what a lost wake-up costs at most.
+    pub safety_poll: Duration,
     pub outbox_batch: usize,
     /// Wait before retrying the outbox after a temporary channel failure.
     pub retry_backoff: Duration,
     /// How many calls to other systems are made at once.
     pub calls: CallLimits,
     /// How often a partition's pending calls are looked at without being told of new ones
-    /// (calls left by a process that stopped).
+    /// (acquiring a partition looks at the calls a process that stopped left).
     pub calls_poll: Duration,
 }
 
@@ -44,12 +47,12 @@ impl Default for RuntimeConfig {
         Self {
             batch_size: 256,
             lease_ttl: Duration::from_secs(10),
-            idle_poll: Duration::from_millis(25),
-            timer_poll: Duration::from_millis(250),
+            idle_poll: Duration::from_secs(2),
+            safety_poll: Duration::from_secs(10),
             outbox_batch: 128,
             retry_backoff: Duration::from_millis(500),
             calls: CallLimits::default(),
-            calls_poll: Duration::from_secs(5),
+            calls_poll: Duration::from_secs(10),
         }
     }
 }
@@ -67,7 +70,13 @@ pub struct Runtime {
     calls_wake: Vec<Notify>,
     /// The fencing token of each partition's lease this process holds (0: none).
     held: Vec<AtomicU64>,
+    /// When each held partition's earliest timer is due ([`NO_TIMER`]: none), kept up to
+    /// date by this process's commits, so that its worker sleeps until then.
+    next_timer: Vec<AtomicI64>,
 }
+
+/// A partition without timers.
+const NO_TIMER: Millis = Millis::MAX;
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,6 +108,7 @@ impl Runtime {
             outbox_wake: (0..partitions).map(|_| Notify::new()).collect(),
             calls_wake: (0..partitions).map(|_| Notify::new()).collect(),
             held: (0..partitions).map(|_| AtomicU64::new(0)).collect(),
+            next_timer: (0..partitions).map(|_| AtomicI64::new(NO_TIMER)).collect(),
         }
     }
 
@@ -204,7 +214,11 @@ impl Runtime {
             .collect();
         let has_outbox = !batch.outbox.is_empty();
         let has_calls = !batch.calls.is_empty();
+        let earliest_timer = batch.timers_set.iter().map(|(_, due)| *due).min();
         self.store.commit(lease, batch).await?;
+        if let Some(due) = earliest_timer {
+            self.next_timer[usize::from(lease.partition)].fetch_min(due, Ordering::SeqCst);
+        }
         if has_outbox {
             self.outbox_wake[usize::from(lease.partition)].notify_one();
         }
@@ -294,15 +308,44 @@ impl Runtime {
 
     /// Starts the background workers: each partition's lease is sought, its timers fired, its
     /// events applied and its outbox drained, until `shutdown` turns true.
+    ///
+    /// Idle workers wait to be told of work rather than look for it: of events accepted or
+    /// answered here, of due timers (they sleep until the earliest), and of events other
+    /// processes append where the store can tell (Redis); they look anyway every
+    /// [`RuntimeConfig::safety_poll`] then, or every [`RuntimeConfig::idle_poll`] where it
+    /// cannot (the embedded store).
     pub fn spawn(self: &Arc<Self>, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
         let mut tasks = JoinSet::new();
+        // Only held partitions are woken: one held elsewhere has nothing to do here, and
+        // trying to acquire it at each of its appends would only load the store.
+        let runtime = Arc::downgrade(self);
+        let wake: Wake = Arc::new(move |partition| {
+            let Some(runtime) = runtime.upgrade() else {
+                return;
+            };
+            let index = usize::from(partition);
+            if runtime
+                .held
+                .get(index)
+                .is_some_and(|token| token.load(Ordering::SeqCst) != 0)
+            {
+                runtime.wake[index].notify_one();
+            }
+        });
+        let poll = match self.store.watch_appends(wake, shutdown.clone()) {
+            Some(watcher) => {
+                tasks.spawn(watcher);
+                self.config.safety_poll
+            }
+            None => self.config.idle_poll,
+        };
         for partition in 0..self.store.partitions() {
             let runtime = self.clone();
             let stop = shutdown.clone();
-            tasks.spawn(async move { runtime.work_partition(partition, stop).await });
+            tasks.spawn(async move { runtime.work_partition(partition, poll, stop).await });
             let runtime = self.clone();
             let stop = shutdown.clone();
-            tasks.spawn(async move { runtime.drain_outbox(partition, stop).await });
+            tasks.spawn(async move { runtime.drain_outbox(partition, poll, stop).await });
             let runtime = self.clone();
             let stop = shutdown.clone();
             tasks.spawn(async move { runtime.drain_calls(partition, stop).await });
@@ -310,11 +353,22 @@ impl Runtime {
         tasks
     }
 
-    async fn work_partition(&self, partition: u16, mut shutdown: watch::Receiver<bool>) {
+    /// Holds the partition's lease (seeking it while another process has it) and works the
+    /// partition: fires its timers when due and applies its events when told of new ones (or
+    /// every `poll`), renewing the lease in time, and otherwise sleeps.
+    async fn work_partition(
+        &self,
+        partition: u16,
+        poll: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let index = usize::from(partition);
+        let renew_every = self.config.lease_ttl / 3;
         let mut lease: Option<Lease> = None;
         let mut renewed = Instant::now();
-        let mut timers_checked = Instant::now() - self.config.timer_poll;
+        // Whether the log may hold events not applied yet (told of some, or a full batch).
+        let mut look = true;
+        let mut next_look = Instant::now();
         while !*shutdown.borrow() {
             let Some(current) = lease.clone() else {
                 match self.store.acquire(partition, self.config.lease_ttl).await {
@@ -325,9 +379,13 @@ impl Runtime {
                             "partition lease acquired"
                         );
                         self.held[index].store(acquired.token, Ordering::SeqCst);
-                        // Calls a previous holder left unanswered are made again.
+                        // Calls and messages a previous holder left are taken up, and its
+                        // timers looked up.
                         self.calls_wake[index].notify_one();
+                        self.outbox_wake[index].notify_one();
+                        self.next_timer[index].store(Millis::MIN, Ordering::SeqCst);
                         renewed = Instant::now();
+                        look = true;
                         lease = Some(acquired);
                     }
                     Ok(None) => {
@@ -342,36 +400,77 @@ impl Runtime {
                 }
                 continue;
             };
-            let step = async {
-                if timers_checked.elapsed() >= self.config.timer_poll {
-                    timers_checked = Instant::now();
-                    self.store
-                        .fire_due_timers(&current, self.clock.now(), 1_000)
-                        .await?;
+            let now = self.clock.now();
+            let timers_due = self.next_timer[index].load(Ordering::SeqCst) <= now;
+            let outcome = if look || timers_due || Instant::now() >= next_look {
+                let step = async {
+                    if timers_due {
+                        self.fire_timers(&current, now).await?;
+                    }
+                    self.process(&current).await
+                };
+                self.keeping_lease(&current, &mut renewed, step).await
+            } else if renewed.elapsed() >= renew_every {
+                match self.store.renew(&current, self.config.lease_ttl).await {
+                    Ok(true) => {
+                        renewed = Instant::now();
+                        Ok(0)
+                    }
+                    Ok(false) => Err(Error::LeaseLost(partition)),
+                    Err(err) => Err(err),
                 }
-                self.process(&current).await
+            } else {
+                // Woken early (a wake-up for work already applied, a timer set meanwhile).
+                Ok(0)
             };
-            match self.keeping_lease(&current, &mut renewed, step).await {
+            match outcome {
                 // A full batch means more may be waiting; anything less means the log is
                 // drained, and a new event wakes the partition up (the wake-up is kept).
-                Ok(applied) if applied >= self.config.batch_size => {}
+                Ok(applied) if applied >= self.config.batch_size => continue,
                 Ok(_) => {
-                    self.idle(partition, self.config.idle_poll, &mut shutdown)
-                        .await
+                    if look || Instant::now() >= next_look {
+                        next_look = Instant::now() + poll;
+                    }
+                    look = false;
                 }
                 Err(err) => {
                     warn!(partition, %err, "partition work stopped; the lease is given up");
                     self.held[index].store(0, Ordering::SeqCst);
                     lease = None;
-                    self.idle(partition, self.config.idle_poll, &mut shutdown)
+                    self.idle(partition, self.config.retry_backoff, &mut shutdown)
                         .await;
+                    continue;
                 }
+            }
+            let until_timer = self.next_timer[index]
+                .load(Ordering::SeqCst)
+                .saturating_sub(self.clock.now());
+            let until_timer = Duration::from_millis(u64::try_from(until_timer).unwrap_or(0));
+            let until = (renewed + renew_every)
+                .min(next_look)
+                .min(Instant::now() + until_timer.min(poll));
+            tokio::select! {
+                () = self.wake[index].notified() => look = true,
+                () = tokio::time::sleep_until(tokio::time::Instant::from_std(until)) => {}
+                _ = shutdown.changed() => {}
             }
         }
         if let Some(lease) = lease {
             self.held[index].store(0, Ordering::SeqCst);
             let _ = self.store.release(&lease).await;
         }
+    }
+
+    /// Moves the partition's due timers into its log, and learns when the next one is due.
+    async fn fire_timers(&self, lease: &Lease, now: Millis) -> Result<(), Error> {
+        let next_timer = &self.next_timer[usize::from(lease.partition)];
+        // Forgotten first: a failure leaves it at "none", and the lease is given up with it
+        // (acquiring looks the timers up again).
+        next_timer.store(NO_TIMER, Ordering::SeqCst);
+        self.store.fire_due_timers(lease, now, 1_000).await?;
+        let next = self.store.next_timer(lease.partition).await?;
+        next_timer.fetch_min(next.unwrap_or(NO_TIMER), Ordering::SeqCst);
+        Ok(())
     }
 
     /// Runs `work` while renewing the lease every third of its time, so a batch slowed by
@@ -408,15 +507,22 @@ impl Runtime {
         }
     }
 
-    async fn drain_outbox(&self, partition: u16, mut shutdown: watch::Receiver<bool>) {
+    /// Sends a held partition's outbox when a commit (or acquiring the partition) says it has
+    /// messages, and every `poll` in case.
+    async fn drain_outbox(
+        &self,
+        partition: u16,
+        poll: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let index = usize::from(partition);
         while !*shutdown.borrow() {
             let pause = if self.held[index].load(Ordering::SeqCst) == 0 {
-                self.config.idle_poll * 4
+                poll
             } else {
                 match self.dispatch(partition).await {
                     Ok(sent) if sent >= self.config.outbox_batch => continue,
-                    Ok(_) => self.config.idle_poll * 4,
+                    Ok(_) => poll,
                     Err(_) => self.config.retry_backoff,
                 }
             };

@@ -968,6 +968,20 @@ impl Store for EmbeddedStore {
         Ok(due.len())
     }
 
+    async fn next_timer(&self, partition: u16) -> Result<Option<Millis>, Error> {
+        let row = self
+            .db
+            .query_one_raw(self.statement(
+                "SELECT MIN(due) FROM runtime_timers WHERE partition_id = ?",
+                vec![i32::from(partition).into()],
+            ))
+            .await?;
+        match row {
+            Some(row) => get(&row, 0),
+            None => Ok(None),
+        }
+    }
+
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
         let rows = self
             .db

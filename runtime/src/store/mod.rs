@@ -12,6 +12,9 @@ pub mod embedded;
 pub mod redis;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -107,6 +110,12 @@ pub fn hour_of(at: Millis) -> Millis {
     at.div_euclid(HOUR) * HOUR
 }
 
+/// Told the partition something was appended to ([`Store::watch_appends`]).
+pub type Wake = Arc<dyn Fn(u16) + Send + Sync>;
+
+/// A store's task listening for appends ([`Store::watch_appends`]).
+pub type Watcher = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// A call waiting to be made, with its position for answering it.
 #[derive(Clone, Debug)]
 pub struct Calling {
@@ -164,6 +173,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Moves timers due at `now` into the partition's log as events; returns how many.
     async fn fire_due_timers(&self, lease: &Lease, now: Millis, max: usize)
     -> Result<usize, Error>;
+    /// When the partition's earliest timer is due (None: it has no timers), so that a worker
+    /// can sleep until then instead of looking again and again.
+    async fn next_timer(&self, partition: u16) -> Result<Option<Millis>, Error>;
+
+    /// A task that calls `wake` with the partition of every event appended from now on by
+    /// any process sharing the store, until `stop` turns true; None if the store cannot tell
+    /// of other processes' appends (then workers look for them every
+    /// [`RuntimeConfig::idle_poll`](crate::RuntimeConfig::idle_poll)). Events appended while
+    /// the task could not listen count as appended to every partition.
+    fn watch_appends(
+        &self,
+        _wake: Wake,
+        _stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<Watcher> {
+        None
+    }
 
     /// Up to `max` messages waiting to be sent, oldest first.
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error>;

@@ -13,19 +13,23 @@
 //! after [`RedisConfig::counter_retention`]. The contact alias index: `spool:{pn}:alias:<key>`
 //! (an identifier's scoped key → its contact id) in the partition the key hashes to, with
 //! `spool:{pn}:aliases:<contact id>` (the keys of that partition linked to the contact, so
-//! that erasure finds them).
+//! that erasure finds them). Every append to a log is announced on the channel
+//! `spool:appended` (the message: the partition), so that its holder wakes up at once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use spool_nodes::{DAY, HOUR, Millis};
+use tokio::sync::watch;
+use tracing::{debug, warn};
 
 use super::{
-    Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, contacts_of,
-    hour_of,
+    Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, Wake,
+    Watcher, contacts_of, hour_of,
 };
 use crate::state::{ContactState, Event, EventKind, TimerRef};
 
@@ -67,10 +71,12 @@ impl RedisConfig {
 }
 
 /// KEYS: the log, the event's de-duplication key. ARGV: the event, the key's lifetime (s),
-/// the contact id (kept beside the event so that READ_BATCH finds the state to load).
+/// the contact id (kept beside the event so that READ_BATCH finds the state to load), the
+/// wake-up channel and the partition (see [`RedisStore::wake_channel`]).
 const ACCEPT: &str = r"
 if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('XADD', KEYS[1], '*', 'e', ARGV[1], 'c', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1";
 
 const ACQUIRE: &str = r"
@@ -219,12 +225,14 @@ local outbox = sweep(KEYS[4], function(_, body) return owner(body) end)
 local calls = sweep(KEYS[6], function(_, body) return owner(body) end)
 return {state, timers, events, outbox, calls}";
 
-/// KEYS: calls, log. ARGV: the call's position, the answer event, its contact id.
+/// KEYS: calls, log. ARGV: the call's position, the answer event, its contact id, the
+/// wake-up channel and the partition.
 /// The answer goes into the log only if the call was still waiting, in the same step that
 /// takes it out: an answer is applied once however many processes made the call.
 const ANSWER: &str = r"
 if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('XADD', KEYS[2], '*', 'e', ARGV[2], 'c', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1";
 
 const FIRE: &str = r"
@@ -259,6 +267,8 @@ return removed";
 /// Runs and state in Redis.
 pub struct RedisStore {
     config: RedisConfig,
+    /// For the wake-up subscription, which needs a connection of its own.
+    client: redis::Client,
     connection: ConnectionManager,
     scripts: Scripts,
 }
@@ -342,6 +352,7 @@ impl RedisStore {
         };
         let store = Self {
             config,
+            client,
             connection,
             scripts,
         };
@@ -376,6 +387,12 @@ impl RedisStore {
 
     fn key(&self, partition: u16, name: &str) -> String {
         format!("{}:{{p{partition}}}:{name}", self.config.prefix)
+    }
+
+    /// Where every append to the log is announced (the message: the partition), so that the
+    /// process holding the partition applies it at once, without polling the log.
+    fn wake_channel(&self) -> String {
+        format!("{}:appended", self.config.prefix)
     }
 
     fn contact_key(&self, partition: u16, contact_id: &str) -> String {
@@ -505,14 +522,20 @@ impl Store for RedisStore {
         let log = self.key(partition, "log");
         let Some(dedupe) = &event.dedupe_key else {
             // Nothing to de-duplicate (a webhook without Idempotency-Key): a plain XADD,
-            // which costs Redis a fraction of a script call.
-            let _: String = redis::cmd("XADD")
+            // which costs Redis a fraction of a script call, and its wake-up, in one trip.
+            let _: () = redis::pipe()
+                .cmd("XADD")
                 .arg(log)
                 .arg("*")
                 .arg("e")
                 .arg(body)
                 .arg("c")
                 .arg(&event.contact_id)
+                .ignore()
+                .cmd("PUBLISH")
+                .arg(self.wake_channel())
+                .arg(partition)
+                .ignore()
                 .query_async(&mut self.con())
                 .await?;
             return Ok(Appended::Accepted);
@@ -525,6 +548,8 @@ impl Store for RedisStore {
             .arg(body)
             .arg(self.config.dedupe_ttl.as_secs().max(1))
             .arg(&event.contact_id)
+            .arg(self.wake_channel())
+            .arg(partition)
             .invoke_async(&mut self.con())
             .await?;
         Ok(if taken == 1 {
@@ -742,6 +767,27 @@ impl Store for RedisStore {
         Ok(fired)
     }
 
+    async fn next_timer(&self, partition: u16) -> Result<Option<Millis>, Error> {
+        let earliest: Vec<(String, Millis)> = redis::cmd("ZRANGE")
+            .arg(self.key(partition, "timers"))
+            .arg(0)
+            .arg(0)
+            .arg("WITHSCORES")
+            .query_async(&mut self.con())
+            .await?;
+        Ok(earliest.first().map(|(_, due)| *due))
+    }
+
+    fn watch_appends(&self, wake: Wake, stop: watch::Receiver<bool>) -> Option<Watcher> {
+        Some(Box::pin(listen_for_appends(
+            self.client.clone(),
+            self.wake_channel(),
+            self.partitions(),
+            wake,
+            stop,
+        )))
+    }
+
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
         let entries = self
             .oldest(self.key(partition, "outbox"), max, "outbound message")
@@ -901,10 +947,62 @@ impl Store for RedisStore {
             .arg(&call.position)
             .arg(body)
             .arg(&answer.contact_id)
+            .arg(self.wake_channel())
+            .arg(partition)
             .invoke_async(&mut self.con())
             .await?;
         Ok(answered == 1)
     }
+}
+
+/// Subscribes to the store's wake-up channel on a connection of its own (a subscribed
+/// connection can do nothing else) and passes each announced partition on, subscribing again
+/// whenever the connection is lost. Appends made meanwhile were not heard, so every partition
+/// is woken once subscribed.
+async fn listen_for_appends(
+    client: redis::Client,
+    channel: String,
+    partitions: u16,
+    wake: Wake,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut pause = Duration::from_millis(100);
+    while !*stop.borrow() {
+        match subscribe(&client, &channel).await {
+            Ok(pubsub) => {
+                (0..partitions).for_each(|partition| wake(partition));
+                pause = Duration::from_millis(100);
+                let mut messages = pubsub.into_on_message();
+                loop {
+                    tokio::select! {
+                        message = messages.next() => match message {
+                            Some(message) => match message.get_payload::<u16>() {
+                                Ok(partition) if partition < partitions => wake(partition),
+                                _ => debug!("a wake-up that names no partition is ignored"),
+                            },
+                            None => break,
+                        },
+                        changed = stop.changed() => if changed.is_err() || *stop.borrow() {
+                            return;
+                        },
+                    }
+                }
+                warn!("the wake-up subscription was lost; subscribing again");
+            }
+            Err(err) => warn!(%err, "cannot subscribe to wake-ups; workers poll until then"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            changed = stop.changed() => if changed.is_err() { return },
+        }
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn subscribe(client: &redis::Client, channel: &str) -> Result<redis::aio::PubSub, Error> {
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub.subscribe(channel).await?;
+    Ok(pubsub)
 }
 
 /// `text` as a glob pattern that matches only itself.

@@ -495,6 +495,18 @@ impl Store for SharedStore {
         self.0.fire_due_timers(lease, now, max).await
     }
 
+    async fn next_timer(&self, partition: u16) -> Result<Option<Millis>, Error> {
+        self.0.next_timer(partition).await
+    }
+
+    fn watch_appends(
+        &self,
+        wake: spool_runtime::store::Wake,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<spool_runtime::store::Watcher> {
+        self.0.watch_appends(wake, stop)
+    }
+
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
         self.0.outbox(partition, max).await
     }
