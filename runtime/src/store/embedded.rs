@@ -43,7 +43,7 @@ use sea_orm::{
     DbErr, QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     Value,
 };
-use spool_nodes::{Millis, Outbound};
+use spool_nodes::Millis;
 use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
@@ -51,7 +51,7 @@ use super::{
     Appended, Batch, Calling, Erased, Error, Lease, Logged, Owner, Pending, Store, hour_of,
 };
 use crate::clock::{Clock, SystemClock};
-use crate::state::{ContactState, Event, EventKind, PendingCall, TimerRef};
+use crate::state::{ContactState, Event, EventKind, TimerRef};
 
 #[derive(Clone, Debug)]
 pub struct EmbeddedConfig {
@@ -562,6 +562,35 @@ impl EmbeddedStore {
 /// Whether a PostgreSQL host is this machine (a loopback address or a Unix socket).
 impl EmbeddedStore {
     /// Removes every link to `contact_id` from the alias index, inside erasure's transaction.
+    /// Up to `max` rows of a table whose rows hold one JSON value each (the outbox, the
+    /// pending calls), oldest first, with their positions.
+    async fn oldest<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        partition: u16,
+        max: usize,
+        what: &str,
+    ) -> Result<Vec<(String, T)>, Error> {
+        let rows = self
+            .db
+            .query_all_raw(self.statement(
+                &format!("SELECT id, body FROM {table} WHERE partition_id = ? ORDER BY id LIMIT ?"),
+                vec![
+                    i32::from(partition).into(),
+                    i64::try_from(max).unwrap_or(i64::MAX).into(),
+                ],
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let position: i64 = get(row, 0)?;
+                let body: String = get(row, 1)?;
+                let value = serde_json::from_str(&body).map_err(|err| corrupt(what, err))?;
+                Ok((position.to_string(), value))
+            })
+            .collect()
+    }
+
     async fn unlink_aliases(
         &self,
         txn: &DatabaseTransaction,
@@ -983,28 +1012,13 @@ impl Store for EmbeddedStore {
     }
 
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
-        let rows = self
-            .db
-            .query_all_raw(self.statement(
-                "SELECT id, body FROM runtime_outbox WHERE partition_id = ? ORDER BY id LIMIT ?",
-                vec![
-                    i32::from(partition).into(),
-                    i64::try_from(max).unwrap_or(i64::MAX).into(),
-                ],
-            ))
+        let messages = self
+            .oldest("runtime_outbox", partition, max, "outbound message")
             .await?;
-        rows.iter()
-            .map(|row| {
-                let position: i64 = get(row, 0)?;
-                let body: String = get(row, 1)?;
-                let message: Outbound =
-                    serde_json::from_str(&body).map_err(|err| corrupt("outbound message", err))?;
-                Ok(Pending {
-                    position: position.to_string(),
-                    message,
-                })
-            })
-            .collect()
+        Ok(messages
+            .into_iter()
+            .map(|(position, message)| Pending { position, message })
+            .collect())
     }
 
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {
@@ -1174,28 +1188,13 @@ impl Store for EmbeddedStore {
     }
 
     async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error> {
-        let rows = self
-            .db
-            .query_all_raw(self.statement(
-                "SELECT id, body FROM runtime_calls WHERE partition_id = ? ORDER BY id LIMIT ?",
-                vec![
-                    i32::from(partition).into(),
-                    i64::try_from(max).unwrap_or(i64::MAX).into(),
-                ],
-            ))
+        let calls = self
+            .oldest("runtime_calls", partition, max, "pending call")
             .await?;
-        rows.iter()
-            .map(|row| {
-                let position: i64 = get(row, 0)?;
-                let body: String = get(row, 1)?;
-                let call: PendingCall =
-                    serde_json::from_str(&body).map_err(|err| corrupt("pending call", err))?;
-                Ok(Calling {
-                    position: position.to_string(),
-                    call,
-                })
-            })
-            .collect()
+        Ok(calls
+            .into_iter()
+            .map(|(position, call)| Calling { position, call })
+            .collect())
     }
 
     async fn answer_call(
@@ -1256,6 +1255,7 @@ mod tests {
 
     use super::*;
     use serde_json::json;
+    use spool_nodes::Outbound;
 
     fn event(contact: &str, n: u64) -> Event {
         Event::new(
