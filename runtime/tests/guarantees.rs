@@ -192,13 +192,7 @@ async fn a_process_that_dies_during_a_call_makes_it_again_with_the_same_key_and_
         lease_ttl: Duration::from_millis(400),
         ..RuntimeConfig::default()
     };
-    h.runtime = Arc::new(spool_runtime::Runtime::new(
-        h.store.clone(),
-        h.runtime.engine().clone(),
-        h.clock.clone(),
-        h.channel.clone(),
-        config,
-    ));
+    h.runtime = h.runtime_with(config);
     h.publish(&flow(
         "slow",
         json!([
@@ -506,13 +500,7 @@ async fn workers_keep_their_partitions_while_renewing_leases_under_load(h: Harne
         lease_ttl: Duration::from_millis(150),
         ..RuntimeConfig::default()
     };
-    let runtime = Arc::new(spool_runtime::Runtime::new(
-        h.store.clone(),
-        h.runtime.engine().clone(),
-        h.clock.clone(),
-        h.channel.clone(),
-        config,
-    ));
+    let runtime = h.runtime_with(config);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut workers = runtime.spawn(stopped);
     let phones: Vec<String> = (0..20).map(|n| format!("5521900000{n:02}")).collect();
@@ -635,13 +623,7 @@ async fn on_redis_a_message_another_process_accepts_is_answered_without_polling(
         safety_poll: hours(1),
         ..RuntimeConfig::default()
     };
-    let runtime = Arc::new(spool_runtime::Runtime::new(
-        h.store.clone(),
-        h.runtime.engine().clone(),
-        h.clock.clone(),
-        h.channel.clone(),
-        config,
-    ));
+    let runtime = h.runtime_with(config);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut workers = runtime.spawn(stopped);
     let seen = &h;
