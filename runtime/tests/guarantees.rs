@@ -192,13 +192,7 @@ async fn a_process_that_dies_during_a_call_makes_it_again_with_the_same_key_and_
         lease_ttl: Duration::from_millis(400),
         ..RuntimeConfig::default()
     };
-    h.runtime = Arc::new(spool_runtime::Runtime::new(
-        h.store.clone(),
-        h.runtime.engine().clone(),
-        h.clock.clone(),
-        h.channel.clone(),
-        config,
-    ));
+    h.runtime = h.runtime_with(config);
     h.publish(&flow(
         "slow",
         json!([
@@ -506,13 +500,7 @@ async fn workers_keep_their_partitions_while_renewing_leases_under_load(h: Harne
         lease_ttl: Duration::from_millis(150),
         ..RuntimeConfig::default()
     };
-    let runtime = Arc::new(spool_runtime::Runtime::new(
-        h.store.clone(),
-        h.runtime.engine().clone(),
-        h.clock.clone(),
-        h.channel.clone(),
-        config,
-    ));
+    let runtime = h.runtime_with(config);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut workers = runtime.spawn(stopped);
     let phones: Vec<String> = (0..20).map(|n| format!("5521900000{n:02}")).collect();
@@ -622,3 +610,41 @@ on_every_store!(
     marketing_templates_need_an_opt_in_and_respect_the_daily_cap,
     stop_opts_out_ends_every_journey_and_clears_its_timers,
 );
+
+/// Another process (here the harness's own runtime, which is not working) accepts a message
+/// for a partition this runtime holds: Redis tells the holder at once, so the message is
+/// answered long before this runtime would look on its own (in an hour).
+#[tokio::test]
+async fn on_redis_a_message_another_process_accepts_is_answered_without_polling() {
+    let h = Harness::new().await;
+    h.publish(&echo_flow());
+    let config = RuntimeConfig {
+        idle_poll: hours(1),
+        safety_poll: hours(1),
+        ..RuntimeConfig::default()
+    };
+    let runtime = h.runtime_with(config);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = runtime.spawn(stopped);
+    let seen = &h;
+    let answered = |count: usize| async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while seen.received(ANA).len() < count && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    // The first message is accepted here; once it is answered, the partition is held and
+    // its worker has looked at its log, so it sleeps until told of the second.
+    let first = h.message(ANA, Content::Text { body: "one".into() });
+    runtime
+        .accept(Event::inbound(first, 0))
+        .await
+        .expect("accepted");
+    answered(1).await;
+    h.text(ANA, "two").await;
+    answered(2).await;
+    let _ = stop.send(true);
+    while workers.join_next().await.is_some() {}
+    assert_eq!(h.received(ANA), ["echo one", "echo two"]);
+    h.finish().await;
+}

@@ -644,6 +644,17 @@ impl Harness {
         ))
     }
 
+    /// A runtime like the harness's (its store, engine, clock and channel) with `config`.
+    pub fn runtime_with(&self, config: RuntimeConfig) -> Arc<Runtime> {
+        Arc::new(Runtime::new(
+            self.store.clone(),
+            self.runtime.engine().clone(),
+            self.clock.clone(),
+            self.channel.clone(),
+            config,
+        ))
+    }
+
     pub fn publish(&self, source: &str) {
         let compiled = spool_flows::compile_source(source)
             .unwrap_or_else(|err| panic!("flow does not compile: {err}"));

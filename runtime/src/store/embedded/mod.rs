@@ -43,7 +43,7 @@ use sea_orm::{
     DbErr, QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     Value,
 };
-use spool_nodes::{Millis, Outbound};
+use spool_nodes::Millis;
 use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
@@ -51,7 +51,7 @@ use super::{
     Appended, Batch, Calling, Erased, Error, Lease, Logged, Owner, Pending, Store, hour_of,
 };
 use crate::clock::{Clock, SystemClock};
-use crate::state::{ContactState, Event, EventKind, PendingCall, TimerRef};
+use crate::state::{ContactState, Event, EventKind, TimerRef};
 
 #[derive(Clone, Debug)]
 pub struct EmbeddedConfig {
@@ -562,6 +562,35 @@ impl EmbeddedStore {
 /// Whether a PostgreSQL host is this machine (a loopback address or a Unix socket).
 impl EmbeddedStore {
     /// Removes every link to `contact_id` from the alias index, inside erasure's transaction.
+    /// Up to `max` rows of a table whose rows hold one JSON value each (the outbox, the
+    /// pending calls), oldest first, with their positions.
+    async fn oldest<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        partition: u16,
+        max: usize,
+        what: &str,
+    ) -> Result<Vec<(String, T)>, Error> {
+        let rows = self
+            .db
+            .query_all_raw(self.statement(
+                &format!("SELECT id, body FROM {table} WHERE partition_id = ? ORDER BY id LIMIT ?"),
+                vec![
+                    i32::from(partition).into(),
+                    i64::try_from(max).unwrap_or(i64::MAX).into(),
+                ],
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let position: i64 = get(row, 0)?;
+                let body: String = get(row, 1)?;
+                let value = serde_json::from_str(&body).map_err(|err| corrupt(what, err))?;
+                Ok((position.to_string(), value))
+            })
+            .collect()
+    }
+
     async fn unlink_aliases(
         &self,
         txn: &DatabaseTransaction,
@@ -983,28 +1012,13 @@ impl Store for EmbeddedStore {
     }
 
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
-        let rows = self
-            .db
-            .query_all_raw(self.statement(
-                "SELECT id, body FROM runtime_outbox WHERE partition_id = ? ORDER BY id LIMIT ?",
-                vec![
-                    i32::from(partition).into(),
-                    i64::try_from(max).unwrap_or(i64::MAX).into(),
-                ],
-            ))
+        let messages = self
+            .oldest("runtime_outbox", partition, max, "outbound message")
             .await?;
-        rows.iter()
-            .map(|row| {
-                let position: i64 = get(row, 0)?;
-                let body: String = get(row, 1)?;
-                let message: Outbound =
-                    serde_json::from_str(&body).map_err(|err| corrupt("outbound message", err))?;
-                Ok(Pending {
-                    position: position.to_string(),
-                    message,
-                })
-            })
-            .collect()
+        Ok(messages
+            .into_iter()
+            .map(|(position, message)| Pending { position, message })
+            .collect())
     }
 
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {
@@ -1174,28 +1188,13 @@ impl Store for EmbeddedStore {
     }
 
     async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error> {
-        let rows = self
-            .db
-            .query_all_raw(self.statement(
-                "SELECT id, body FROM runtime_calls WHERE partition_id = ? ORDER BY id LIMIT ?",
-                vec![
-                    i32::from(partition).into(),
-                    i64::try_from(max).unwrap_or(i64::MAX).into(),
-                ],
-            ))
+        let calls = self
+            .oldest("runtime_calls", partition, max, "pending call")
             .await?;
-        rows.iter()
-            .map(|row| {
-                let position: i64 = get(row, 0)?;
-                let body: String = get(row, 1)?;
-                let call: PendingCall =
-                    serde_json::from_str(&body).map_err(|err| corrupt("pending call", err))?;
-                Ok(Calling {
-                    position: position.to_string(),
-                    call,
-                })
-            })
-            .collect()
+        Ok(calls
+            .into_iter()
+            .map(|(position, call)| Calling { position, call })
+            .collect())
     }
 
     async fn answer_call(
@@ -1251,196 +1250,4 @@ async fn connect_retrying_while_locked(
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-    use serde_json::json;
-
-    fn event(contact: &str, n: u64) -> Event {
-        Event::new(
-            contact,
-            "",
-            0,
-            EventKind::Webhook {
-                flow_id: "f".into(),
-                trigger: None,
-                payload: json!({ "n": n }),
-            },
-        )
-    }
-
-    fn temp_file(name: &str) -> std::path::PathBuf {
-        let path = std::env::temp_dir().join(format!(
-            "spool-embedded-{}-{name}.sqlite",
-            std::process::id()
-        ));
-        remove(&path);
-        path
-    }
-
-    fn remove(path: &Path) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            let _ = std::fs::remove_file(file);
-        }
-    }
-
-    #[tokio::test]
-    async fn an_in_memory_database_lives_as_long_as_the_store() {
-        let store =
-            EmbeddedStore::connect(EmbeddedConfig::new("sqlite::memory:").with_partitions(1))
-                .await
-                .unwrap();
-        store.append(&event("wa:1", 1)).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let lease = store
-            .acquire(0, Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(store.read(&lease, 10).await.unwrap().len(), 1);
-    }
-
-    #[tokio::test]
-    async fn a_file_database_is_in_wal_mode_and_gains_partitions_on_reconnect() {
-        let path = temp_file("wal");
-        let store = EmbeddedStore::connect(EmbeddedConfig::sqlite(&path).with_partitions(2))
-            .await
-            .unwrap();
-        let mode = store
-            .database()
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "PRAGMA journal_mode",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(get::<String>(&mode, 0).unwrap(), "wal");
-        assert!(
-            store
-                .acquire(3, Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        store.append(&event("wa:1", 1)).await.unwrap();
-        store.close().await.unwrap();
-
-        // Reopened with more partitions: migrations are not run twice, the log is kept.
-        let store = EmbeddedStore::connect(EmbeddedConfig::sqlite(&path).with_partitions(4))
-            .await
-            .unwrap();
-        assert!(
-            store
-                .acquire(3, Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_some()
-        );
-        // The event stays in the log of the partition it was appended to.
-        let before = crate::store::partition_of("wa:1", 2);
-        let lease = store
-            .acquire(before, Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(store.read(&lease, 10).await.unwrap().len(), 1);
-        store.close().await.unwrap();
-        remove(&path);
-    }
-
-    #[tokio::test]
-    async fn processes_opening_one_new_file_at_once_migrate_it_once() {
-        let path = temp_file("race");
-        let open = || EmbeddedStore::connect(EmbeddedConfig::sqlite(&path).with_partitions(2));
-        let (first, second) = tokio::join!(open(), open());
-        let (first, second) = (first.unwrap(), second.unwrap());
-        first.append(&event("wa:1", 1)).await.unwrap();
-        let partition = second.partition_of("wa:1");
-        let lease = second
-            .acquire(partition, Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(second.read(&lease, 10).await.unwrap().len(), 1);
-        assert!(
-            first
-                .acquire(partition, Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        first.close().await.unwrap();
-        second.close().await.unwrap();
-        remove(&path);
-    }
-
-    #[tokio::test]
-    async fn expired_keys_count_again_and_are_purged() {
-        let mut config = EmbeddedConfig::new("sqlite::memory:").with_partitions(1);
-        config.dedupe_ttl = Duration::ZERO;
-        let store = EmbeddedStore::connect(config).await.unwrap();
-        let keyed = event("wa:1", 1).with_dedupe_key("k");
-        assert_eq!(store.append(&keyed).await.unwrap(), Appended::Accepted);
-        assert_eq!(store.append(&keyed).await.unwrap(), Appended::Accepted);
-
-        let lease = store
-            .acquire(0, Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
-        let logged = store.read(&lease, 10).await.unwrap();
-        assert_eq!(logged.len(), 2);
-        let message = Outbound {
-            key: "m".into(),
-            contact_id: "wa:1".into(),
-            to: "1".into(),
-            run_id: "r".into(),
-            node_id: "n".into(),
-            body: spool_nodes::OutboundBody::Text {
-                text: "hi".into(),
-                preview_url: false,
-            },
-        };
-        let batch = Batch {
-            position: logged[1].position.clone(),
-            outbox: vec![message],
-            ..Batch::default()
-        };
-        store.commit(&lease, batch).await.unwrap();
-        let pending = store.outbox(0, 10).await.unwrap();
-        store.mark_sent(0, &pending).await.unwrap();
-        assert!(store.outbox(0, 10).await.unwrap().is_empty());
-        // The expired de-duplication key went with the first acquire.
-        assert_eq!(store.purge_expired().await.unwrap(), 0);
-    }
-
-    #[tokio::test]
-    async fn a_duplicate_within_one_group_commit_is_a_duplicate() {
-        let store =
-            EmbeddedStore::connect(EmbeddedConfig::new("sqlite::memory:").with_partitions(2))
-                .await
-                .unwrap();
-        let items = [
-            (0, Some("a"), "{}"),
-            (1, Some("a"), "{}"),
-            (0, Some("a"), "{}"),
-            (0, None, "{}"),
-        ];
-        let outcomes = store.append_all(&items).await.unwrap();
-        assert_eq!(
-            outcomes,
-            [
-                Appended::Accepted,
-                Appended::Accepted,
-                Appended::Duplicate,
-                Appended::Accepted
-            ]
-        );
-        let again = store.append_all(&items[..2]).await.unwrap();
-        assert_eq!(again, [Appended::Duplicate, Appended::Duplicate]);
-    }
-}
+mod tests;
