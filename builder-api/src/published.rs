@@ -13,18 +13,21 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
 };
-use spool_flows::{CompiledFlow, Diagnostic};
+use serde_json::json;
+use spool_flows::{CompiledFlow, Diagnostic, NodeKind};
 use spool_runtime::FlowRegistry;
 use spool_runtime::ScopedId;
 use tokio::sync::Mutex;
 use tracing::{info, warn};
 
 use crate::db::{flow, flow_version, publication_change, publication_counter};
+use crate::error::{ApiError, Code};
 
 #[derive(Debug)]
 pub struct Published {
@@ -114,6 +117,50 @@ impl Published {
     /// version by hash instead of compiling it again.
     pub fn compiled(&self, flow: CompiledFlow) {
         self.registry.add_version(flow);
+    }
+
+    /// Refuses to publish `flow` on a hook another live flow of its workspace listens on:
+    /// a call to the hook would otherwise start whichever the registry found first. The
+    /// registry is as fresh as the last [`Published::sync`], so sync before asking.
+    pub fn check_hooks(&self, flow: &CompiledFlow) -> Result<(), ApiError> {
+        let flow_id = flow.flow().id.as_str();
+        let scope = ScopedId::scope_of(flow_id);
+        for trigger in flow.triggers() {
+            let NodeKind::Webhook(webhook) = &flow.node(*trigger).kind else {
+                continue;
+            };
+            let holder = self
+                .registry
+                .all_published_in(scope)
+                .into_iter()
+                .filter(|other| other.flow().id != flow_id)
+                .find(|other| {
+                    other.triggers().iter().any(|ix| {
+                        matches!(&other.node(*ix).kind, NodeKind::Webhook(theirs) if theirs.hook == webhook.hook)
+                    })
+                });
+            if let Some(holder) = holder {
+                let holder_id = ScopedId::local_of(&holder.flow().id);
+                let mut error = ApiError::new(
+                    StatusCode::CONFLICT,
+                    Code::HookTaken,
+                    format!(
+                        "The hook `{}` already starts the live flow \"{}\" ({holder_id}). Give the trigger `{}` another hook, or unpublish \"{}\" first.",
+                        webhook.hook,
+                        holder.flow().name,
+                        flow.node(*trigger).id,
+                        holder.flow().name,
+                    ),
+                );
+                error.details = json!({
+                    "hook": webhook.hook,
+                    "node_id": flow.node(*trigger).id,
+                    "held_by": { "flow_id": holder_id, "name": holder.flow().name },
+                });
+                return Err(error);
+            }
+        }
+        Ok(())
     }
 
     /// Brings the registry up to the database; returns how many versions it compiled.

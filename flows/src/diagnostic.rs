@@ -168,6 +168,7 @@ codes! {
     UnknownNodeType => "unknown_node_type": "A node's `type` is not one Spool knows.",
     InvalidConfig => "invalid_config": "A node's configuration is missing a field, has a wrong value, or has a field its type does not have.",
     DuplicateNodeId => "duplicate_node_id": "Two nodes share an id.",
+    DuplicateHook => "duplicate_hook": "Two webhook triggers of the flow listen on the same hook.",
     MissingTrigger => "missing_trigger": "Nothing starts the flow: it has no trigger node.",
     EdgeFromUnknownNode => "edge_from_unknown_node": "An edge starts at a node that does not exist.",
     EdgeToUnknownNode => "edge_to_unknown_node": "An edge leads to a node that does not exist.",

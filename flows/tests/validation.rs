@@ -334,3 +334,30 @@ fn a_huge_expression_is_quoted_by_a_short_excerpt() {
     );
     assert!(diagnostic.message.contains('…'), "{}", diagnostic.message);
 }
+
+#[test]
+fn two_webhook_triggers_need_two_hooks() {
+    let trigger = |id: &str, hook: &str| json!({ "id": id, "type": "webhook", "config": { "hook": hook, "contact": "payload.phone" } });
+    let end = json!({ "id": "done", "type": "end" });
+    let edges = json!([edge("a", "next", "done"), edge("b", "next", "done")]);
+    let distinct = flow(
+        json!([
+            trigger("a", "cart-abandoned"),
+            trigger("b", "cart-paid"),
+            end
+        ]),
+        edges.clone(),
+    );
+    assert_eq!(codes(&distinct), Vec::<String>::new());
+    let shared = flow(
+        json!([trigger("a", "cart"), trigger("b", "cart"), end]),
+        edges,
+    );
+    assert_eq!(codes(&shared), vec!["duplicate_hook@b".to_owned()]);
+    let report = check(&shared);
+    assert!(
+        report.diagnostics[0].message.contains("`a`"),
+        "names the trigger that has the hook: {}",
+        report.diagnostics[0].message
+    );
+}

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use spool_flows::config::AiAgent;
+use spool_flows::fields;
 
 use crate::messaging::window_open;
 use crate::model::{InboundMessage, Millis, OutboundBody, SECOND, WaitKind};
@@ -39,7 +40,7 @@ struct Conversation {
 
 pub(crate) fn enter(ctx: &mut Ctx<'_>, agent: &AiAgent) -> Result<Step, Failure> {
     window_open(ctx)?;
-    let mut system = ctx.render_required("config.instructions")?;
+    let mut system = ctx.render_required(&fields::INSTRUCTIONS)?;
     if !agent.knowledge.is_empty() {
         system.push_str("\n\nWhat you know:\n");
         for fact in &agent.knowledge {
@@ -234,7 +235,7 @@ fn tool_request(
     };
     let tool = &agent.tools[index];
     let url = ctx
-        .render_required(&format!("config.tools[{index}].url"))
+        .render_required(&fields::tool_url(index))
         .map_err(|failure| format!("The tool could not be called: {}", failure.message))?;
     let call = HttpCall {
         method: tool.method,

@@ -5,8 +5,10 @@
 //! fails (`error`) on a network failure or a status outside 2xx.
 
 use spool_flows::config::HttpRequest;
+use spool_flows::fields;
 
 use crate::eval::to_dynamic;
+
 use crate::services::{CallAnswer, CallRequest, HttpCall};
 use crate::{Ctx, Failure, Step};
 
@@ -15,14 +17,14 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, http: &HttpRequest) -> Result<Step, Failur
     for name in http.headers.keys() {
         headers.push((
             name.clone(),
-            ctx.render_required(&format!("config.headers.{name}"))?,
+            ctx.render_required(&fields::http_header(name))?,
         ));
     }
     let call = HttpCall {
         method: http.method,
-        url: ctx.render_required("config.url")?,
+        url: ctx.render_required(&fields::URL)?,
         headers,
-        body: ctx.render("config.body")?,
+        body: ctx.render(&fields::BODY)?,
         timeout: http.timeout.get(),
         retries: http.retries,
     };
@@ -57,8 +59,7 @@ pub(crate) fn answered(
     });
     let scope = [("response", to_dynamic(&response_value))];
     for name in http.save.keys() {
-        let field = format!("config.save.{name}");
-        let ast = ctx.expression(&field)?;
+        let ast = ctx.expression(&fields::save(name))?;
         let value = ctx.inputs.eval_with(ast, &scope).map_err(Failure::from)?;
         ctx.set_var(name, crate::eval::to_json(&value));
     }

@@ -24,7 +24,6 @@ mod wait_for_reply;
 mod testing;
 
 use petgraph::graph::NodeIndex;
-use std::borrow::Cow;
 
 use spool_flows::fields::Field;
 use spool_flows::{CompiledFlow, NodeKind};
@@ -132,10 +131,11 @@ impl Ctx<'_> {
         &self.flow.node(self.ix).id
     }
 
-    fn expression(&self, field: &(impl Key + ?Sized)) -> Result<&rhai::AST, Failure> {
-        let field = field.field();
+    /// `field` comes from [`spool_flows::fields`], as validation names it: a misspelt key
+    /// does not compile.
+    fn expression(&self, field: &Field) -> Result<&rhai::AST, Failure> {
         self.flow
-            .expression(self.ix, &field)
+            .expression(self.ix, field)
             .ok_or_else(|| Failure::new("internal", format!("no compiled expression for {field}")))
     }
 
@@ -148,16 +148,15 @@ impl Ctx<'_> {
     }
 
     /// Renders the template in `field`; an absent optional field renders as `None`.
-    fn render(&self, field: &(impl Key + ?Sized)) -> Result<Option<String>, Failure> {
-        match self.flow.template(self.ix, &field.field()) {
+    fn render(&self, field: &Field) -> Result<Option<String>, Failure> {
+        match self.flow.template(self.ix, field) {
             Some(template) => Ok(Some(self.inputs.render(template)?)),
             None => Ok(None),
         }
     }
 
-    fn render_required(&self, field: &(impl Key + ?Sized)) -> Result<String, Failure> {
-        let field = field.field();
-        self.render(field.as_ref())?
+    fn render_required(&self, field: &Field) -> Result<String, Failure> {
+        self.render(field)?
             .ok_or_else(|| Failure::new("internal", format!("no compiled template for {field}")))
     }
 
@@ -184,32 +183,6 @@ impl Ctx<'_> {
             node_id: self.node_id().to_owned(),
             body,
         });
-    }
-}
-
-/// Names a compiled expression or template for the [`Ctx`] helpers: a [`Field`] from
-/// [`spool_flows::fields`], so a misspelt key does not compile. Text is still accepted for
-/// the behaviours that spell their keys by hand (http_request, ai_agent); the `str` and
-/// `String` impls go once they name them through `fields` too.
-trait Key {
-    fn field(&self) -> Cow<'_, Field>;
-}
-
-impl Key for Field {
-    fn field(&self) -> Cow<'_, Field> {
-        Cow::Borrowed(self)
-    }
-}
-
-impl Key for str {
-    fn field(&self) -> Cow<'_, Field> {
-        Cow::Owned(Field::unchecked(self))
-    }
-}
-
-impl Key for String {
-    fn field(&self) -> Cow<'_, Field> {
-        Cow::Owned(Field::unchecked(self))
     }
 }
 

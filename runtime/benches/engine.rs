@@ -175,6 +175,7 @@ fn bench_engine(c: &mut Criterion) {
         NOW,
         EventKind::Webhook {
             flow_id: "cart".into(),
+            trigger: None,
             payload,
         },
     );

@@ -155,11 +155,15 @@ impl Engine {
         }
         match &event.kind {
             EventKind::Inbound { message } => self.inbound(state, message, now, &mut tx),
-            EventKind::Webhook { flow_id, payload } => {
+            EventKind::Webhook {
+                flow_id,
+                trigger,
+                payload,
+            } => {
                 self.start(
                     state,
                     flow_id,
-                    None,
+                    trigger.as_deref(),
                     payload.clone(),
                     Origin::Business,
                     None,
@@ -279,7 +283,7 @@ impl Engine {
             if self.start(
                 state,
                 &flow_id,
-                Some(trigger),
+                Some(&flow.node(trigger).id),
                 Value::Null,
                 Origin::Conversation,
                 Some(message),
@@ -369,7 +373,7 @@ impl Engine {
                     self.start(
                         state,
                         &flow_id,
-                        Some(trigger),
+                        Some(&flow.node(trigger).id),
                         Value::Null,
                         Origin::Business,
                         None,
@@ -413,13 +417,15 @@ impl Engine {
             })
     }
 
-    /// Starts a run of `flow_id` unless the re-entry rule says otherwise; true if it started.
+    /// Starts a run of `flow_id` at its trigger with the id `trigger` (else the one the
+    /// origin and payload suggest) unless the re-entry rule says otherwise; true if it
+    /// started.
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
         state: &mut ContactState,
         flow_id: &str,
-        trigger: Option<NodeIndex>,
+        trigger: Option<&str>,
         payload: Value,
         origin: Origin,
         message: Option<&InboundMessage>,
@@ -438,6 +444,7 @@ impl Engine {
                     if !state.queued.iter().any(|queued| queued.flow_id == flow_id) {
                         state.queued.push(QueuedStart {
                             flow_id: flow_id.to_owned(),
+                            trigger: trigger.map(str::to_owned),
                             payload,
                         });
                     }
@@ -450,7 +457,11 @@ impl Engine {
                 }
             }
         }
-        let Some(trigger) = trigger.or_else(|| pick_trigger(&flow, origin, &payload)) else {
+        // A trigger named by an event logged against an older version may be gone.
+        let named = trigger
+            .and_then(|id| flow.node_index(id))
+            .filter(|ix| flow.triggers().contains(ix));
+        let Some(trigger) = named.or_else(|| pick_trigger(&flow, origin, &payload)) else {
             return false;
         };
         let seq = state.next_seq();
@@ -604,7 +615,7 @@ impl Engine {
                 self.start(
                     state,
                     &queued.flow_id,
-                    None,
+                    queued.trigger.as_deref(),
                     queued.payload,
                     Origin::Business,
                     None,
@@ -996,8 +1007,9 @@ fn trigger_matches(kind: &NodeKind, message: &InboundMessage) -> bool {
     }
 }
 
-/// The trigger a business-started run enters by: the webhook, broadcast or event trigger,
-/// else the first trigger.
+/// The trigger a run enters by when its event names none (a broadcast, a `goto`, an event
+/// logged before webhooks carried their trigger): the first webhook trigger for a payload,
+/// the first broadcast or event trigger without one, else the first trigger.
 fn pick_trigger(flow: &CompiledFlow, origin: Origin, payload: &Value) -> Option<NodeIndex> {
     let triggers = flow.triggers();
     let preferred = triggers

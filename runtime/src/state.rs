@@ -63,6 +63,9 @@ impl ContactState {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueuedStart {
     pub flow_id: String,
+    /// The trigger it starts at, when the event that queued it named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub payload: Value,
 }
@@ -159,9 +162,13 @@ pub enum EventKind {
     Inbound {
         message: InboundMessage,
     },
-    /// A webhook call for a journey (its hook already resolved to the flow).
+    /// A webhook call for a journey (its hook already resolved to the flow and trigger).
     Webhook {
         flow_id: String,
+        /// The id of the webhook trigger whose hook was called; events logged before it was
+        /// carried have none and start at the flow's first webhook trigger.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trigger: Option<String>,
         payload: Value,
     },
     Timer {
@@ -288,5 +295,26 @@ mod tests {
         };
         assert_eq!(TimerRef::decode(&timer.encode()), Some(timer));
         assert_eq!(TimerRef::decode("nonsense"), None);
+    }
+
+    #[test]
+    fn webhook_events_logged_before_triggers_were_carried_still_read() {
+        let old = r#"{"type":"webhook","flow_id":"ws/cart","payload":{"n":1}}"#;
+        let kind: EventKind = serde_json::from_str(old).expect("an old webhook event reads");
+        assert_eq!(
+            kind,
+            EventKind::Webhook {
+                flow_id: "ws/cart".into(),
+                trigger: None,
+                payload: serde_json::json!({ "n": 1 }),
+            }
+        );
+        let new = EventKind::Webhook {
+            flow_id: "ws/cart".into(),
+            trigger: Some("paid".into()),
+            payload: Value::Null,
+        };
+        let text = serde_json::to_string(&new).expect("encodes");
+        assert_eq!(serde_json::from_str::<EventKind>(&text).ok(), Some(new));
     }
 }

@@ -145,6 +145,7 @@ fn event(contact: &str, n: u64) -> Event {
         1_000,
         EventKind::Webhook {
             flow_id: "contract".into(),
+            trigger: None,
             payload: json!({ "n": n }),
         },
     )
@@ -963,6 +964,7 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
         1_000,
         EventKind::Webhook {
             flow_id: "contract".into(),
+            trigger: None,
             payload: json!({ "n": 4, "contact_id": ana, "referred_by": ana }),
         },
     );

@@ -34,18 +34,23 @@ fn remembering_flow(id: &str, hook: &str, contact: &str, secret: Option<&str>) -
         "name": format!("Remember {hook}"),
         "nodes": [
             { "id": "hook", "type": "webhook", "position": { "x": 0, "y": 0 }, "config": trigger },
-            {
-                "id": "remember", "type": "update_contact", "position": { "x": 250, "y": 0 },
-                "config": { "properties": {
-                    "seen": { "expr": "(contact.properties.seen ?? []) + [payload.n]" }
-                } }
-            },
+            remember_node("remember", 0, "payload.n"),
             { "id": "done", "type": "end", "position": { "x": 500, "y": 0 }, "config": {} }
         ],
         "edges": [
             { "from": "hook", "port": "next", "to": "remember" },
             { "from": "remember", "port": "next", "to": "done" }
         ]
+    })
+}
+
+/// A step that appends `value` to the contact's `seen` property.
+fn remember_node(id: &str, y: i64, value: &str) -> Value {
+    json!({
+        "id": id, "type": "update_contact", "position": { "x": 250, "y": y },
+        "config": { "properties": {
+            "seen": { "expr": format!("(contact.properties.seen ?? []) + [{value}]") }
+        } }
     })
 }
 
@@ -494,6 +499,132 @@ async fn answers_callers_precisely_on_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_callers_precisely_on_the_embedded_store() {
     answers_callers_precisely(false).await;
+}
+
+/// A shop's cart journey with two ways in: `cart-abandoned` remembers `payload.n`,
+/// `cart-paid` remembers `payload.n + 1000`, so the start each call took shows.
+fn two_hook_flow(id: &str) -> Value {
+    json!({
+        "schema": 1,
+        "id": id,
+        "name": "Cart follow-up",
+        "nodes": [
+            { "id": "abandoned", "type": "webhook", "position": { "x": 0, "y": 0 },
+              "config": { "hook": "cart-abandoned", "contact": "payload.phone" } },
+            { "id": "paid", "type": "webhook", "position": { "x": 0, "y": 200 },
+              "config": { "hook": "cart-paid", "contact": "payload.phone" } },
+            remember_node("remember_abandoned", 0, "payload.n"),
+            remember_node("remember_paid", 200, "payload.n + 1000"),
+            { "id": "done", "type": "end", "position": { "x": 500, "y": 100 }, "config": {} }
+        ],
+        "edges": [
+            { "from": "abandoned", "port": "next", "to": "remember_abandoned" },
+            { "from": "paid", "port": "next", "to": "remember_paid" },
+            { "from": "remember_abandoned", "port": "next", "to": "done" },
+            { "from": "remember_paid", "port": "next", "to": "done" }
+        ]
+    })
+}
+
+/// Each hook of a flow starts the run at its own trigger; a hook belongs to one live flow of
+/// a workspace, and publishing a second one on it says which flow holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_hook_starts_its_own_trigger_and_belongs_to_one_flow() {
+    let server = Server::start(Database::Sqlite).await;
+    let admin = server.admin().await;
+    publish(&admin, "default", &two_hook_flow("cart")).await;
+    let states = States::open(&server).await;
+    let shop = server.anonymous();
+    let phone = "4915112340001";
+
+    for (hook, n) in [("cart-paid", 1), ("cart-abandoned", 2), ("cart-paid", 3)] {
+        let body = json!({ "phone": format!("+{phone}"), "n": n }).to_string();
+        let taken = post_hook(
+            &shop,
+            &format!("/hooks/default/{hook}"),
+            body.as_bytes(),
+            &[],
+        )
+        .await;
+        assert_eq!(taken.status, 202, "{hook}: {}", taken.text);
+        // One at a time: the flow does not queue a second run while one is active.
+        states
+            .wait_until_seen("default", &[phone.to_owned()], n)
+            .await;
+    }
+    assert_eq!(
+        states.seen("default", phone).await,
+        vec![1001, 2, 1003],
+        "each call started at the trigger of the hook it called"
+    );
+
+    // Another flow on `cart-paid`: refused, naming the flow that has it.
+    let mut rival = remembering_flow("receipts", "cart-paid", "payload.phone", None);
+    rival["name"] = json!("Receipts");
+    let created = admin.post("/api/v1/workspaces/default/flows", &rival).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let refused = admin
+        .post(
+            "/api/v1/workspaces/default/flows/receipts/publish",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert_eq!(refused.error_code(), "hook_taken");
+    assert_eq!(
+        refused.body["error"]["details"]["held_by"]["flow_id"],
+        "cart"
+    );
+    let message = refused.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("cart-paid") && message.contains("Cart follow-up"),
+        "{message}"
+    );
+    // Nothing of the refused flow went live: the hook still starts the cart journey.
+    let body = json!({ "phone": format!("+{phone}"), "n": 4 }).to_string();
+    let taken = post_hook(&shop, "/hooks/default/cart-paid", body.as_bytes(), &[]).await;
+    assert_eq!(taken.status, 202, "{}", taken.text);
+    assert_eq!(taken.body["flow_id"], "cart");
+    states
+        .wait_until_seen("default", &[phone.to_owned()], 4)
+        .await;
+    assert_eq!(
+        states.seen("default", phone).await,
+        vec![1001, 2, 1003, 1004]
+    );
+
+    // Republishing the flow that holds the hook is fine; so is the same hook in another
+    // workspace; and once the cart journey is unpublished the hook is free.
+    let again = admin
+        .post("/api/v1/workspaces/default/flows/cart/publish", &json!({}))
+        .await;
+    assert!(again.status == 200 || again.status == 201, "{}", again.text);
+    let created = admin
+        .post(
+            "/api/v1/workspaces",
+            &json!({ "id": "other", "name": "Another shop" }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    publish(&admin, "other", &rival).await;
+    let unpublished = admin
+        .post(
+            "/api/v1/workspaces/default/flows/cart/unpublish",
+            &json!({}),
+        )
+        .await;
+    assert!(unpublished.status < 300, "{}", unpublished.text);
+    let freed = admin
+        .post(
+            "/api/v1/workspaces/default/flows/receipts/publish",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(freed.status, 201, "{}", freed.text);
+
+    assert!(server.stop(), "the server stops cleanly");
 }
 
 /// 1,000 POSTs for 100 contacts, all contacts at once, each contact's 10 in sequence: every

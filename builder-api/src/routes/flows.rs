@@ -627,7 +627,7 @@ fn version_detail(model: flow_version::Model, live: Option<i32>) -> VersionDetai
     responses(
         (status = 201, body = VersionDetail, description = "A new version, now live"),
         (status = 200, body = VersionDetail, description = "The draft is the live version already"),
-        (status = 409, description = "The draft changed since the revision in If-Match"),
+        (status = 409, description = "`revision_conflict`: the draft changed since the revision in If-Match; or `hook_taken`: a webhook trigger's hook already starts another live flow of the workspace (details.held_by names it)"),
         (status = 422, description = "The draft has errors; details.diagnostics lists them")
     )
 )]
@@ -640,6 +640,8 @@ pub async fn publish(
     caller.require(Role::Editor)?;
     let sent = if_match(&request)?;
     let now = state.now();
+    // Fresh before the hook check (and outside the transaction: SQLite has one connection).
+    state.published.sync(&state.db).await?;
     let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
     if let Some(sent) = sent
@@ -670,6 +672,7 @@ pub async fn publish(
             return Ok(HttpResponse::Ok().json(version_detail(live_version, Some(live))));
         }
     }
+    state.published.check_hooks(&compiled)?;
     let document = current.document.clone();
     let revision = current.revision;
     let version = publish_document(
@@ -818,7 +821,11 @@ pub async fn version(
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/flows/{flow}/versions/{version}/rollback", tag = "flows",
     params(("workspace" = String, Path), ("flow" = String, Path), ("version" = i32, Path)),
-    responses((status = 201, body = VersionDetail), (status = 404))
+    responses(
+        (status = 201, body = VersionDetail),
+        (status = 404),
+        (status = 409, description = "`hook_taken`: a hook of that version now starts another live flow of the workspace (details.held_by names it)")
+    )
 )]
 pub async fn rollback(
     state: web::Data<AppState>,
@@ -828,6 +835,16 @@ pub async fn rollback(
     caller.require(Role::Editor)?;
     let (_, old) = find_version(&state, &caller, &path).await?;
     let now = state.now();
+    state.published.sync(&state.db).await?;
+    match state.published.registry().version(&old.hash) {
+        Some(flow) => state.published.check_hooks(&flow)?,
+        None => {
+            let flow = compile_in(&caller.workspace, &old.document).map_err(|_| {
+                ApiError::internal(Code::FlowInvalid, "a published version no longer compiles")
+            })?;
+            state.published.check_hooks(&flow)?;
+        }
+    }
     let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
     let version = publish_document(

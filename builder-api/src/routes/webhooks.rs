@@ -198,6 +198,7 @@ pub async fn receive(
         state.now(),
         EventKind::Webhook {
             flow_id: flow_id.clone(),
+            trigger: Some(flow.node(trigger).id.clone()),
             payload,
         },
     );

@@ -176,6 +176,7 @@ impl Simulation {
         self.apply(
             EventKind::Webhook {
                 flow_id,
+                trigger: None,
                 payload: payload.unwrap_or(Value::Null),
             },
             &mut out,

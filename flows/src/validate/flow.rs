@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Untyped;
+use crate::config::NodeKind;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Flow, Settings};
 use crate::values::Duration;
@@ -59,6 +60,32 @@ pub(super) fn trigger(flow: &Flow, untyped: &Untyped, diagnostics: &mut Vec<Diag
         ));
     }
     has_trigger || declared_trigger
+}
+
+/// Reports a webhook trigger listening on a hook an earlier trigger of the flow already
+/// listens on: a call to the hook could start only one of them.
+pub(super) fn hooks(flow: &Flow, diagnostics: &mut Vec<Diagnostic>) {
+    let mut owners: HashMap<&str, &str> = HashMap::new();
+    for node in &flow.nodes {
+        let NodeKind::Webhook(webhook) = &node.kind else {
+            continue;
+        };
+        if let Some(owner) = owners.get(webhook.hook.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateHook,
+                    format!(
+                        "The trigger `{owner}` already listens on the hook `{}`; give each webhook trigger its own hook.",
+                        webhook.hook
+                    ),
+                )
+                .on_node(node.id.clone())
+                .on_field("config.hook"),
+            );
+        } else {
+            owners.insert(webhook.hook.as_str(), node.id.as_str());
+        }
+    }
 }
 
 const MAX_STEP_BUDGET: u32 = 100_000;

@@ -70,6 +70,7 @@ pub(crate) fn analyse(flow: &Flow, lenient: &Lenient) -> Analysis {
 
     let index = flow::node_ids(flow, &mut diagnostics);
     let may_start = flow::trigger(flow, untyped, &mut diagnostics);
+    flow::hooks(flow, &mut diagnostics);
     flow::settings(&flow.settings, &mut diagnostics);
 
     let mut artifacts = Vec::with_capacity(flow.nodes.len());

@@ -1250,6 +1250,7 @@ mod tests {
             0,
             EventKind::Webhook {
                 flow_id: "f".into(),
+                trigger: None,
                 payload: json!({ "n": n }),
             },
         )

@@ -703,6 +703,7 @@ impl Harness {
     pub async fn webhook(&self, phone: &str, flow_id: &str, payload: Value) -> Appended {
         let kind = EventKind::Webhook {
             flow_id: flow_id.to_owned(),
+            trigger: None,
             payload,
         };
         self.send(Event::new(
