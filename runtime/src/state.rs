@@ -2,7 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use spool_nodes::{CallAnswer, CallRequest, Contact, InboundMessage, Millis, Run};
+use spool_nodes::{
+    Burst, CallAnswer, CallRequest, Contact, InboundMessage, Millis, Run, RunStatus, Wait, WaitKind,
+};
+
+use crate::engine::Transition;
 
 /// How many finished runs a contact keeps for inspection.
 pub const FINISHED_RUNS_KEPT: usize = 3;
@@ -56,6 +60,151 @@ impl ContactState {
         self.runs
             .iter()
             .any(|run| run.status == spool_nodes::RunStatus::Calling)
+    }
+}
+
+/// The changes the engine makes to one run. [`Run`] belongs to the nodes crate; the rules
+/// live here, beside the contact state, because they are the runtime's: wait tokens come
+/// from the contact's sequence, and the timers a change sets or makes stale are effects the
+/// [`Transition`] carries to the store.
+pub(crate) trait RunChanges {
+    /// Replaces the run's wait with a new one (a new token, and a timer if it has a deadline).
+    fn set_wait(
+        &mut self,
+        contact_id: &str,
+        seq: &mut u64,
+        kind: WaitKind,
+        deadline: Option<Millis>,
+        quiet: bool,
+        tx: &mut Transition,
+    );
+
+    /// Drops the run's wait, and its timer if it had one.
+    fn clear_wait(&mut self, contact_id: &str, tx: &mut Transition);
+
+    /// Ends the run as `status` (done, failed or cancelled), and why.
+    fn finish(&mut self, status: RunStatus, reason: Option<String>, now: Millis);
+}
+
+impl RunChanges for Run {
+    fn set_wait(
+        &mut self,
+        contact_id: &str,
+        seq: &mut u64,
+        kind: WaitKind,
+        deadline: Option<Millis>,
+        quiet: bool,
+        tx: &mut Transition,
+    ) {
+        self.clear_wait(contact_id, tx);
+        *seq += 1;
+        let token = *seq;
+        if let Some(deadline) = deadline {
+            let timer = TimerRef {
+                contact_id: contact_id.to_owned(),
+                run_id: self.id.clone(),
+                token,
+            };
+            tx.timers_set.push((timer, deadline));
+        }
+        self.wait = Some(Wait {
+            kind,
+            deadline,
+            token,
+            attempts: 0,
+            quiet,
+        });
+    }
+
+    fn clear_wait(&mut self, contact_id: &str, tx: &mut Transition) {
+        if let Some(wait) = self.wait.take()
+            && wait.deadline.is_some()
+        {
+            tx.timers_cleared.push(TimerRef {
+                contact_id: contact_id.to_owned(),
+                run_id: self.id.clone(),
+                token: wait.token,
+            });
+        }
+    }
+
+    fn finish(&mut self, status: RunStatus, reason: Option<String>, now: Millis) {
+        self.status = status;
+        self.wait = None;
+        self.reason = reason;
+        self.updated_at = now;
+        self.scratch = Value::Null;
+    }
+}
+
+/// The changes the engine makes to a contact's runs as a whole.
+impl ContactState {
+    /// Ends run `index` as cancelled, with its wait and any fragments it was collecting.
+    pub(crate) fn cancel(&mut self, index: usize, reason: &str, now: Millis, tx: &mut Transition) {
+        let contact_id = self.contact.id.clone();
+        self.runs[index].clear_wait(&contact_id, tx);
+        self.discard_fragments(index, tx);
+        self.runs[index].finish(RunStatus::Cancelled, Some(reason.to_owned()), now);
+    }
+
+    /// Drops text fragments a tap overtook, with their timer.
+    pub(crate) fn discard_fragments(&mut self, index: usize, tx: &mut Transition) {
+        let contact_id = self.contact.id.clone();
+        let run = &mut self.runs[index];
+        if let Some(burst) = run.burst.take() {
+            tx.timers_cleared.push(TimerRef {
+                contact_id,
+                run_id: run.id.clone(),
+                token: burst.token,
+            });
+        }
+    }
+
+    /// Keeps a fragment of a burst; the first one of a burst sets the timer that ends it.
+    pub(crate) fn collect_fragment(
+        &mut self,
+        index: usize,
+        message: &InboundMessage,
+        ends: Millis,
+        tx: &mut Transition,
+    ) {
+        if let Some(burst) = self.runs[index].burst.as_mut() {
+            burst.messages.push(message.clone());
+            return;
+        }
+        let token = self.next_seq();
+        let timer = TimerRef {
+            contact_id: self.contact.id.clone(),
+            run_id: self.runs[index].id.clone(),
+            token,
+        };
+        tx.timers_set.push((timer, ends));
+        self.runs[index].burst = Some(Burst {
+            token,
+            messages: vec![message.clone()],
+        });
+    }
+
+    /// Keeps active runs and only the most recent finished ones.
+    pub(crate) fn prune_finished(&mut self) {
+        let finished = self
+            .runs
+            .iter()
+            .filter(|run| !run.status.is_active())
+            .count();
+        if finished <= FINISHED_RUNS_KEPT {
+            return;
+        }
+        let mut to_drop = finished - FINISHED_RUNS_KEPT;
+        // Runs are kept in start order, so the oldest finished come first.
+        self.runs.retain(|run| {
+            if !run.status.is_active() && to_drop > 0 {
+                to_drop -= 1;
+                false
+            } else {
+                true
+            }
+        });
     }
 }
 
