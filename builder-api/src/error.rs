@@ -229,12 +229,6 @@ impl ApiError {
         error
     }
 
-    /// `details` set to `details`.
-    pub fn with_details(mut self, details: Value) -> Self {
-        self.details = details;
-        self
-    }
-
     /// The cause and its sources, outermost first, as one line for the log.
     fn cause_chain(&self) -> Option<String> {
         let cause = self.cause.as_deref()?;

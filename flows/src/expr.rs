@@ -118,6 +118,7 @@ pub enum TemplatePart {
 
 impl CompiledTemplate {
     /// True when the template has no placeholders at all.
+    #[cfg(test)]
     pub fn is_literal(&self) -> bool {
         self.parts
             .iter()

@@ -178,10 +178,6 @@ impl Inputs {
             .set_value("contact", contact_view(contact));
     }
 
-    pub fn set_msg(&mut self, msg: &Value) {
-        self.scope.get_mut().set_value("msg", to_dynamic(msg));
-    }
-
     pub fn eval(&self, ast: &AST) -> Result<Dynamic, EvalError> {
         self.eval_with(ast, &[])
     }

@@ -65,6 +65,7 @@ impl ScopedId {
     }
 
     /// The same local id in this id's scope (a flow naming another of its workspace).
+    #[cfg(test)]
     pub fn sibling(&self, id: &str) -> Self {
         Self::new(self.scope(), id)
     }
