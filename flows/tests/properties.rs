@@ -973,7 +973,11 @@ fn build(flow: &ValidFlow) -> Built {
         } else {
             NodeType::ALL[node.type_pick as usize]
         };
-        let config = valid_config(node_type, node.variant as usize);
+        let mut config = valid_config(node_type, node.variant as usize);
+        if let Some(hook) = config.get("hook").and_then(Value::as_str) {
+            // Each webhook trigger of a flow needs a hook of its own.
+            config["hook"] = json!(format!("{hook}-{i}"));
+        }
         let node_ports = ports_of(node_type, &config);
         for (slot, port) in node_ports.iter().enumerate() {
             let Some(Some((pick, twice))) = node.links.get(slot) else {
