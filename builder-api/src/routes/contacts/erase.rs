@@ -1,0 +1,60 @@
+//! Erasing a contact and everything kept about it (GDPR erasure).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::{ContactPath, audit_name, contact_id, phone_in_path, unknown_contact};
+use crate::audit;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Erases a contact and everything kept about it (GDPR erasure): profile, consent, runs,
+/// timers, events not applied yet, messages not sent yet. Once answered, none of it is
+/// left; a message the person sends later starts a new contact. The audit log records the
+/// erasure under a pseudonym, never the number.
+#[utoipa::path(
+    delete, path = "/api/v1/workspaces/{workspace}/contacts/{phone}", tag = "contacts",
+    params(("workspace" = String, Path), ("phone" = String, Path)),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 400, description = "Not a phone number"),
+        (status = 403, description = "Needs the admin role"),
+        (status = 404, description = "Nothing was kept about this number")
+    )
+)]
+pub async fn erase(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<ContactPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Admin)?;
+    let phone = phone_in_path(&path.phone)?;
+    let wa_id = phone.digits().to_owned();
+    let gone = state
+        .store
+        .erase(&contact_id(&state, &caller, &phone).await?)
+        .await?;
+    if !gone.found() {
+        return Err(unknown_contact());
+    }
+    let erased = BTreeMap::from([
+        ("state", usize::from(gone.state)),
+        ("timers", gone.timers),
+        ("events", gone.events),
+        ("outbox", gone.outbox),
+    ]);
+    audit::record(
+        &state.db,
+        &caller.workspace,
+        &caller.actor.label(),
+        "contact.erased",
+        &audit_name(&caller, &wa_id),
+        json!(erased),
+        state.now(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
