@@ -2,7 +2,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+use super::sql::get;
 use super::*;
+use crate::state::EventKind;
+use sea_orm::Statement;
 use serde_json::json;
 use spool_nodes::Outbound;
 

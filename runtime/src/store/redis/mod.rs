@@ -27,10 +27,13 @@ use tokio::sync::watch;
 
 use super::{
     Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, Wake,
-    Watcher, contacts_of, hour_of,
+    Watcher, hour_of,
 };
-use crate::state::{ContactState, Event, EventKind, TimerRef};
+use crate::state::{ContactState, Event, TimerRef};
 
+mod contacts;
+mod log;
+mod outbox;
 mod scripts;
 mod wake;
 
@@ -227,30 +230,6 @@ impl RedisStore {
             .query_async(&mut con)
             .await?)
     }
-
-    /// An identifier's link in the alias index, in the partition its own key hashes to
-    /// (aliases live apart from the contact they name, which is not known when looking up).
-    fn alias_key(&self, key: &str) -> String {
-        self.key(self.partition_of(key), &format!("alias:{key}"))
-    }
-
-    /// Removes every link to `contact_id`: its aliases are spread over the partitions their
-    /// keys hash to, each keeping the set of its links to the contact. Returns how many.
-    async fn unlink_aliases(&self, contact_id: &str) -> Result<usize, Error> {
-        let mut removed = 0;
-        for p in 0..self.partitions() {
-            let n: i64 = self
-                .scripts
-                .unlink_aliases
-                .key(self.key(p, &format!("aliases:{contact_id}")))
-                .arg(contact_id)
-                .arg(self.key(p, "alias:"))
-                .invoke_async(&mut self.con())
-                .await?;
-            removed += usize::try_from(n).unwrap_or_default();
-        }
-        Ok(removed)
-    }
 }
 
 fn corrupt(what: &str, reason: impl ToString) -> Error {
@@ -258,30 +237,6 @@ fn corrupt(what: &str, reason: impl ToString) -> Error {
         what: what.to_owned(),
         reason: reason.to_string(),
     }
-}
-
-fn decode_entry(position: String, fields: Vec<Vec<u8>>) -> Result<Logged, Error> {
-    let (Some(name), Some(value)) = (fields.first(), fields.get(1)) else {
-        return Err(corrupt("log entry", format!("{position} has no fields")));
-    };
-    let event = match name.as_slice() {
-        b"e" => serde_json::from_slice(value).map_err(|err| corrupt("event", err))?,
-        b"t" => {
-            let member = std::str::from_utf8(value).map_err(|err| corrupt("timer", err))?;
-            let timer = TimerRef::decode(member).ok_or_else(|| corrupt("timer", member))?;
-            Event::new(
-                timer.contact_id,
-                "",
-                0,
-                EventKind::Timer {
-                    run_id: timer.run_id,
-                    token: timer.token,
-                },
-            )
-        }
-        other => return Err(corrupt("log entry", String::from_utf8_lossy(other))),
-    };
-    Ok(Logged { position, event })
 }
 
 fn lease_error(err: redis::RedisError, partition: u16) -> Error {
@@ -377,62 +332,11 @@ impl Store for RedisStore {
     }
 
     async fn read(&self, lease: &Lease, max: usize) -> Result<Vec<Logged>, Error> {
-        let entries: Vec<(String, Vec<Vec<u8>>)> = self
-            .scripts
-            .read
-            .key(self.key(lease.partition, "cursor"))
-            .key(self.key(lease.partition, "log"))
-            .arg(max)
-            .invoke_async(&mut self.con())
-            .await?;
-        entries
-            .into_iter()
-            .map(|(position, fields)| decode_entry(position, fields))
-            .collect()
+        self.read_entries(lease, max).await
     }
 
     async fn read_batch(&self, lease: &Lease, max: usize) -> Result<ReadBatch, Error> {
-        type Entries = Vec<(String, Vec<Vec<u8>>)>;
-        let (entries, ids, states): (Entries, Vec<String>, Vec<Option<Vec<u8>>>) = self
-            .scripts
-            .read_batch
-            .key(self.key(lease.partition, "cursor"))
-            .key(self.key(lease.partition, "log"))
-            .arg(max)
-            .arg(self.key(lease.partition, "c:"))
-            .invoke_async(&mut self.con())
-            .await?;
-        let logged = entries
-            .into_iter()
-            .map(|(position, fields)| decode_entry(position, fields))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut found: HashMap<String, Option<ContactState>> = HashMap::with_capacity(ids.len());
-        for (id, state) in ids.into_iter().zip(states) {
-            let state = state
-                .map(|bytes| {
-                    serde_json::from_slice(&bytes).map_err(|err| corrupt("contact state", err))
-                })
-                .transpose()?;
-            found.insert(id, state);
-        }
-        let contact_ids = contacts_of(&logged);
-        let missing: Vec<String> = contact_ids
-            .iter()
-            .filter(|id| !found.contains_key(*id))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            let loaded = self.load(lease.partition, &missing).await?;
-            found.extend(missing.into_iter().zip(loaded));
-        }
-        let states = contact_ids
-            .into_iter()
-            .map(|id| {
-                let state = found.remove(&id).flatten();
-                (id, state)
-            })
-            .collect();
-        Ok(ReadBatch { logged, states })
+        self.read_with_states(lease, max).await
     }
 
     async fn load(
@@ -440,27 +344,7 @@ impl Store for RedisStore {
         partition: u16,
         contact_ids: &[String],
     ) -> Result<Vec<Option<ContactState>>, Error> {
-        if contact_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let keys: Vec<String> = contact_ids
-            .iter()
-            .map(|id| self.contact_key(partition, id))
-            .collect();
-        let values: Vec<Option<Vec<u8>>> = redis::cmd("MGET")
-            .arg(&keys)
-            .query_async(&mut self.con())
-            .await?;
-        values
-            .into_iter()
-            .map(|value| {
-                value
-                    .map(|bytes| {
-                        serde_json::from_slice(&bytes).map_err(|err| corrupt("contact state", err))
-                    })
-                    .transpose()
-            })
-            .collect()
+        self.load_states(partition, contact_ids).await
     }
 
     async fn commit(&self, lease: &Lease, batch: Batch) -> Result<(), Error> {
@@ -571,29 +455,11 @@ impl Store for RedisStore {
     }
 
     async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
-        let entries = self
-            .oldest(self.key(partition, "outbox"), max, "outbound message")
-            .await?;
-        Ok(entries
-            .into_iter()
-            .map(|(position, message)| Pending { position, message })
-            .collect())
+        self.pending_outbox(partition, max).await
     }
 
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {
-        if sent.is_empty() {
-            return Ok(());
-        }
-        let positions: Vec<&str> = sent
-            .iter()
-            .map(|pending| pending.position.as_str())
-            .collect();
-        let _: i64 = redis::cmd("XDEL")
-            .arg(self.key(partition, "outbox"))
-            .arg(positions)
-            .query_async(&mut self.con())
-            .await?;
-        Ok(())
+        self.delete_sent(partition, sent).await
     }
 
     async fn counters(
@@ -654,64 +520,19 @@ impl Store for RedisStore {
     }
 
     async fn erase(&self, contact_id: &str) -> Result<Erased, Error> {
-        let p = self.partition_of(contact_id);
-        let (state, timers, events, outbox, calls): (i64, i64, i64, i64, i64) = self
-            .scripts
-            .erase
-            .key(self.key(p, "lease"))
-            .key(self.key(p, "log"))
-            .key(self.key(p, "timers"))
-            .key(self.key(p, "outbox"))
-            .key(self.contact_key(p, contact_id))
-            .key(self.key(p, "calls"))
-            .arg(contact_id)
-            .arg(format!("*|{}", glob_escape(contact_id)))
-            .invoke_async(&mut self.con())
-            .await?;
-        let count = |n: i64| usize::try_from(n).unwrap_or_default();
-        let aliases = self.unlink_aliases(contact_id).await?;
-        Ok(Erased {
-            state: state > 0,
-            timers: count(timers),
-            events: count(events),
-            outbox: count(outbox),
-            calls: count(calls),
-            aliases,
-        })
+        self.erase_contact(contact_id).await
     }
 
     async fn aliases(&self, keys: &[String]) -> Result<Vec<Option<String>>, Error> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pipe = redis::pipe();
-        for key in keys {
-            pipe.get(self.alias_key(key));
-        }
-        Ok(pipe.query_async(&mut self.con()).await?)
+        self.find_aliases(keys).await
     }
 
     async fn link_alias(&self, key: &str, contact_id: &str) -> Result<String, Error> {
-        let p = self.partition_of(key);
-        Ok(self
-            .scripts
-            .link_alias
-            .key(self.alias_key(key))
-            .key(self.key(p, &format!("aliases:{contact_id}")))
-            .arg(contact_id)
-            .arg(key)
-            .invoke_async(&mut self.con())
-            .await?)
+        self.insert_alias(key, contact_id).await
     }
 
     async fn calls(&self, partition: u16, max: usize) -> Result<Vec<Calling>, Error> {
-        let entries = self
-            .oldest(self.key(partition, "calls"), max, "pending call")
-            .await?;
-        Ok(entries
-            .into_iter()
-            .map(|(position, call)| Calling { position, call })
-            .collect())
+        self.pending_calls(partition, max).await
     }
 
     async fn answer_call(
@@ -720,31 +541,6 @@ impl Store for RedisStore {
         call: &Calling,
         answer: &Event,
     ) -> Result<bool, Error> {
-        let body = serde_json::to_vec(answer).map_err(|err| corrupt("event", err))?;
-        let answered: i64 = self
-            .scripts
-            .answer
-            .key(self.key(partition, "calls"))
-            .key(self.key(partition, "log"))
-            .arg(&call.position)
-            .arg(body)
-            .arg(&answer.contact_id)
-            .arg(self.wake_channel())
-            .arg(partition)
-            .invoke_async(&mut self.con())
-            .await?;
-        Ok(answered == 1)
+        self.answer_pending_call(partition, call, answer).await
     }
-}
-
-/// `text` as a glob pattern that matches only itself.
-fn glob_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
