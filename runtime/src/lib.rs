@@ -11,6 +11,7 @@
 pub mod calls;
 pub mod channel;
 pub mod clock;
+pub mod counters;
 pub mod engine;
 pub mod flows;
 pub mod http;
@@ -20,6 +21,7 @@ pub mod state;
 pub mod store;
 pub mod worker;
 
+pub use counters::{CountKey, Counter};
 pub use engine::{Engine, EngineConfig, Transition};
 pub use flows::FlowRegistry;
 pub use scope::ScopedId;

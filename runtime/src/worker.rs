@@ -198,13 +198,7 @@ impl Runtime {
             batch.timers_set.extend(transition.timers_set);
             batch.timers_cleared.extend(transition.timers_cleared);
             for counter in transition.counters {
-                *batch
-                    .counters
-                    .entry(format!(
-                        "{}|{}|{}",
-                        counter.version, counter.node_id, counter.key
-                    ))
-                    .or_insert(0) += 1;
+                *batch.counters.entry(counter).or_insert(0) += 1;
             }
         }
         batch.states = states

@@ -15,7 +15,7 @@ use spool_runtime::clock::Clock;
 use spool_runtime::http::{HttpServices, LlmConfig};
 use spool_runtime::state::{ContactChange, contact_id_for};
 use spool_runtime::store::{Appended, Store};
-use spool_runtime::{Event, EventKind, ScopedId};
+use spool_runtime::{CountKey, Event, EventKind, ScopedId};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -485,13 +485,13 @@ async fn the_funnel_counts_entries_and_ports_per_node(h: Harness) {
         .counters(&version, START, START + HOUR)
         .await
         .expect("counters");
-    let count = |key: &str| counts.get(key).copied().unwrap_or(0);
-    assert_eq!(count("start|entered"), 4);
-    assert_eq!(count("big|entered"), 4);
-    assert_eq!(count("big|port:true"), 2);
-    assert_eq!(count("big|port:false"), 1);
-    assert_eq!(count("big|failed"), 1, "`parse_int(\"abc\")` fails");
-    assert_eq!(count("yes|entered"), 2);
+    let count = |node: &str, key: &str| counts.get(&CountKey::new(node, key)).copied().unwrap_or(0);
+    assert_eq!(count("start", "entered"), 4);
+    assert_eq!(count("big", "entered"), 4);
+    assert_eq!(count("big", "port:true"), 2);
+    assert_eq!(count("big", "port:false"), 1);
+    assert_eq!(count("big", "failed"), 1, "`parse_int(\"abc\")` fails");
+    assert_eq!(count("yes", "entered"), 2);
 
     // Counts are kept by the hour: the hour before saw nothing, and a message two hours
     // later counts in its own hour and in any range that includes both.
@@ -505,15 +505,15 @@ async fn the_funnel_counts_entries_and_ports_per_node(h: Harness) {
         .counters(&version, START + 2 * HOUR, START + 3 * HOUR)
         .await
         .expect("counters");
-    assert_eq!(later.get("big|port:true"), Some(&1));
-    assert_eq!(later.get("start|entered"), Some(&1));
+    assert_eq!(later.get(&CountKey::new("big", "port:true")), Some(&1));
+    assert_eq!(later.get(&CountKey::new("start", "entered")), Some(&1));
     let both = h
         .store
         .counters(&version, START, START + 3 * HOUR)
         .await
         .expect("counters");
-    assert_eq!(both.get("start|entered"), Some(&5));
-    assert_eq!(both.get("big|port:true"), Some(&3));
+    assert_eq!(both.get(&CountKey::new("start", "entered")), Some(&5));
+    assert_eq!(both.get(&CountKey::new("big", "port:true")), Some(&3));
     h.finish().await;
 }
 

@@ -18,7 +18,7 @@ use spool_nodes::{
 };
 use spool_runtime::state::PendingCall;
 use spool_runtime::store::{Appended, Batch, Erased, Error, Lease, Logged, Store};
-use spool_runtime::{ContactState, Event, EventKind, TimerRef};
+use spool_runtime::{ContactState, CountKey, Counter, Event, EventKind, TimerRef};
 
 const PARTITIONS: u16 = 4;
 const TTL: Duration = Duration::from_secs(10);
@@ -120,7 +120,7 @@ where
 const TEN: Millis = 1_795_428_000_000;
 
 /// A version's counts over all time.
-async fn counted(store: &dyn Store, version: &str) -> HashMap<String, i64> {
+async fn counted(store: &dyn Store, version: &str) -> HashMap<CountKey, i64> {
     store
         .counters(version, Millis::MIN / 2, Millis::MAX / 2)
         .await
@@ -351,7 +351,7 @@ async fn an_expired_lease_is_taken_over_and_its_stale_holder_changes_nothing(
     assert!(current.token > stale.token);
 
     let mut counters = HashMap::new();
-    counters.insert("v1|send|entered".to_owned(), 1);
+    counters.insert(Counter::new("v1", "send", "entered"), 1);
     let batch = Batch {
         position: logged[1].position.clone(),
         states: vec![state(&ana, "Ana")],
@@ -424,8 +424,8 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
     let logged = s.read(&lease, 2).await.expect("read");
 
     let mut counters = HashMap::new();
-    counters.insert("v1|ask|entered".to_owned(), 2);
-    counters.insert("v1|ask|port:next".to_owned(), 1);
+    counters.insert(Counter::new("v1", "ask", "entered"), 2);
+    counters.insert(Counter::new("v1", "ask", "port:next"), 1);
     let batch = Batch {
         position: logged[1].position.clone(),
         states: vec![state(&ana, "Ana"), state(&ben, "Ben")],
@@ -471,14 +471,14 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
         [(timer(&ben, "run.3", 3), 6_000)]
     );
     let counts = counted(s, "v1").await;
-    assert_eq!(counts.get("ask|entered"), Some(&2));
-    assert_eq!(counts.get("ask|port:next"), Some(&1));
+    assert_eq!(counts.get(&CountKey::new("ask", "entered")), Some(&2));
+    assert_eq!(counts.get(&CountKey::new("ask", "port:next")), Some(&1));
     assert_eq!(ns(&read_all(s, &lease).await), [2]);
 
     // The next batch: a state replaced, a timer cleared and one moved, counters added.
     let logged = read_all(s, &lease).await;
     let mut counters = HashMap::new();
-    counters.insert("v1|ask|entered".to_owned(), 3);
+    counters.insert(Counter::new("v1", "ask", "entered"), 3);
     let batch = Batch {
         position: logged[0].position.clone(),
         states: vec![state(&ana, "Ana Maria")],
@@ -503,7 +503,10 @@ async fn a_commit_applies_every_part(store: Arc<dyn Store>) {
         [(timer(&ben, "run.3", 3), 9_000)]
     );
     assert_eq!(s.outbox(2, 100).await.expect("outbox").len(), 4);
-    assert_eq!(counted(s, "v1").await.get("ask|entered"), Some(&5));
+    assert_eq!(
+        counted(s, "v1").await.get(&CountKey::new("ask", "entered")),
+        Some(&5)
+    );
     assert!(read_all(s, &lease).await.is_empty());
 }
 
@@ -669,9 +672,9 @@ async fn counters_are_summed_across_batches_and_partitions(store: Arc<dyn Store>
             s.append(&event(&contact, round)).await.expect("append");
             let logged = read_all(s, &lease).await;
             let mut counters = HashMap::new();
-            counters.insert("v1|ask|entered".to_owned(), 1);
-            counters.insert("v1|ask|port:yes".to_owned(), i64::from(partition));
-            counters.insert("v2|ask|entered".to_owned(), 10);
+            counters.insert(Counter::new("v1", "ask", "entered"), 1);
+            counters.insert(Counter::new("v1", "ask", "port:yes"), i64::from(partition));
+            counters.insert(Counter::new("v2", "ask", "entered"), 10);
             let batch = Batch {
                 position: logged[0].position.clone(),
                 counters,
@@ -683,10 +686,10 @@ async fn counters_are_summed_across_batches_and_partitions(store: Arc<dyn Store>
     }
     let v1 = counted(s, "v1").await;
     assert_eq!(v1.len(), 2, "{v1:?}");
-    assert_eq!(v1.get("ask|entered"), Some(&8));
-    assert_eq!(v1.get("ask|port:yes"), Some(&12));
+    assert_eq!(v1.get(&CountKey::new("ask", "entered")), Some(&8));
+    assert_eq!(v1.get(&CountKey::new("ask", "port:yes")), Some(&12));
     let v2 = counted(s, "v2").await;
-    assert_eq!(v2.get("ask|entered"), Some(&80));
+    assert_eq!(v2.get(&CountKey::new("ask", "entered")), Some(&80));
     assert!(counted(s, "v3").await.is_empty());
 }
 
@@ -860,8 +863,8 @@ async fn counters_are_kept_by_the_hour(store: Arc<dyn Store>) {
         let lease = acquire(s, partition).await;
         let logged = read_all(s, &lease).await;
         let mut counters = HashMap::new();
-        counters.insert("v1|ask|entered".to_owned(), 1);
-        counters.insert(format!("v1|ask|port:p{n}"), 1);
+        counters.insert(Counter::new("v1", "ask", "entered"), 1);
+        counters.insert(Counter::new("v1", "ask", &format!("port:p{n}")), 1);
         let batch = Batch {
             position: logged[0].position.clone(),
             counters,
@@ -871,12 +874,13 @@ async fn counters_are_kept_by_the_hour(store: Arc<dyn Store>) {
         s.commit(&lease, batch).await.expect("commit");
         s.release(&lease).await.expect("release");
     }
-    let entered = |counts: HashMap<String, i64>| counts.get("ask|entered").copied();
+    let entered =
+        |counts: HashMap<CountKey, i64>| counts.get(&CountKey::new("ask", "entered")).copied();
     let range = |from: Millis, to: Millis| s.counters("v1", from, to);
 
     assert_eq!(entered(range(TEN, TEN + HOUR).await.expect("10h")), Some(2));
     let eleven = range(TEN + HOUR, TEN + 2 * HOUR).await.expect("11h");
-    assert_eq!(eleven.get("ask|port:p2"), Some(&1));
+    assert_eq!(eleven.get(&CountKey::new("ask", "port:p2")), Some(&1));
     assert_eq!(eleven.len(), 2, "{eleven:?}");
     // A range is widened to the whole hours it touches.
     assert_eq!(
@@ -935,7 +939,7 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
     let lease = acquire(s, 1).await;
     let logged = read_all(s, &lease).await;
     let mut counters = HashMap::new();
-    counters.insert("v1|ask|entered".to_owned(), 2);
+    counters.insert(Counter::new("v1", "ask", "entered"), 2);
     let batch = Batch {
         position: logged[1].position.clone(),
         states: vec![state(&ana, "Ana"), state(&ben, "Ben")],
@@ -1021,7 +1025,10 @@ async fn erasing_a_contact_leaves_nothing_of_it_anywhere(
         .collect();
     assert_eq!(calls, std::slice::from_ref(&ben));
     assert!(s.contact(&ben).await.expect("contact").is_some());
-    assert_eq!(counted(s, "v1").await.get("ask|entered"), Some(&2));
+    assert_eq!(
+        counted(s, "v1").await.get(&CountKey::new("ask", "entered")),
+        Some(&2)
+    );
 
     // The next holder applies what is left: Ben's event only.
     let next = acquire(s, 1).await;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 use spool_flows::{Category, CompiledFlow};
 use spool_nodes::{DAY, HOUR, Millis};
+use spool_runtime::CountKey;
 use spool_runtime::store::hour_of;
 use utoipa::ToSchema;
 
@@ -251,8 +252,8 @@ pub async fn funnel(
                 ApiError::not_found(format!("Flow {flow_id} has no version {number}."))
             })?;
     let compiled = flow_of(&state, &caller, &version)?;
-    let counts: HashMap<String, i64> = state.store.counters(&version.hash, from, to).await?;
-    let count = |node: &str, key: &str| counts.get(&format!("{node}|{key}")).copied().unwrap_or(0);
+    let counts: HashMap<CountKey, i64> = state.store.counters(&version.hash, from, to).await?;
+    let count = |node: &str, key: &str| counts.get(&CountKey::new(node, key)).copied().unwrap_or(0);
 
     let mut totals = Totals {
         started: 0,
@@ -273,9 +274,8 @@ pub async fn funnel(
                     .collect()
             })
             .unwrap_or_default();
-        let prefix = format!("{}|port:", node.id);
-        for (key, value) in &counts {
-            if let Some(port) = key.strip_prefix(&prefix) {
+        for (key, value) in counts.iter().filter(|(key, _)| key.node_id == node.id) {
+            if let Some(port) = key.left_by() {
                 *left.entry(port.to_owned()).or_insert(0) += value;
             }
         }

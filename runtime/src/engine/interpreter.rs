@@ -8,7 +8,8 @@ use tracing::debug_span;
 
 use super::trace::vars_diff;
 use super::triggers::Origin;
-use super::{Counter, Engine, Transition};
+use super::{Engine, Transition};
+use crate::counters::Counter;
 use crate::policy::quiet_until;
 use crate::scope::ScopedId;
 use crate::state::{ContactState, PendingCall, RunChanges};
@@ -277,9 +278,5 @@ fn call_key(contact_id: &str, run_id: &str, node_id: &str, step: u32) -> String 
 }
 
 fn counter(flow: &CompiledFlow, node_id: &str, key: String) -> Counter {
-    Counter {
-        version: flow.hash().to_owned(),
-        node_id: node_id.to_owned(),
-        key,
-    }
+    Counter::new(flow.hash(), node_id, &key)
 }

@@ -21,6 +21,7 @@ use spool_nodes::{
 };
 use tracing::{debug, instrument};
 
+use crate::counters::Counter;
 use crate::flows::FlowRegistry;
 use crate::scope::ScopedId;
 use crate::state::{
@@ -61,15 +62,6 @@ pub struct Transition {
     pub trace: Vec<TraceStep>,
     /// The event had been applied already (a redelivered message).
     pub duplicate: bool,
-}
-
-/// One count for the funnel: a node of a flow version entered, left by a port, or failed.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Counter {
-    pub version: String,
-    pub node_id: String,
-    /// `entered`, `port:<name>` or `failed`.
-    pub key: String,
 }
 
 #[derive(Clone, Debug)]

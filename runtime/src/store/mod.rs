@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use spool_nodes::identity::ContactIdentity;
 use spool_nodes::{HOUR, Millis, Outbound};
 
+use crate::counters::{CountKey, Counter};
 use crate::state::{ContactState, Event, PendingCall, TimerRef};
 
 pub use crate::Error;
@@ -76,8 +77,8 @@ pub struct Batch {
     pub timers_cleared: Vec<TimerRef>,
     /// Calls to other systems that runs now wait for.
     pub calls: Vec<PendingCall>,
-    /// Funnel counts: `version|node|key` → increment.
-    pub counters: HashMap<String, i64>,
+    /// Funnel counts to add.
+    pub counters: HashMap<Counter, i64>,
     /// When the batch was applied (the runtime's clock): its counters count in this hour.
     pub at: Millis,
 }
@@ -219,13 +220,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         Ok(states.pop().flatten())
     }
     /// Funnel counts of a flow version over every hour that overlaps `[from, to)` (ms):
-    /// `node|key` → count. Counts are kept per hour, so a range is widened to whole hours.
+    /// what happened where → count. Counts are kept per hour, so a range is widened to
+    /// whole hours.
     async fn counters(
         &self,
         version: &str,
         from: Millis,
         to: Millis,
-    ) -> Result<HashMap<String, i64>, Error>;
+    ) -> Result<HashMap<CountKey, i64>, Error>;
     /// Timers scheduled for a contact, with when they are due.
     async fn timers(&self, contact_id: &str) -> Result<Vec<(TimerRef, Millis)>, Error>;
 

@@ -524,7 +524,7 @@ impl Store for SharedStore {
         version: &str,
         from: Millis,
         to: Millis,
-    ) -> Result<HashMap<String, i64>, Error> {
+    ) -> Result<HashMap<spool_runtime::CountKey, i64>, Error> {
         self.0.counters(version, from, to).await
     }
 

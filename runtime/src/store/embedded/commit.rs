@@ -9,6 +9,7 @@ use spool_nodes::Millis;
 use super::EmbeddedStore;
 use super::sql::{corrupt, get, position_of, token_value};
 use crate::clock::Clock;
+use crate::counters::CountKey;
 use crate::store::{Batch, Error, Lease, hour_of};
 
 impl EmbeddedStore {
@@ -58,13 +59,13 @@ impl EmbeddedStore {
                     .map_err(|err| corrupt("pending call", err))
             })
             .collect::<Result<_, Error>>()?;
-        let mut counters: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for (field, increment) in &batch.counters {
-            let (version, name) = field.split_once('|').unwrap_or((field.as_str(), ""));
-            *counters
-                .entry((version.to_owned(), name.to_owned()))
-                .or_insert(0) += increment;
-        }
+        let counters: BTreeMap<(&str, String), i64> = batch
+            .counters
+            .iter()
+            .map(|(counter, increment)| {
+                ((counter.version.as_str(), counter.at.encode()), *increment)
+            })
+            .collect();
         let hour = hour_of(batch.at);
         let counters: Vec<Vec<Value>> = counters
             .into_iter()
@@ -165,7 +166,7 @@ impl EmbeddedStore {
         version: &str,
         from: Millis,
         to: Millis,
-    ) -> Result<HashMap<String, i64>, Error> {
+    ) -> Result<HashMap<CountKey, i64>, Error> {
         if to <= from {
             return Ok(HashMap::new());
         }
@@ -177,8 +178,14 @@ impl EmbeddedStore {
                 vec![version.to_owned().into(), hour_of(from).into(), to.into()],
             ))
             .await?;
-        rows.iter()
-            .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
-            .collect()
+        let mut counts = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let name: String = get(row, 0)?;
+            // Every name was written from a CountKey: none fails to read back.
+            if let Some(key) = CountKey::decode(&name) {
+                counts.insert(key, get(row, 1)?);
+            }
+        }
+        Ok(counts)
     }
 }

@@ -40,6 +40,7 @@ use spool_nodes::Millis;
 
 use super::{Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, Store};
 use crate::clock::SystemClock;
+use crate::counters::CountKey;
 use crate::state::{ContactState, Event, TimerRef};
 
 mod commit;
@@ -299,7 +300,7 @@ impl Store for EmbeddedStore {
         version: &str,
         from: Millis,
         to: Millis,
-    ) -> Result<HashMap<String, i64>, Error> {
+    ) -> Result<HashMap<CountKey, i64>, Error> {
         self.sum_counters(version, from, to).await
     }
 

@@ -29,6 +29,7 @@ use super::{
     Appended, Batch, Calling, Erased, Error, Lease, Logged, Pending, ReadBatch, Store, Wake,
     Watcher, hour_of,
 };
+use crate::counters::CountKey;
 use crate::state::{ContactState, Event, TimerRef};
 
 mod contacts;
@@ -378,13 +379,12 @@ impl Store for RedisStore {
         for call in &batch.calls {
             invocation.arg(serde_json::to_vec(call).map_err(|err| corrupt("pending call", err))?);
         }
-        let mut by_version: BTreeMap<&str, Vec<(&str, i64)>> = BTreeMap::new();
-        for (field, increment) in &batch.counters {
-            let (version, name) = field.split_once('|').unwrap_or((field.as_str(), ""));
+        let mut by_version: BTreeMap<&str, Vec<(String, i64)>> = BTreeMap::new();
+        for (counter, increment) in &batch.counters {
             by_version
-                .entry(version)
+                .entry(&counter.version)
                 .or_default()
-                .push((name, *increment));
+                .push((counter.at.encode(), *increment));
         }
         invocation.arg(by_version.len());
         if !by_version.is_empty() {
@@ -400,7 +400,7 @@ impl Store for RedisStore {
                 let (bucket, days) = self.counter_keys(p, version, hour);
                 invocation.key(bucket).key(days).arg(fields.len());
                 for (name, increment) in fields {
-                    invocation.arg(*name).arg(*increment);
+                    invocation.arg(name).arg(*increment);
                 }
             }
         }
@@ -467,7 +467,7 @@ impl Store for RedisStore {
         version: &str,
         from: Millis,
         to: Millis,
-    ) -> Result<HashMap<String, i64>, Error> {
+    ) -> Result<HashMap<CountKey, i64>, Error> {
         let mut totals = HashMap::new();
         if to <= from {
             return Ok(totals);
@@ -501,8 +501,12 @@ impl Store for RedisStore {
             }
             let all: Vec<HashMap<String, i64>> = pipe.query_async(&mut self.con()).await?;
             for counts in all {
-                for (field, count) in counts {
-                    *totals.entry(field).or_insert(0) += count;
+                // Every field was written from a CountKey: none fails to read back.
+                for (key, count) in counts
+                    .into_iter()
+                    .filter_map(|(field, count)| Some((CountKey::decode(&field)?, count)))
+                {
+                    *totals.entry(key).or_insert(0) += count;
                 }
             }
         }
