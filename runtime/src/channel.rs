@@ -55,6 +55,7 @@ impl RecordingChannel {
     }
 
     /// Delivered messages for one contact.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn sent_to(&self, contact_id: &str) -> Vec<Outbound> {
         self.lock()
             .sent

@@ -30,6 +30,7 @@ impl ManualClock {
         Self(AtomicI64::new(start))
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     pub fn advance(&self, by: std::time::Duration) {
         self.0.fetch_add(by.as_millis() as Millis, Ordering::SeqCst);
     }
