@@ -279,7 +279,7 @@ fn store_unreachable(err: &spool_runtime::Error) -> bool {
                     )
                 )
         }
-        Error::Database(_) | Error::LeaseLost(_) | Error::ChannelUnavailable(_) => true,
+        Error::Database(_) | Error::LeaseLost(_) | Error::ChannelUnavailable { .. } => true,
         Error::Corrupt { .. } | Error::PartitionsChanged { .. } | Error::Identity(_) => false,
     }
 }

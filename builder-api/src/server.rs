@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
 use spool_nodes::Outbound;
 use spool_nodes::Services;
-use spool_runtime::channel::{Channel, SendError};
+use spool_runtime::channel::{Channel, SendError, Sent};
 use spool_runtime::clock::{Clock, SystemClock};
 use spool_runtime::http::HttpServices;
 use spool_runtime::store::Store;
@@ -71,9 +71,9 @@ struct LogChannel;
 
 #[async_trait]
 impl Channel for LogChannel {
-    async fn send(&self, message: &Outbound) -> Result<(), SendError> {
+    async fn send(&self, message: &Outbound) -> Result<Sent, SendError> {
         warn!(key = %message.key, to = %message.to, "no channel configured: message not delivered");
-        Ok(())
+        Ok(Sent::default())
     }
 }
 

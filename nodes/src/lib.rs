@@ -179,6 +179,12 @@ impl Ctx<'_> {
             key,
             contact_id: self.contact.id.clone(),
             to: self.contact.phone.clone(),
+            to_user_id: if self.contact.phone.is_empty() {
+                self.contact.bsuid.clone()
+            } else {
+                None
+            },
+            channel: self.contact.channel.clone(),
             run_id: self.run.id.clone(),
             node_id: self.node_id().to_owned(),
             body,

@@ -43,6 +43,32 @@ pub struct Contact {
     /// When Marketing templates were last sent, for the per-contact cap (recent ones only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub marketing_sent_at: Vec<Millis>,
+    /// The WhatsApp channel (business number) the contact last wrote to: replies go out
+    /// through it. `None` until they write; the workspace's default number is used then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The Click-to-WhatsApp ads the contact came from: the first and the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
+}
+
+/// Where a contact came from: the ad (WhatsApp's `referral`) of their first message after a
+/// tap, with `at` (seconds) added.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub first_touch: Value,
+    pub last_touch: Value,
+    /// When the latest ad's message was sent: replying within 24 h of it opens WhatsApp's
+    /// 72-hour free entry point window.
+    pub last_touch_at: Millis,
+}
+
+impl Attribution {
+    /// Until when messages to the contact are free, when the business answered the ad's
+    /// message within 24 h (72 h from that answer; this is its latest possible end).
+    pub fn free_entry_until(&self) -> Millis {
+        self.last_touch_at + DAY + 3 * DAY
+    }
 }
 
 impl Contact {
@@ -65,6 +91,21 @@ impl Contact {
         }
         if self.bsuid.is_none() {
             self.bsuid.clone_from(&message.from_user_id);
+        }
+        if message.channel.is_some() {
+            self.channel.clone_from(&message.channel);
+        }
+        if let Some(referral) = &message.referral {
+            let mut touch = referral.clone();
+            if let Value::Object(fields) = &mut touch {
+                fields.insert("at".into(), (message.timestamp / SECOND).into());
+            }
+            let attribution = self.attribution.get_or_insert_with(|| Attribution {
+                first_touch: touch.clone(),
+                ..Attribution::default()
+            });
+            attribution.last_touch = touch;
+            attribution.last_touch_at = message.timestamp;
         }
     }
 
@@ -206,6 +247,9 @@ pub struct InboundMessage {
     /// The id of our message this one answers (button taps carry it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_id: Option<String>,
+    /// The WhatsApp channel (business number) it arrived through; `None` in the simulator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -365,8 +409,15 @@ pub struct Outbound {
     /// Unique per message and stable across retries: the channel de-duplicates on it.
     pub key: String,
     pub contact_id: String,
-    /// The recipient's phone number.
+    /// The recipient's phone number; empty for a contact WhatsApp names only by BSUID.
     pub to: String,
+    /// The recipient's business-scoped user id, for a contact known only by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_user_id: Option<Bsuid>,
+    /// The channel to send through: the one the contact wrote to, else the workspace's
+    /// default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
     pub run_id: String,
     pub node_id: String,
     pub body: OutboundBody,
@@ -500,5 +551,31 @@ mod tests {
     fn an_unknown_media_kind_is_refused_not_sent_blank() {
         let unknown = STORED_MEDIA.replace(r#""kind":"image""#, r#""kind":"hologram""#);
         assert!(serde_json::from_str::<Outbound>(&unknown).is_err());
+    }
+
+    #[test]
+    fn the_first_ad_stays_the_first_touch_and_the_latest_becomes_the_last() {
+        let mut contact = Contact::new("acme/wa:5511", "5511");
+        let from_ad = |source_id: &str, at: Millis| InboundMessage {
+            id: format!("wamid.{source_id}"),
+            from: "5511".into(),
+            from_user_id: None,
+            profile_name: None,
+            timestamp: at,
+            content: Content::Text { body: "Hi".into() },
+            referral: Some(
+                serde_json::json!({ "source_id": source_id, "source_type": "ad", "ctwa_clid": "clid" }),
+            ),
+            context_id: None,
+            channel: Some("ch_1".into()),
+        };
+        contact.learn(&from_ad("spring", 1_000 * SECOND));
+        contact.learn(&from_ad("summer", 2_000 * SECOND));
+        let attribution = contact.attribution.as_ref().expect("attributed");
+        assert_eq!(attribution.first_touch["source_id"], "spring");
+        assert_eq!(attribution.last_touch["source_id"], "summer");
+        assert_eq!(attribution.last_touch["at"], 2_000);
+        assert_eq!(attribution.free_entry_until(), 2_000 * SECOND + 4 * DAY);
+        assert_eq!(contact.channel.as_deref(), Some("ch_1"));
     }
 }

@@ -155,6 +155,7 @@ fn message(content: Content) -> InboundMessage {
         content,
         referral: None,
         context_id: None,
+        channel: None,
     }
 }
 

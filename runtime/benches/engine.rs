@@ -123,6 +123,7 @@ fn text(id: usize, body: &str) -> Event {
         },
         referral: None,
         context_id: None,
+        channel: None,
     };
     Event::inbound(message, NOW)
 }

@@ -53,7 +53,7 @@ use clap::{Parser, ValueEnum};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use spool_nodes::{Content, InboundMessage, Outbound, OutboundBody, RunStatus};
-use spool_runtime::channel::{Channel, SendError};
+use spool_runtime::channel::{Channel, SendError, Sent as Accepted};
 use spool_runtime::clock::{Clock, SystemClock};
 use spool_runtime::http::NoServices;
 use spool_runtime::state::contact_id_for;
@@ -229,7 +229,7 @@ impl TimingChannel {
 
 #[async_trait]
 impl Channel for TimingChannel {
-    async fn send(&self, message: &Outbound) -> Result<(), SendError> {
+    async fn send(&self, message: &Outbound) -> Result<Accepted, SendError> {
         let at = now_ns(self.origin) + 1;
         let fresh = self
             .keys
@@ -238,19 +238,19 @@ impl Channel for TimingChannel {
             .insert(message.key.clone());
         if !fresh {
             self.duplicate_keys.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            return Ok(Accepted::default());
         }
         let OutboundBody::Text { text, .. } = &message.body else {
             self.unexpected.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            return Ok(Accepted::default());
         };
         if text.starts_with("Hello ") {
             self.greetings.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            return Ok(Accepted::default());
         }
         let Some(g) = Self::event_of(text).filter(|g| *g < self.delivered.len()) else {
             self.unexpected.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            return Ok(Accepted::default());
         };
         let contact = g % self.contacts;
         let round = (g / self.contacts) as u64;
@@ -260,7 +260,7 @@ impl Channel for TimingChannel {
         }
         self.delivered[g].store(at, Ordering::Relaxed);
         self.echoes.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        Ok(Accepted::default())
     }
 }
 
@@ -679,6 +679,7 @@ async fn sender(
                 content: Content::Text { body: text },
                 referral: None,
                 context_id: None,
+                channel: None,
             };
             let event = Event::inbound(message, clock.now());
             let started = now_ns(origin);

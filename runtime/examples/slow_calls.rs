@@ -39,7 +39,7 @@ use async_trait::async_trait;
 use clap::{Parser, ValueEnum};
 use serde_json::{Value, json};
 use spool_nodes::{Content, InboundMessage, Outbound, OutboundBody};
-use spool_runtime::channel::{Channel, SendError};
+use spool_runtime::channel::{Channel, SendError, Sent};
 use spool_runtime::clock::{Clock, SystemClock};
 use spool_runtime::http::HttpServices;
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
@@ -244,7 +244,7 @@ struct TimingChannel {
 
 #[async_trait]
 impl Channel for TimingChannel {
-    async fn send(&self, message: &Outbound) -> Result<(), SendError> {
+    async fn send(&self, message: &Outbound) -> Result<Sent, SendError> {
         let at = self.timeline.now_ns();
         let timeline = &self.timeline;
         let fresh = self
@@ -254,7 +254,7 @@ impl Channel for TimingChannel {
             .insert(message.key.clone());
         if !fresh {
             timeline.duplicates.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            return Ok(Sent::default());
         }
         let text = match &message.body {
             OutboundBody::Text { text, .. } => text.as_str(),
@@ -275,7 +275,7 @@ impl Channel for TimingChannel {
                 timeline.unexpected.fetch_add(1, Ordering::Relaxed);
             }
         }
-        Ok(())
+        Ok(Sent::default())
     }
 }
 
@@ -297,6 +297,7 @@ fn send(runtime: &Arc<Runtime>, timeline: &Arc<Timeline>, contact: Contact, text
             content: Content::Text { body: text },
             referral: None,
             context_id: None,
+            channel: None,
         };
         let outcome = runtime.accept(Event::inbound(message, clock.now())).await;
         let failure = match outcome {

@@ -7,21 +7,48 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use spool_nodes::Outbound;
 
+/// A message the channel took.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// The channel's id for it (WhatsApp's wamid), when the channel gives one: its delivery
+    /// statuses come back under it.
+    pub provider_id: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// Worth trying again later (a timeout, a 5xx, a rate limit).
-    #[error("temporary failure: {0}")]
-    Retryable(String),
-    /// Will never be accepted as it is (an unknown template, a blocked number).
-    #[error("rejected: {0}")]
-    Rejected(String),
+    /// Worth trying again later (a timeout, a 5xx, a rate limit): the message and those
+    /// after it wait, `after` at least when the channel says how long.
+    #[error("temporary failure: {reason}")]
+    Retryable {
+        reason: String,
+        after: Option<std::time::Duration>,
+    },
+    /// Will never be accepted as it is (the window closed, a template unknown, a number
+    /// that cannot receive): recorded on the message and given to its run, which leaves the
+    /// sending node through `error`.
+    #[error("rejected: {reason}")]
+    Rejected {
+        /// The channel's error code (Meta's, e.g. `131047`), for `vars.error.code`.
+        code: String,
+        reason: String,
+    },
+}
+
+impl SendError {
+    pub fn retry(reason: impl Into<String>) -> Self {
+        SendError::Retryable {
+            reason: reason.into(),
+            after: None,
+        }
+    }
 }
 
 #[async_trait]
 pub trait Channel: Send + Sync + std::fmt::Debug {
     /// Sends one message. `message.key` is stable across retries: a channel that can
     /// de-duplicate on it must.
-    async fn send(&self, message: &Outbound) -> Result<(), SendError>;
+    async fn send(&self, message: &Outbound) -> Result<Sent, SendError>;
 }
 
 /// Keeps what it is sent, once per idempotency key, and can be told to fail.
@@ -36,6 +63,8 @@ struct Recorded {
     keys: HashSet<String>,
     attempts: usize,
     fail_next: usize,
+    reject_next: Option<(String, String)>,
+    next_id: u64,
 }
 
 impl RecordingChannel {
@@ -74,20 +103,32 @@ impl RecordingChannel {
     pub fn fail_next(&self, count: usize) {
         self.lock().fail_next = count;
     }
+
+    /// The next send is refused for good with `code`, as WhatsApp refuses a free-form
+    /// message after the window closed.
+    pub fn reject_next(&self, code: &str, reason: &str) {
+        self.lock().reject_next = Some((code.to_owned(), reason.to_owned()));
+    }
 }
 
 #[async_trait]
 impl Channel for RecordingChannel {
-    async fn send(&self, message: &Outbound) -> Result<(), SendError> {
+    async fn send(&self, message: &Outbound) -> Result<Sent, SendError> {
         let mut recorded = self.lock();
         recorded.attempts += 1;
         if recorded.fail_next > 0 {
             recorded.fail_next -= 1;
-            return Err(SendError::Retryable("the channel was told to fail".into()));
+            return Err(SendError::retry("the channel was told to fail"));
+        }
+        if let Some((code, reason)) = recorded.reject_next.take() {
+            return Err(SendError::Rejected { code, reason });
         }
         if recorded.keys.insert(message.key.clone()) {
             recorded.sent.push(message.clone());
         }
-        Ok(())
+        recorded.next_id += 1;
+        Ok(Sent {
+            provider_id: Some(format!("rec.{}", recorded.next_id)),
+        })
     }
 }

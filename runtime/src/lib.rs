@@ -12,6 +12,7 @@ pub mod calls;
 pub mod channel;
 pub mod clock;
 pub mod counters;
+pub mod delivery;
 pub mod engine;
 pub mod flows;
 pub mod http;
@@ -38,8 +39,12 @@ pub enum Error {
     LeaseLost(u16),
     #[error("stored {what} cannot be read: {reason}")]
     Corrupt { what: String, reason: String },
-    #[error("the channel cannot send right now: {0}")]
-    ChannelUnavailable(String),
+    #[error("the channel cannot send right now: {reason}")]
+    ChannelUnavailable {
+        reason: String,
+        /// How long the channel asked to be left alone, when it said.
+        after: Option<std::time::Duration>,
+    },
     #[error(
         "the Redis store was set up with {stored} partitions, and Spool is configured with {configured}: a contact's partition follows from the count, so it cannot change once chosen. Start with --partitions {stored} (or SPOOL_PARTITIONS={stored})"
     )]

@@ -349,6 +349,10 @@ pub enum EventKind {
         #[serde(default)]
         change: ContactChange,
     },
+    /// What became of a message a run sent (sent, delivered, read, failed).
+    MessageStatus {
+        report: crate::delivery::StatusReport,
+    },
 }
 
 /// A change to a contact's profile.

@@ -145,6 +145,7 @@ fn text(id: &str, body: &str, at: Millis) -> Event {
             content: Content::Text { body: body.into() },
             referral: None,
             context_id: None,
+            channel: None,
         },
         at,
     )

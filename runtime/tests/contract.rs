@@ -173,6 +173,8 @@ fn message(contact: &str, key: &str) -> Outbound {
         key: key.to_owned(),
         contact_id: contact.to_owned(),
         to: contact.trim_start_matches("wa:").to_owned(),
+        to_user_id: None,
+        channel: None,
         run_id: "run.1".into(),
         node_id: "send".into(),
         body: OutboundBody::Text {

@@ -130,6 +130,7 @@ async fn ana_writes(store: &dyn Store, text: &str, n: u32) {
         content: Content::Text { body: text.into() },
         referral: None,
         context_id: None,
+        channel: None,
     };
     let mut event = Event::inbound(message, now);
     event.contact_id = ScopedId::new("default", &contact_id_for(ANA)).into();

@@ -16,6 +16,7 @@ pub mod publication_counter;
 pub mod secret;
 pub mod session;
 pub mod user;
+pub mod webhook_poison;
 pub mod workspace;
 
 /// Opens the database at `url` and applies pending migrations.

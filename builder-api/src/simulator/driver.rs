@@ -208,6 +208,7 @@ impl Simulation {
             content,
             referral: say.referral,
             context_id,
+            channel: None,
         };
         let mut out = Outcome::default();
         let entry = Entry {

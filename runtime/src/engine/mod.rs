@@ -7,6 +7,7 @@
 //! `interpreter` steps a run node to node, `trace` records the steps for the simulator.
 //! Changes to one run's state are methods of the state types (`crate::state`).
 
+mod delivery;
 mod interpreter;
 mod trace;
 mod triggers;
@@ -180,6 +181,7 @@ impl Engine {
             EventKind::UpdateContact { change } => {
                 self.update_contact(state, change, now, &mut tx);
             }
+            EventKind::MessageStatus { report } => self.message_status(state, report, now, &mut tx),
             EventKind::CancelRun { run_id } => {
                 if let Some(index) = state
                     .runs
@@ -506,5 +508,6 @@ fn event_name(kind: &EventKind) -> &'static str {
         EventKind::Broadcast { .. } => "broadcast",
         EventKind::CancelRun { .. } => "cancel_run",
         EventKind::UpdateContact { .. } => "update_contact",
+        EventKind::MessageStatus { .. } => "message_status",
     }
 }

@@ -125,6 +125,7 @@ mod tests {
                 content: Content::Text { body: body.into() },
                 referral: None,
                 context_id: None,
+                channel: None,
             },
             at,
         )

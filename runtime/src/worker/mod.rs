@@ -8,13 +8,14 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use spool_nodes::identity::ContactIdentity;
-use spool_nodes::{InboundMessage, Millis};
+use spool_nodes::{InboundMessage, Millis, Outbound};
 use tokio::sync::Notify;
 use tracing::{debug, instrument, warn};
 
 use crate::calls::{CallExecutor, CallLimits};
 use crate::channel::{Channel, SendError};
 use crate::clock::Clock;
+use crate::delivery::{DeliveryError, DeliveryStatus, MessageRef, StatusReport};
 use crate::engine::Engine;
 use crate::state::{ContactState, Event, EventKind};
 use crate::store::{Appended, Batch, Error, Lease, ReadBatch, Store};
@@ -236,14 +237,15 @@ impl Runtime {
         let mut result = Ok(());
         for item in pending {
             match self.channel.send(&item.message).await {
-                Ok(()) => done.push(item),
-                Err(SendError::Rejected(reason)) => {
-                    warn!(key = %item.message.key, %reason, "message rejected by the channel; dropped");
+                Ok(_) => done.push(item),
+                Err(SendError::Rejected { code, reason }) => {
+                    warn!(key = %item.message.key, %code, %reason, "message refused by the channel");
+                    self.report_refusal(&item.message, code, reason).await?;
                     done.push(item);
                 }
-                Err(SendError::Retryable(reason)) => {
+                Err(SendError::Retryable { reason, after }) => {
                     debug!(key = %item.message.key, %reason, "send failed; will retry");
-                    result = Err(reason);
+                    result = Err((reason, after));
                     break;
                 }
             }
@@ -253,8 +255,41 @@ impl Runtime {
         match result {
             Ok(()) => Ok(count),
             Err(_) if count > 0 => Ok(count),
-            Err(reason) => Err(Error::ChannelUnavailable(reason)),
+            Err((reason, after)) => Err(Error::ChannelUnavailable { reason, after }),
         }
+    }
+
+    /// Gives a refused message's run its failure, as an event in the contact's order: the
+    /// run leaves the sending node through `error` (or fails).
+    async fn report_refusal(
+        &self,
+        message: &Outbound,
+        code: String,
+        reason: String,
+    ) -> Result<(), Error> {
+        let report = StatusReport {
+            message: MessageRef::of(message),
+            status: DeliveryStatus::Failed,
+            wamid: None,
+            error: Some(DeliveryError {
+                code,
+                message: reason,
+            }),
+            pricing: None,
+            timestamp: self.clock.now(),
+        };
+        let mut event = Event::new(
+            message.contact_id.clone(),
+            message.to.clone(),
+            self.clock.now(),
+            EventKind::MessageStatus {
+                report: report.clone(),
+            },
+        );
+        event.dedupe_key = Some(report.dedupe_key());
+        self.store.append(&event).await?;
+        self.wake[usize::from(self.store.partition_of(&message.contact_id))].notify_one();
+        Ok(())
     }
 
     /// Works every partition until nothing is left to do at the current time: due timers,
@@ -283,7 +318,7 @@ impl Runtime {
                     done += self.answer_calls_inline(partition).await?;
                     loop {
                         match self.dispatch(partition).await {
-                            Ok(0) | Err(Error::ChannelUnavailable(_)) => break,
+                            Ok(0) | Err(Error::ChannelUnavailable { .. }) => break,
                             Ok(sent) => done += sent,
                             Err(err) => return Err(err),
                         }

@@ -233,6 +233,9 @@ impl Runtime {
                 match self.dispatch(partition).await {
                     Ok(sent) if sent >= self.config.outbox_batch => continue,
                     Ok(_) => poll,
+                    Err(Error::ChannelUnavailable {
+                        after: Some(after), ..
+                    }) => after.max(self.config.retry_backoff),
                     Err(_) => self.config.retry_backoff,
                 }
             };

@@ -688,6 +688,7 @@ impl Harness {
             content,
             referral: None,
             context_id: None,
+            channel: None,
         }
     }
 

@@ -87,6 +87,15 @@ pub struct ContactView {
     pub last_inbound_at: Option<String>,
     /// The 24-hour service window: free-form messages only while it is open.
     pub window: Window,
+    /// The Click-to-WhatsApp ad of the contact's first message after a tap (source_id,
+    /// source_url, source_type, headline, body, ctwa_clid…, and `at` in seconds).
+    #[schema(value_type = Option<Object>)]
+    pub first_touch: Option<Value>,
+    /// The latest such ad.
+    #[schema(value_type = Option<Object>)]
+    pub last_touch: Option<Value>,
+    /// The latest end of the 72-hour free entry point window the latest ad opened.
+    pub free_entry_until: Option<String>,
     /// Runs in progress, oldest first.
     pub runs: Vec<RunView>,
     /// The most recent finished runs (a few are kept).
@@ -240,6 +249,14 @@ fn contact_view(
             open: contact.window_open(now),
             closes_at: millis_to_text(contact.last_inbound_at.map(|at| at + DAY)),
         },
+        first_touch: contact.attribution.as_ref().map(|a| a.first_touch.clone()),
+        last_touch: contact.attribution.as_ref().map(|a| a.last_touch.clone()),
+        free_entry_until: millis_to_text(
+            contact
+                .attribution
+                .as_ref()
+                .map(|attribution| attribution.free_entry_until()),
+        ),
         runs: runs
             .into_iter()
             .map(|run| run_view(state, run, numbers))

@@ -149,6 +149,8 @@ async fn expired_keys_count_again_and_are_purged() {
         key: "m".into(),
         contact_id: "wa:1".into(),
         to: "1".into(),
+        to_user_id: None,
+        channel: None,
         run_id: "r".into(),
         node_id: "n".into(),
         body: spool_nodes::OutboundBody::Text {

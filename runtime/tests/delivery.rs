@@ -1,0 +1,166 @@
+//! What becomes of a sent message reaches its run: a refusal sends the run out of the
+//! sending node's `error` port (or fails it), and statuses land in `vars.delivery`, never
+//! moving backwards, applied once however often they are reported.
+
+#[macro_use]
+mod common;
+
+use common::{Harness, hours};
+use serde_json::{Value, json};
+use spool_nodes::{RunStatus, SECOND};
+use spool_runtime::clock::Clock;
+use spool_runtime::delivery::{DeliveryError, DeliveryStatus, MessageRef, StatusReport};
+use spool_runtime::state::contact_id_for;
+use spool_runtime::store::Appended;
+use spool_runtime::{Event, EventKind};
+
+const ANA: &str = "5511987650001";
+
+/// "hi" → a question → a wait for the answer; when the question cannot be delivered, the
+/// run notes it and ends instead of waiting for an answer that cannot come.
+fn question(with_error_port: bool) -> String {
+    let mut edges = vec![
+        json!({ "from": "hi", "port": "next", "to": "ask" }),
+        json!({ "from": "ask", "port": "next", "to": "wait" }),
+        json!({ "from": "wait", "port": "reply", "to": "thanks" }),
+    ];
+    if with_error_port {
+        edges.push(json!({ "from": "ask", "port": "error", "to": "note" }));
+    }
+    json!({
+        "schema": 1, "id": "quiz", "name": "quiz",
+        "nodes": [
+            { "id": "hi", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["hi"] } } },
+            { "id": "ask", "type": "send_text", "config": { "text": "Which size?" } },
+            { "id": "wait", "type": "wait_for_reply", "config": { "variable": "size", "timeout": "1h" } },
+            { "id": "thanks", "type": "send_text", "config": { "text": "Thanks!" } },
+            { "id": "note", "type": "set", "config": { "assignments": [{ "variable": "unreachable", "value": { "value": true } }] } },
+        ],
+        "edges": edges,
+    })
+    .to_string()
+}
+
+async fn status(h: &Harness, status: DeliveryStatus, error: Option<(&str, &str)>) -> Appended {
+    let state = h.state(ANA).await;
+    let run = state.runs.last().expect("a run");
+    let message = MessageRef {
+        key: format!("{}/{}/2/0", contact_id_for(ANA), run.id),
+        run_id: run.id.clone(),
+        node_id: "ask".into(),
+    };
+    let report = StatusReport {
+        message,
+        status,
+        wamid: Some("wamid.HBgM".into()),
+        error: error.map(|(code, message)| DeliveryError {
+            code: code.into(),
+            message: message.into(),
+        }),
+        pricing: None,
+        timestamp: h.clock.now() - SECOND,
+    };
+    let mut event = Event::new(
+        contact_id_for(ANA),
+        ANA,
+        h.clock.now(),
+        EventKind::MessageStatus {
+            report: report.clone(),
+        },
+    );
+    event.dedupe_key = Some(report.dedupe_key());
+    let appended = h.send(event).await;
+    h.settle().await;
+    appended
+}
+
+fn delivery(vars: &serde_json::Map<String, Value>) -> Value {
+    vars.get("delivery")
+        .and_then(|delivery| delivery.get("ask"))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+async fn a_message_the_channel_refuses_leaves_through_the_nodes_error_port(h: Harness) {
+    h.publish(&question(true));
+    h.channel.reject_next(
+        "131047",
+        "Re-engagement message: more than 24 hours have passed",
+    );
+    h.text(ANA, "hi").await;
+    h.settle().await;
+    let run = h.run(ANA, "quiz").await;
+    assert_eq!(run.status, RunStatus::Done, "{:?}", run.reason);
+    assert_eq!(run.vars["error"]["code"], "131047");
+    assert_eq!(run.vars["unreachable"], true);
+    assert_eq!(delivery(&run.vars)["status"], "failed");
+    assert!(h.received(ANA).is_empty(), "nothing was delivered");
+    h.finish().await;
+}
+
+async fn without_an_error_port_a_refused_message_fails_the_run_with_the_reason(h: Harness) {
+    h.publish(&question(false));
+    h.channel.reject_next("131026", "Message undeliverable");
+    h.text(ANA, "hi").await;
+    h.settle().await;
+    let run = h.run(ANA, "quiz").await;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert_eq!(run.reason.as_deref(), Some("131026: Message undeliverable"));
+    h.finish().await;
+}
+
+async fn statuses_in_any_order_and_repeated_leave_the_furthest_one(h: Harness) {
+    h.publish(&question(true));
+    h.text(ANA, "hi").await;
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["Which size?"]);
+    assert_eq!(
+        status(&h, DeliveryStatus::Read, None).await,
+        Appended::Accepted
+    );
+    assert_eq!(
+        status(&h, DeliveryStatus::Read, None).await,
+        Appended::Duplicate,
+        "a status reported twice is applied once"
+    );
+    status(&h, DeliveryStatus::Delivered, None).await;
+    status(&h, DeliveryStatus::Sent, None).await;
+    let run = h.run(ANA, "quiz").await;
+    assert_eq!(
+        run.status,
+        RunStatus::WaitingReply,
+        "statuses are not answers"
+    );
+    let ask = delivery(&run.vars);
+    assert_eq!(ask["status"], "read");
+    assert_eq!(ask["wamid"], "wamid.HBgM");
+    h.finish().await;
+}
+
+async fn a_failure_reported_later_interrupts_the_wait_for_an_answer(h: Harness) {
+    h.publish(&question(true));
+    h.text(ANA, "hi").await;
+    h.settle().await;
+    status(&h, DeliveryStatus::Sent, None).await;
+    status(
+        &h,
+        DeliveryStatus::Failed,
+        Some(("131026", "Message undeliverable")),
+    )
+    .await;
+    let run = h.run(ANA, "quiz").await;
+    assert_eq!(run.status, RunStatus::Done);
+    assert_eq!(run.vars["unreachable"], true);
+    assert_eq!(run.vars["error"]["message"], "Message undeliverable");
+    // The wait's timeout was cleared with it: nothing fires an hour later.
+    h.advance(hours(2)).await;
+    assert_eq!(h.received(ANA), ["Which size?"]);
+    h.finish().await;
+}
+
+on_every_store!(
+    a_message_the_channel_refuses_leaves_through_the_nodes_error_port,
+    without_an_error_port_a_refused_message_fails_the_run_with_the_reason,
+    statuses_in_any_order_and_repeated_leave_the_furthest_one,
+    a_failure_reported_later_interrupts_the_wait_for_an_answer,
+);
