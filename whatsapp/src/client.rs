@@ -147,13 +147,15 @@ impl CloudApi {
     }
 
     /// Sends one message: `POST /{version}/{phone-number-id}/messages`, or
-    /// `/marketing_messages` for a Marketing template when the channel uses that API.
+    /// `/marketing_messages` for a Marketing template when the channel uses that API. A
+    /// message WhatsApp would refuse (see [`SendRequest::check`]) is refused without a call.
     /// Meta documents no idempotency key: a retry after a timeout can deliver twice.
     pub async fn send(
         &self,
         auth: &ChannelAuth,
         request: &SendRequest<'_>,
     ) -> Result<Sent, SendFailure> {
+        request.check()?;
         let marketing = matches!(
             request.body,
             OutboundBody::Template {

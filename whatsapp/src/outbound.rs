@@ -4,7 +4,12 @@
 //! one object named after the type.
 
 use serde_json::{Map, Value, json};
-use spool_nodes::{Choice, MediaKind, OutboundBody, Section, TemplateButtonParameter};
+use spool_nodes::{
+    Choice, MediaKind, OutboundBody, Section, TemplateButtonParameter, TemplateCategory,
+};
+
+use crate::errors::SendFailure;
+use crate::limits;
 
 /// Whom a message goes to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +37,38 @@ pub struct SendRequest<'a> {
 }
 
 impl SendRequest<'_> {
+    /// Refuses, in words and without a call, a message WhatsApp would answer with a 400:
+    /// texts past their limits, too many buttons or rows, empty template values, an
+    /// authentication template to a BSUID.
+    pub fn check(&self) -> Result<(), SendFailure> {
+        let mut problems = limits::problems(self.body);
+        let authentication = matches!(
+            self.body,
+            OutboundBody::Template {
+                category: TemplateCategory::Authentication,
+                ..
+            }
+        );
+        if authentication && matches!(self.to, Recipient::UserId(_)) {
+            problems.push(
+                "authentication templates cannot be sent to a WhatsApp user id, only to a phone number"
+                    .into(),
+            );
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(SendFailure::Permanent {
+            code: None,
+            reason: format!(
+                "WhatsApp would refuse this message: {}",
+                problems.join("; ")
+            ),
+            title: String::new(),
+            details: None,
+        })
+    }
+
     /// The request body Meta expects.
     pub fn to_json(&self) -> Value {
         let mut message = Map::new();

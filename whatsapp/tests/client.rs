@@ -228,6 +228,28 @@ async fn an_answer_without_a_wamid_is_not_retried() {
     );
 }
 
+#[tokio::test]
+async fn a_message_over_whatsapp_s_limits_is_refused_without_a_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(accepted("wamid.NEVER"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let long = OutboundBody::Text {
+        text: "a".repeat(5_000),
+        preview_url: false,
+    };
+    let failure = api(&server)
+        .send(&auth(false), &request(&long))
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        failure.reason(),
+        "WhatsApp would refuse this message: the text is 5000 characters long, and WhatsApp allows at most 4096"
+    );
+}
+
 fn template_entry(id: &str, name: &str, body: &str) -> serde_json::Value {
     json!({
         "id": id, "name": name, "language": "en_US", "status": "APPROVED", "category": "UTILITY",

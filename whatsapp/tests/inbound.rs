@@ -622,6 +622,26 @@ fn a_message_naming_no_sender_is_unreadable() {
 }
 
 #[test]
+fn a_lone_contact_naming_someone_else_lends_no_profile_name() {
+    let body = json!({ "object": "whatsapp_business_account", "entry": [{ "id": "1", "changes": [{
+        "field": "messages",
+        "value": {
+            "metadata": { "phone_number_id": NUMBER },
+            "contacts": [ { "profile": { "name": "Ana Souza" }, "wa_id": ANA } ],
+            "messages": [
+                { "from": "5511912345678", "id": "wamid.Y", "timestamp": "1760000001", "type": "text", "text": { "body": "Bruno here" } }
+            ]
+        }
+    }] }] });
+    let all = parse(body.to_string().as_bytes()).expect("parses");
+    let [Notification::Message { message, .. }] = all.as_slice() else {
+        panic!("{all:?}");
+    };
+    assert_eq!(message.from, "5511912345678");
+    assert_eq!(message.profile_name, None);
+}
+
+#[test]
 fn every_fixture_reads_and_notifications_round_trip_as_json() {
     let dir = format!("{}/../tests/fixtures/whatsapp", env!("CARGO_MANIFEST_DIR"));
     let mut read = 0;

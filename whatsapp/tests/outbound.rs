@@ -290,3 +290,49 @@ fn a_reply_to_a_username_only_user_quotes_their_message_and_carries_callback_dat
         })
     );
 }
+
+#[test]
+fn messages_whatsapp_would_refuse_are_refused_in_words_before_sending() {
+    let fine = OutboundBody::Text {
+        text: "Oi".into(),
+        preview_url: false,
+    };
+    assert_eq!(
+        SendRequest {
+            to: Recipient::UserId("US.13491208655302741918".into()),
+            reply_to: None,
+            callback_data: None,
+            body: &fine,
+        }
+        .check(),
+        Ok(())
+    );
+    let code = OutboundBody::Template {
+        name: "login_code".into(),
+        language: "en".into(),
+        category: TemplateCategory::Authentication,
+        header: vec![],
+        body: vec!["123456".into()],
+        buttons: vec![],
+    };
+    let refused = SendRequest {
+        to: Recipient::UserId("US.13491208655302741918".into()),
+        reply_to: None,
+        callback_data: None,
+        body: &code,
+    }
+    .check()
+    .expect_err("refused");
+    assert_eq!(
+        refused.reason(),
+        "WhatsApp would refuse this message: authentication templates cannot be sent to a WhatsApp user id, only to a phone number"
+    );
+    assert!(!refused.is_retryable());
+    let by_number = SendRequest {
+        to: Recipient::Phone(ANA.into()),
+        reply_to: None,
+        callback_data: None,
+        body: &code,
+    };
+    assert_eq!(by_number.check(), Ok(()));
+}

@@ -65,23 +65,31 @@ pub(super) fn read(raw: &Value, contacts: &[Value]) -> Result<InboundMessage, St
     })
 }
 
-/// The entry of `value.contacts[]` describing the sender: matched by number or BSUID, or the
-/// only one there is (Meta lists one contact per message in practice).
+/// The entry of `value.contacts[]` describing the sender: matched by number or BSUID, else
+/// the only one there is, unless it names someone else (Meta lists one contact per message in
+/// practice, but a batch may list several).
 fn sender_contact<'a>(
     contacts: &'a [Value],
     from: &str,
     user_id: Option<&Bsuid>,
 ) -> Option<&'a Value> {
+    let field = |contact: &Value, key: &str| text_of(contact, key);
+    let number = Some(from.to_owned()).filter(|from| !from.is_empty());
+    let user = user_id.map(|user_id| user_id.as_str().to_owned());
     let matches = |contact: &&Value| {
-        let by_number =
-            !from.is_empty() && contact.get("wa_id").and_then(Value::as_str) == Some(from);
-        let by_user = user_id.is_some_and(|user_id| {
-            contact.get("user_id").and_then(Value::as_str) == Some(user_id.as_str())
-        });
+        let by_number = number.is_some() && field(contact, "wa_id") == number;
+        let by_user = user.is_some() && field(contact, "user_id") == user;
         by_number || by_user
     };
+    let names_someone_else = |contact: &Value| {
+        let other_number =
+            number.is_some() && field(contact, "wa_id").is_some_and(|wa_id| Some(wa_id) != number);
+        let other_user =
+            user.is_some() && field(contact, "user_id").is_some_and(|id| Some(id) != user);
+        other_number || other_user
+    };
     contacts.iter().find(matches).or(match contacts {
-        [only] => Some(only),
+        [only] if !names_someone_else(only) => Some(only),
         _ => None,
     })
 }
