@@ -11,6 +11,9 @@ use spool_nodes::{
 use crate::errors::SendFailure;
 use crate::limits;
 
+/// The longest `biz_opaque_callback_data` WhatsApp echoes back (per pywa).
+const MAX_CALLBACK_DATA: usize = 512;
+
 /// Whom a message goes to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Recipient {
@@ -18,8 +21,9 @@ pub enum Recipient {
     Phone(String),
     /// A business-scoped user id (BSUID) for a contact known only by username, sent as
     /// `recipient`. Meta's docs have wavered between `to` and a separate `recipient` field;
-    /// the SDKs and solution providers that have shipped BSUID sends (pywa, Kapso, Gupshup)
-    /// use `recipient`, and say `to` wins when both are set, so exactly one is sent.
+    /// pywa, Kapso's guide (both per the shared reference) and Gupshup's Cloud API docs use
+    /// `recipient`, and Gupshup notes that `to` wins when both are set, so exactly one is
+    /// sent. Confirm against Meta's current reference before relying on BSUID sends.
     /// Authentication templates cannot go to a BSUID (error 131062).
     UserId(String),
 }
@@ -54,6 +58,14 @@ impl SendRequest<'_> {
                 "authentication templates cannot be sent to a WhatsApp user id, only to a phone number"
                     .into(),
             );
+        }
+        if let Some(data) = &self.callback_data {
+            let length = data.chars().count();
+            if length > MAX_CALLBACK_DATA {
+                problems.push(format!(
+                    "the callback data is {length} characters long, and WhatsApp echoes at most {MAX_CALLBACK_DATA}"
+                ));
+            }
         }
         if problems.is_empty() {
             return Ok(());

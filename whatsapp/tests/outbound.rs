@@ -336,3 +336,25 @@ fn messages_whatsapp_would_refuse_are_refused_in_words_before_sending() {
     };
     assert_eq!(by_number.check(), Ok(()));
 }
+
+#[test]
+fn callback_data_longer_than_whatsapp_echoes_is_refused() {
+    let body = OutboundBody::Text {
+        text: "Oi".into(),
+        preview_url: false,
+    };
+    let request = |length: usize| SendRequest {
+        to: Recipient::Phone(ANA.into()),
+        reply_to: None,
+        callback_data: Some("r".repeat(length)),
+        body: &body,
+    };
+    assert_eq!(request(512).check(), Ok(()));
+    let refused = request(513).check().expect_err("too long");
+    assert!(
+        refused
+            .reason()
+            .ends_with("the callback data is 513 characters long, and WhatsApp echoes at most 512"),
+        "{refused}"
+    );
+}
