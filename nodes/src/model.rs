@@ -282,6 +282,9 @@ pub enum Content {
         mime_type: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
+        /// The file name a document was sent with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<String>,
     },
     Location {
         latitude: f64,
@@ -291,7 +294,26 @@ pub enum Content {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         address: Option<String>,
     },
-    /// Anything else (reactions, stickers, unsupported types).
+    /// A reaction to a message; an empty emoji means the contact took their reaction back.
+    Reaction {
+        /// The id of the message reacted to.
+        message_id: String,
+        #[serde(default)]
+        emoji: String,
+    },
+    /// Contact cards the contact shared, each as the channel sent it.
+    Contacts {
+        contacts: Vec<Value>,
+    },
+    /// An order from the business's catalog: the items as the channel sent them.
+    Order {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        catalog_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        items: Vec<Value>,
+    },
+    /// Anything else (system notices, unsupported and unknown types): `kind` is the type.
     Other {
         kind: String,
     },
@@ -328,12 +350,18 @@ impl InboundMessage {
             Content::ButtonReply { title, .. } | Content::ListReply { title, .. } => Some(title),
             Content::TemplateButton { text, .. } => Some(text),
             Content::Media { caption, .. } => caption.as_deref(),
-            Content::Location { .. } | Content::Other { .. } => None,
+            Content::Order { text, .. } => text.as_deref(),
+            // A reaction or a shared card answers no question put in words.
+            Content::Reaction { .. }
+            | Content::Contacts { .. }
+            | Content::Location { .. }
+            | Content::Other { .. } => None,
         }
     }
 
     /// The message as expressions see it (`msg`): `msg.type`, `msg.text`, `msg.button.id`,
-    /// `msg.button.payload`, `msg.list.id`, `msg.media`, `msg.location`, `msg.referral`.
+    /// `msg.button.payload`, `msg.list.id`, `msg.media`, `msg.location`, `msg.reaction`,
+    /// `msg.contacts`, `msg.order`, `msg.referral`.
     pub fn to_value(&self) -> Value {
         let mut msg = Map::new();
         msg.insert("id".into(), self.id.clone().into());
@@ -373,12 +401,35 @@ impl InboundMessage {
                 id,
                 mime_type,
                 caption,
+                filename,
             } => {
                 msg.insert(
                     "media".into(),
-                    serde_json::json!({ "kind": kind, "id": id, "mime_type": mime_type, "caption": caption }),
+                    serde_json::json!({ "kind": kind, "id": id, "mime_type": mime_type, "caption": caption, "filename": filename }),
                 );
                 "media"
+            }
+            Content::Reaction { message_id, emoji } => {
+                msg.insert(
+                    "reaction".into(),
+                    serde_json::json!({ "message_id": message_id, "emoji": emoji }),
+                );
+                "reaction"
+            }
+            Content::Contacts { contacts } => {
+                msg.insert("contacts".into(), Value::Array(contacts.clone()));
+                "contacts"
+            }
+            Content::Order {
+                catalog_id,
+                text,
+                items,
+            } => {
+                msg.insert(
+                    "order".into(),
+                    serde_json::json!({ "catalog_id": catalog_id, "text": text, "items": items }),
+                );
+                "order"
             }
             Content::Location {
                 latitude,
@@ -545,6 +596,55 @@ mod tests {
             assert_eq!(written, stored);
         }
         assert_eq!(media.body.preview(), "[image] https://example.com/a.png");
+    }
+
+    #[test]
+    fn media_stored_before_file_names_still_reads() {
+        let stored =
+            r#"{"type":"media","kind":"document","id":"88776655","mime_type":"application/pdf"}"#;
+        let content: Content = serde_json::from_str(stored).expect("old media reads");
+        assert!(matches!(content, Content::Media { filename: None, .. }));
+        assert_eq!(serde_json::to_string(&content).expect("serializes"), stored);
+    }
+
+    #[test]
+    fn reactions_shared_cards_and_orders_show_in_msg() {
+        let message = |content| InboundMessage {
+            id: "wamid.1".into(),
+            from: "5511987654321".into(),
+            from_user_id: None,
+            profile_name: None,
+            timestamp: 1_760_000_001_000,
+            content,
+            referral: None,
+            context_id: None,
+        };
+        let reaction = message(Content::Reaction {
+            message_id: "wamid.OUT1".into(),
+            emoji: "\u{1f62e}".into(),
+        });
+        let msg = reaction.to_value();
+        assert_eq!(msg["type"], "reaction");
+        assert_eq!(msg["reaction"]["message_id"], "wamid.OUT1");
+        assert_eq!(msg["text"], Value::Null);
+
+        let card = serde_json::json!({ "name": { "formatted_name": "Ana" } });
+        let msg = message(Content::Contacts {
+            contacts: vec![card.clone()],
+        })
+        .to_value();
+        assert_eq!(msg["type"], "contacts");
+        assert_eq!(msg["contacts"][0], card);
+
+        let order = message(Content::Order {
+            catalog_id: Some("cat1".into()),
+            text: Some("for Friday".into()),
+            items: vec![serde_json::json!({ "product_retailer_id": "sku1", "quantity": 2 })],
+        });
+        assert_eq!(order.text(), Some("for Friday"));
+        let msg = order.to_value();
+        assert_eq!(msg["type"], "order");
+        assert_eq!(msg["order"]["items"][0]["quantity"], 2);
     }
 
     #[test]

@@ -272,6 +272,7 @@ impl Simulation {
                     id: format!("simulated-media-{}", self.messages_sent + 1),
                     mime_type: media.mime_type.clone(),
                     caption: media.caption.clone(),
+                    filename: None,
                 },
                 None,
             ));

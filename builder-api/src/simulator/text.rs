@@ -33,6 +33,10 @@ pub(super) fn describe_inbound(content: &Content) -> String {
             Some(name) => format!("[location] {name} ({latitude}, {longitude})"),
             None => format!("[location] {latitude}, {longitude}"),
         },
+        Content::Reaction { emoji, .. } if emoji.is_empty() => "[reaction removed]".into(),
+        Content::Reaction { emoji, .. } => format!("[reaction] {emoji}"),
+        Content::Contacts { contacts } => format!("[contacts] {}", contacts.len()),
+        Content::Order { items, .. } => format!("[order] {} items", items.len()),
         Content::Other { kind } => format!("[{kind}]"),
     }
 }
