@@ -6,8 +6,10 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 .PHONY: run test fmt lint bench bench-http api-fuzz bench-idle bench-publish schema build check-toolchain services
 
 ## run: start Spool (API, webhooks, simulator, workers) on a SQLite file and the embedded store
+## (channel secrets are encrypted with SPOOL_SECRET_KEY, else a key kept in .spool/secret-key)
 run: build
-	./target/debug/spool serve
+	@mkdir -p .spool && [ -s .spool/secret-key ] || (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > .spool/secret-key)
+	SPOOL_SECRET_KEY="$${SPOOL_SECRET_KEY:-$$(cat .spool/secret-key)}" ./target/debug/spool serve
 
 ## test: formatting, lints, generated-file drift and every test
 test: check-toolchain services

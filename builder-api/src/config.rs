@@ -7,7 +7,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+use crate::sealed::{KeyError, SecretKey};
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on; port 0 picks a free one.
@@ -28,6 +30,28 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// The largest request body accepted, in bytes (webhooks, flow documents).
     pub body_limit: usize,
+    /// The key that encrypts channel tokens and secrets at rest (`SPOOL_SECRET_KEY`): 32
+    /// random bytes as 64 hex characters or base64. Needed once a channel exists; an empty
+    /// value counts as none.
+    pub secret_key: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    /// Everything but the password and the key, which only say whether they are set.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |value: &Option<String>| value.as_ref().map(|_| "(set)");
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &self.database_url)
+            .field("redis_url", &self.redis_url)
+            .field("redis_prefix", &self.redis_prefix)
+            .field("partitions", &self.partitions)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &set(&self.admin_password))
+            .field("body_limit", &self.body_limit)
+            .field("secret_key", &set(&self.secret_key))
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -41,6 +65,7 @@ impl Default for Config {
             admin_email: "admin@spool.local".into(),
             admin_password: None,
             body_limit: 1024 * 1024,
+            secret_key: None,
         }
     }
 }
@@ -79,6 +104,14 @@ impl Config {
             .extract()
             .map_err(|err| ConfigError(Box::new(err)))
     }
+
+    /// The key for secrets at rest, read and checked; `None` when not set (or set empty).
+    pub fn secret_key(&self) -> Result<Option<SecretKey>, KeyError> {
+        match self.secret_key.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) => SecretKey::parse(text).map(Some),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +137,26 @@ mod tests {
             assert_eq!(config.redis_url.as_deref(), Some("redis://env"));
             assert_eq!(config.partitions, 8);
             assert_eq!(config.database_url, Config::default().database_url);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_secret_key_comes_from_the_environment_and_is_checked() {
+        figment::Jail::expect_with(|jail| {
+            let none = Config::load(None, &Overrides::default()).map_err(|err| err.to_string())?;
+            assert!(matches!(none.secret_key(), Ok(None)));
+            jail.set_env("SPOOL_SECRET_KEY", "ab".repeat(32));
+            let config =
+                Config::load(None, &Overrides::default()).map_err(|err| err.to_string())?;
+            assert!(matches!(config.secret_key(), Ok(Some(_))));
+            assert!(!format!("{config:?}").contains("abab"), "{config:?}");
+            jail.set_env("SPOOL_SECRET_KEY", "ab".repeat(16));
+            let short = Config::load(None, &Overrides::default()).map_err(|err| err.to_string())?;
+            assert_eq!(
+                short.secret_key().map(|_| ()),
+                Err(KeyError::WrongLength { found: 16 })
+            );
             Ok(())
         });
     }

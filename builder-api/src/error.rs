@@ -172,6 +172,14 @@ codes! {
     WebhookSecretMissing = "webhook_secret_missing",
     /// The webhook's signing secret cannot be used.
     SecretUnusable = "secret_unusable",
+    /// A channel's field is not acceptable (`details.fields` says what is wrong with each).
+    InvalidChannel = "invalid_channel",
+    /// Another channel has this phone number id: a number belongs to one channel.
+    PhoneNumberTaken = "phone_number_taken",
+    /// The server has no `SPOOL_SECRET_KEY`, which channels need to keep their secrets.
+    SecretKeyMissing = "secret_key_missing",
+    /// A channel's stored secrets do not decrypt with the server's key (the key changed).
+    ChannelUnreadable = "channel_unreadable",
 }
 
 impl std::fmt::Display for Code {

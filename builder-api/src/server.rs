@@ -22,6 +22,7 @@ use tracing::{info, warn};
 
 use crate::ai_models::WorkspaceModels;
 use crate::bootstrap::FirstAdmin;
+use crate::channels::WhatsAppChannels;
 use crate::config::Config;
 use crate::published::Published;
 use crate::simulations::Simulations;
@@ -63,6 +64,10 @@ pub enum Error {
     Bootstrap(String),
     #[error("the server stopped with an error: {0}")]
     Server(std::io::Error),
+    #[error("{0}")]
+    SecretKey(#[from] crate::sealed::KeyError),
+    #[error("{0}")]
+    Channels(#[from] crate::channels::StartError),
 }
 
 /// Until the WhatsApp channel is configured, outbound messages are logged, not delivered.
@@ -109,6 +114,8 @@ impl Running {
 /// Opens the store, starts the workers and binds the HTTP server.
 pub async fn start(config: &Config) -> Result<Running, Error> {
     spool_runtime::http::install_crypto_provider();
+    // Checked before anything is opened: a mistyped key is a mistake to hear about at once.
+    let secret_key = config.secret_key()?;
     let mut embedded_db = None;
     let (store, store_kind): (Arc<dyn Store>, &'static str) = match &config.redis_url {
         Some(url) => {
@@ -145,6 +152,8 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         EngineConfig::default(),
     ));
     let clock = Arc::new(SystemClock);
+    let channels = Arc::new(WhatsAppChannels::new(db.clone(), secret_key, clock.clone()));
+    channels.check_at_start().await?;
     let first_admin = crate::bootstrap::ensure_first_admin(
         &db,
         &config.admin_email,
@@ -176,6 +185,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         published,
         services,
         models,
+        channels,
         simulations: Simulations::default(),
         config: config.clone(),
     });

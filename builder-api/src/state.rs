@@ -10,6 +10,7 @@ use spool_runtime::Runtime;
 use spool_runtime::store::Store;
 
 use crate::ai_models::WorkspaceModels;
+use crate::channels::WhatsAppChannels;
 use crate::config::Config;
 use crate::published::Published;
 use crate::simulations::Simulations;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub services: Arc<dyn Services>,
     /// Each workspace's AI model endpoint, as `services` finds it.
     pub models: Arc<WorkspaceModels>,
+    /// The workspaces' WhatsApp channels, their secrets opened.
+    pub channels: Arc<WhatsAppChannels>,
     /// The simulator's simulations, in this process's memory.
     pub simulations: Simulations,
     pub config: Config,

@@ -5,7 +5,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 23] = [
     "ai_models",
     "api_keys",
     "audit_log",
@@ -26,6 +26,8 @@ const TABLES: [&str; 21] = [
     "secrets",
     "sessions",
     "users",
+    "webhook_poison",
+    "whatsapp_channels",
     "workspaces",
 ];
 

@@ -176,6 +176,48 @@ pub fn spool(args: &[&str]) -> Output {
         .unwrap_or_else(|err| panic!("cannot run spool: {err}"))
 }
 
+/// Runs `spool serve` with `args` and `env` (and no `SPOOL_SECRET_KEY` but one `env` gives)
+/// in a fresh directory, expecting it to refuse to start: returns its exit status and what
+/// it wrote on stderr. Panics if it is still serving after a minute.
+pub fn serve_refused(args: &[&str], env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    use std::io::Read as _;
+    let dir =
+        std::env::temp_dir().join(format!("spool-refused-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|err| panic!("cannot create {}: {err}", dir.display()));
+    let mut child = Command::new(spool_binary())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("SPOOL_SECRET_KEY")
+        .envs(env.iter().copied())
+        .env("NO_COLOR", "1")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start spool serve: {err}"));
+    let mut stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (done, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        let _ = done.send(text);
+    });
+    let Ok(text) = read.recv_timeout(std::time::Duration::from_secs(60)) else {
+        let _ = child.kill();
+        panic!("spool serve did not refuse to start within a minute");
+    };
+    let status = child
+        .wait()
+        .unwrap_or_else(|err| panic!("spool serve: {err}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    (status, text)
+}
+
+/// The key test servers encrypt channel secrets with (passed as `SPOOL_SECRET_KEY`).
+pub const TEST_SECRET_KEY: &str =
+    "5b0f3c2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f1e2d3c4b5a697887";
+
 /// The first administrator's password in tests (passed as `SPOOL_ADMIN_PASSWORD`).
 pub const ADMIN_EMAIL: &str = "admin@spool.test";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
@@ -245,6 +287,8 @@ pub struct Options {
     pub args: Vec<String>,
     /// More environment variables.
     pub env: Vec<(String, String)>,
+    /// Start without `SPOOL_SECRET_KEY` (servers get [`TEST_SECRET_KEY`] otherwise).
+    pub without_secret_key: bool,
 }
 
 impl Server {
@@ -276,6 +320,13 @@ impl Server {
         if let Some(prefix) = &redis_prefix {
             env.push(("SPOOL_REDIS_PREFIX".to_owned(), prefix.clone()));
         }
+        // An empty value is no key (the test process's own SPOOL_SECRET_KEY is not inherited).
+        let key = if options.without_secret_key {
+            ""
+        } else {
+            TEST_SECRET_KEY
+        };
+        env.push(("SPOOL_SECRET_KEY".to_owned(), key.to_owned()));
         env.extend(options.env.iter().cloned());
         let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let served = Served::start_env(&arg_refs, &env);

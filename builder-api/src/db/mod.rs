@@ -8,6 +8,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 pub mod ai_model;
 pub mod api_key;
 pub mod audit;
+pub mod channel;
 pub mod flow;
 pub mod flow_version;
 pub mod membership;

@@ -1,10 +1,17 @@
 //! `/healthz`: the process answers. `/readyz`: it can reach what it needs — the database
 //! (flows, people) and the state store (the same database, or Redis).
+//!
+//! `/readyz` also lists the WhatsApp channels whose sending is paused (Meta rejected their
+//! token), as `degraded`, without failing: readiness decides whether this process gets
+//! traffic, and taking it out would stop every other channel and workspace, and the
+//! inbound webhooks that must still be accepted, for one channel's credentials. The list
+//! (present only when not empty) names channel ids and reasons only (the endpoint is unauthenticated): the channel API
+//! says the rest.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {
@@ -20,9 +27,23 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         sea_orm::DbBackend::Sqlite => "sqlite",
         _ => "other",
     };
-    Ok(HttpResponse::Ok().json(json!({
+    let paused = match state.channels.paused().await {
+        Ok(paused) => paused,
+        Err(crate::channels::Error::Database(err)) => return Err(err.into()),
+        Err(err) => return Err(crate::error::ApiError::internal(Code::Internal, err)),
+    };
+    let degraded: Vec<_> = paused
+        .into_iter()
+        .map(|(channel, reason)| json!({ "channel": channel, "paused_reason": reason }))
+        .collect();
+    let mut body = json!({
         "status": "ready",
         "database": database,
         "store": state.store_kind,
-    })))
+    });
+    // Present only when something is degraded, so a healthy answer stays as it always was.
+    if !degraded.is_empty() {
+        body["degraded"] = degraded.into();
+    }
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -17,6 +17,7 @@ pub mod analytics;
 pub mod api_keys;
 pub mod audit_log;
 pub mod change;
+pub mod channels;
 pub mod contacts;
 pub mod contract;
 pub mod flows;
@@ -51,6 +52,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(api_keys::configure)
                         .configure(secrets::configure)
                         .configure(ai_model::configure)
+                        .configure(channels::configure)
                         .configure(audit_log::configure),
                 ),
         )

@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "analytics", description = "Funnel counts per version and node"),
         (name = "webhooks", description = "Journeys started by other systems"),
         (name = "catalog", description = "Node types"),
+        (name = "channels", description = "WhatsApp numbers connected through Meta's Cloud API"),
     )
 )]
 struct ApiDoc;
@@ -38,6 +39,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::api_keys::Api::openapi());
     doc.merge(super::secrets::Api::openapi());
     doc.merge(super::ai_model::Api::openapi());
+    doc.merge(super::channels::Api::openapi());
     doc.merge(super::audit_log::Api::openapi());
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());
