@@ -28,6 +28,13 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// The largest request body accepted, in bytes (webhooks, flow documents).
     pub body_limit: usize,
+    /// Lets every workspace's `http_request` nodes and event subscriptions reach private,
+    /// loopback and link-local addresses, whatever its own network settings say: for a Spool
+    /// on a private network calling systems there, or local development. Off by default.
+    pub allow_private_targets: bool,
+    /// The pause before an event delivery that failed is tried again, in ms; doubled after
+    /// each failure up to an hour, for at least a day.
+    pub events_first_retry_ms: u64,
 }
 
 impl Default for Config {
@@ -41,6 +48,8 @@ impl Default for Config {
             admin_email: "admin@spool.local".into(),
             admin_password: None,
             body_limit: 1024 * 1024,
+            allow_private_targets: false,
+            events_first_retry_ms: 10_000,
         }
     }
 }

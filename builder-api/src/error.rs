@@ -172,6 +172,13 @@ codes! {
     WebhookSecretMissing = "webhook_secret_missing",
     /// The webhook's signing secret cannot be used.
     SecretUnusable = "secret_unusable",
+    /// The URL reaches a private, loopback or link-local address, and the workspace does not
+    /// allow private targets (its network settings).
+    PrivateTarget = "private_target",
+    /// An event subscription's URL, event types or description is not acceptable.
+    InvalidSubscription = "invalid_subscription",
+    /// Only a failed delivery can be queued again.
+    DeliveryNotFailed = "delivery_not_failed",
 }
 
 impl std::fmt::Display for Code {

@@ -10,6 +10,8 @@ pub mod bootstrap;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events_out;
+pub mod network;
 pub mod published;
 pub mod routes;
 pub mod server;

@@ -11,6 +11,8 @@ use spool_runtime::store::Store;
 
 use crate::ai_models::WorkspaceModels;
 use crate::config::Config;
+use crate::events_out::Notifier;
+use crate::network::WorkspaceNetwork;
 use crate::published::Published;
 use crate::simulations::Simulations;
 
@@ -27,6 +29,10 @@ pub struct AppState {
     pub services: Arc<dyn Services>,
     /// Each workspace's AI model endpoint, as `services` finds it.
     pub models: Arc<WorkspaceModels>,
+    /// Each workspace's network rule (private targets), as `services` and events out find it.
+    pub network: Arc<WorkspaceNetwork>,
+    /// Queues events for the workspaces' event subscriptions (events out).
+    pub notifier: Notifier,
     /// The simulator's simulations, in this process's memory.
     pub simulations: Simulations,
     pub config: Config,

@@ -5,8 +5,8 @@
 //! keys, funnel counts by the hour, the contact alias index and the calls runs wait for)
 //! and of the builder (workspaces, users, sessions, API keys, flows and their published
 //! versions, the ordered changes to what is published, secrets, each workspace's AI model,
-//! the audit log). Each migration's name comes from its file name, so files are never
-//! renamed once released.
+//! the audit log, event subscriptions and their deliveries, workspace settings). Each
+//! migration's name comes from its file name, so files are never renamed once released.
 //! [`migrate`] applies whatever is pending.
 
 use sea_orm_migration::prelude::*;
@@ -18,6 +18,8 @@ mod m20261201_000001_contact_aliases;
 mod m20261201_000001_publication_changes;
 mod m20261201_000010_pending_calls;
 mod m20261201_000020_ai_models;
+mod m20261202_000020_event_subscriptions;
+mod m20261202_000021_workspace_settings;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_contact_aliases::Migration),
             Box::new(m20261201_000010_pending_calls::Migration),
             Box::new(m20261201_000020_ai_models::Migration),
+            Box::new(m20261202_000020_event_subscriptions::Migration),
+            Box::new(m20261202_000021_workspace_settings::Migration),
         ]
     }
 }

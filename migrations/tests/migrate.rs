@@ -5,10 +5,12 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 24] = [
     "ai_models",
     "api_keys",
     "audit_log",
+    "event_deliveries",
+    "event_subscriptions",
     "flow_versions",
     "flows",
     "memberships",
@@ -26,6 +28,7 @@ const TABLES: [&str; 21] = [
     "secrets",
     "sessions",
     "users",
+    "workspace_settings",
     "workspaces",
 ];
 

@@ -8,6 +8,8 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 pub mod ai_model;
 pub mod api_key;
 pub mod audit;
+pub mod event_delivery;
+pub mod event_subscription;
 pub mod flow;
 pub mod flow_version;
 pub mod membership;
@@ -17,6 +19,7 @@ pub mod secret;
 pub mod session;
 pub mod user;
 pub mod workspace;
+pub mod workspace_setting;
 
 /// Opens the database at `url` and applies pending migrations.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
