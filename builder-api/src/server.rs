@@ -1,5 +1,6 @@
-//! One process: the HTTP API and the runtime's workers (partitions, timers, outbox) on one
-//! store, stopped together on SIGTERM or Ctrl-C, finishing the batch in hand.
+//! One process: the HTTP API, the runtime's workers (partitions, timers, outbox) on one
+//! store and the delivery of events out, stopped together on SIGTERM or Ctrl-C, finishing
+//! the batch in hand.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
