@@ -366,7 +366,7 @@ fn calling_flow(url: &str) -> Value {
               "config": { "hook": "crm-sync", "contact": "payload.phone" } },
             { "id": "call", "type": "http_request", "position": { "x": 250, "y": 0 },
               "config": { "method": "POST", "url": url, "body": "{\"lead\":1}" } },
-            keep("ok", 0, json!("ok")),
+            keep("ok", 0, json!({ "value": "ok" })),
             keep("failed", 100, json!({ "expr": "vars.error.message" })),
             { "id": "done", "type": "end", "position": { "x": 750, "y": 0 }, "config": {} }
         ],
