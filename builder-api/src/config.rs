@@ -34,6 +34,13 @@ pub struct Config {
     /// random bytes as 64 hex characters or base64. Needed once a channel exists; an empty
     /// value counts as none.
     pub secret_key: Option<String>,
+    /// Lets every workspace's `http_request` nodes and event subscriptions reach private,
+    /// loopback and link-local addresses, whatever its own network settings say: for a Spool
+    /// on a private network calling systems there, or local development. Off by default.
+    pub allow_private_targets: bool,
+    /// The pause before an event delivery that failed is tried again, in ms; doubled after
+    /// each failure up to an hour, for at least a day.
+    pub events_first_retry_ms: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -50,6 +57,8 @@ impl std::fmt::Debug for Config {
             .field("admin_password", &set(&self.admin_password))
             .field("body_limit", &self.body_limit)
             .field("secret_key", &set(&self.secret_key))
+            .field("allow_private_targets", &self.allow_private_targets)
+            .field("events_first_retry_ms", &self.events_first_retry_ms)
             .finish()
     }
 }
@@ -66,6 +75,8 @@ impl Default for Config {
             admin_password: None,
             body_limit: 1024 * 1024,
             secret_key: None,
+            allow_private_targets: false,
+            events_first_retry_ms: 10_000,
         }
     }
 }

@@ -180,6 +180,13 @@ codes! {
     SecretKeyMissing = "secret_key_missing",
     /// A channel's stored secrets do not decrypt with the server's key (the key changed).
     ChannelUnreadable = "channel_unreadable",
+    /// The URL reaches a private, loopback or link-local address, and the workspace does not
+    /// allow private targets (its network settings).
+    PrivateTarget = "private_target",
+    /// An event subscription's URL, event types or description is not acceptable.
+    InvalidSubscription = "invalid_subscription",
+    /// Only a failed delivery can be queued again.
+    DeliveryNotFailed = "delivery_not_failed",
 }
 
 impl std::fmt::Display for Code {

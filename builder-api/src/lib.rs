@@ -11,6 +11,8 @@ pub mod channels;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events_out;
+pub mod network;
 pub mod published;
 pub mod routes;
 pub mod sealed;

@@ -1,5 +1,6 @@
-//! One process: the HTTP API and the runtime's workers (partitions, timers, outbox) on one
-//! store, stopped together on SIGTERM or Ctrl-C, finishing the batch in hand.
+//! One process: the HTTP API, the runtime's workers (partitions, timers, outbox) on one
+//! store and the delivery of events out, stopped together on SIGTERM or Ctrl-C, finishing
+//! the batch in hand.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use crate::ai_models::WorkspaceModels;
 use crate::bootstrap::FirstAdmin;
 use crate::channels::WhatsAppChannels;
 use crate::config::Config;
+use crate::events_out::{Deliveries, Notifier, Schedule};
+use crate::network::WorkspaceNetwork;
 use crate::published::Published;
 use crate::simulations::Simulations;
 use crate::state::AppState;
@@ -141,17 +144,22 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     let published = Arc::new(Published::new(flows.clone()));
     published.sync(&db).await?;
     let models = Arc::new(WorkspaceModels::new(db.clone()));
+    let network = Arc::new(WorkspaceNetwork::new(
+        db.clone(),
+        config.allow_private_targets,
+    ));
     let services: Arc<dyn Services> = Arc::new(
         HttpServices::new(None)
             .map_err(|err| Error::Http(err.to_string()))?
-            .with_models(models.clone()),
+            .with_models(models.clone())
+            .with_network(network.clone()),
     );
     let engine = Arc::new(Engine::new(
         flows,
         services.clone(),
         EngineConfig::default(),
     ));
-    let clock = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let channels = Arc::new(WhatsAppChannels::new(db.clone(), secret_key, clock.clone()));
     channels.check_at_start().await?;
     let first_admin = crate::bootstrap::ensure_first_admin(
@@ -171,6 +179,16 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     ));
     let (stop, stopped) = watch::channel(false);
     let mut workers = runtime.spawn(stopped.clone());
+    let notifier = Notifier::new(db.clone(), runtime.clock().clone());
+    let deliveries = Deliveries::new(
+        notifier.clone(),
+        network.clone(),
+        Schedule::new(std::time::Duration::from_millis(
+            config.events_first_retry_ms,
+        )),
+    )
+    .map_err(|err| Error::Http(err.to_string()))?;
+    workers.spawn(deliveries.run(stopped.clone()));
     workers.spawn(keep_published_in_step(
         db.clone(),
         published.clone(),
@@ -186,6 +204,8 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         services,
         models,
         channels,
+        network,
+        notifier,
         simulations: Simulations::default(),
         config: config.clone(),
     });

@@ -12,6 +12,8 @@ use spool_runtime::store::Store;
 use crate::ai_models::WorkspaceModels;
 use crate::channels::WhatsAppChannels;
 use crate::config::Config;
+use crate::events_out::Notifier;
+use crate::network::WorkspaceNetwork;
 use crate::published::Published;
 use crate::simulations::Simulations;
 
@@ -30,6 +32,10 @@ pub struct AppState {
     pub models: Arc<WorkspaceModels>,
     /// The workspaces' WhatsApp channels, their secrets opened.
     pub channels: Arc<WhatsAppChannels>,
+    /// Each workspace's network rule (private targets), as `services` and events out find it.
+    pub network: Arc<WorkspaceNetwork>,
+    /// Queues events for the workspaces' event subscriptions (events out).
+    pub notifier: Notifier,
     /// The simulator's simulations, in this process's memory.
     pub simulations: Simulations,
     pub config: Config,

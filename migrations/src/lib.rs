@@ -5,9 +5,10 @@
 //! keys, funnel counts by the hour, the contact alias index and the calls runs wait for)
 //! and of the builder (workspaces, users, sessions, API keys, flows and their published
 //! versions, the ordered changes to what is published, secrets, each workspace's AI model,
-//! each workspace's WhatsApp channels (tokens sealed), the audit log, WhatsApp webhook
-//! bodies that could not be processed). Each migration's name comes from its file name, so
-//! files are never renamed once released.
+//! each workspace's WhatsApp channels (tokens sealed), the audit log, event subscriptions
+//! and their deliveries, workspace settings, WhatsApp webhook bodies that could not be
+//! processed). Each migration's name comes from its file name, so files are never renamed
+//! once released.
 //! [`migrate`] applies whatever is pending.
 
 use sea_orm_migration::prelude::*;
@@ -20,6 +21,8 @@ mod m20261201_000001_publication_changes;
 mod m20261201_000010_pending_calls;
 mod m20261201_000020_ai_models;
 mod m20261202_000010_channels;
+mod m20261202_000020_event_subscriptions;
+mod m20261202_000021_workspace_settings;
 mod m20261202_000030_webhook_poison;
 
 /// Every migration, oldest first.
@@ -38,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_pending_calls::Migration),
             Box::new(m20261201_000020_ai_models::Migration),
             Box::new(m20261202_000010_channels::Migration),
+            Box::new(m20261202_000020_event_subscriptions::Migration),
+            Box::new(m20261202_000021_workspace_settings::Migration),
             Box::new(m20261202_000030_webhook_poison::Migration),
         ]
     }

@@ -5,10 +5,12 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 26] = [
     "ai_models",
     "api_keys",
     "audit_log",
+    "event_deliveries",
+    "event_subscriptions",
     "flow_versions",
     "flows",
     "memberships",
@@ -28,6 +30,7 @@ const TABLES: [&str; 23] = [
     "users",
     "webhook_poison",
     "whatsapp_channels",
+    "workspace_settings",
     "workspaces",
 ];
 

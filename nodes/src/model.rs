@@ -618,6 +618,7 @@ mod tests {
             content,
             referral: None,
             context_id: None,
+            channel: None,
         };
         let reaction = message(Content::Reaction {
             message_id: "wamid.OUT1".into(),

@@ -85,6 +85,17 @@ pub trait Services: Send + Sync {
     fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>>;
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>>;
 
+    /// An HTTP call for a run of `workspace`, under that workspace's network rules (whether
+    /// it may reach private addresses). Services without such rules need not care.
+    fn http_in(
+        &self,
+        workspace: &str,
+        call: HttpCall,
+    ) -> BoxFuture<'_, Result<HttpResponse, String>> {
+        let _ = workspace;
+        self.http(call)
+    }
+
     /// A chat for a run of `workspace`, whose own model endpoint answers it. Services that
     /// have one model for everyone (test stubs) need not care.
     fn chat_in(
@@ -97,8 +108,9 @@ pub trait Services: Send + Sync {
     }
 }
 
-/// `services` as one workspace's runs see them: chats go to that workspace's model (for
-/// callers that do not know the workspace of each call, such as a simulation).
+/// `services` as one workspace's runs see them: chats go to that workspace's model and HTTP
+/// calls follow its network rules (for callers that do not know the workspace of each call,
+/// such as a simulation).
 #[derive(Clone)]
 pub struct InWorkspace {
     services: std::sync::Arc<dyn Services>,
@@ -124,7 +136,7 @@ impl std::fmt::Debug for InWorkspace {
 
 impl Services for InWorkspace {
     fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
-        self.services.http(call)
+        self.services.http_in(&self.workspace, call)
     }
 
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {
@@ -179,7 +191,8 @@ pub async fn perform(services: &dyn Services, request: &CallRequest, key: &str) 
     perform_for(services, None, request, key).await
 }
 
-/// As [`perform`], for a run of `workspace`: a chat goes to that workspace's model.
+/// As [`perform`], for a run of `workspace`: a chat goes to that workspace's model, an HTTP
+/// call follows its network rules.
 pub async fn perform_in(
     services: &dyn Services,
     workspace: &str,
@@ -206,7 +219,11 @@ async fn perform_for(
                 call.headers
                     .push((IDEMPOTENCY_KEY_HEADER.to_owned(), key.to_owned()));
             }
-            match services.http(call).await {
+            let answer = match workspace {
+                Some(workspace) => services.http_in(workspace, call).await,
+                None => services.http(call).await,
+            };
+            match answer {
                 Ok(response) => CallAnswer::Http { response },
                 Err(error) => CallAnswer::Failed { error },
             }

@@ -1,5 +1,10 @@
 //! The outside world for node behaviours over real HTTP: `http_request` calls, and an
 //! OpenAI-compatible chat-completions endpoint for `ai_agent`.
+//!
+//! With [`HttpServices::with_network`], `http_request` calls reach only public addresses
+//! (the [`ssrf`](crate::ssrf) guard) unless the run's workspace allows private targets.
+//! Calls to a workspace's AI model are not guarded: an administrator sets that endpoint,
+//! and a model served on the local network is a normal setup.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,12 +50,24 @@ pub trait ModelEndpoints: Send + Sync {
     fn endpoint(&self, workspace: &str) -> BoxFuture<'_, Result<Option<ModelEndpoint>, String>>;
 }
 
+/// Whether a workspace's runs may call private, loopback and link-local addresses; the API
+/// keeps the setting, the runtime only reads it.
+pub trait NetworkPolicies: Send + Sync {
+    /// `Err`: the setting cannot be read now, in words for the run's history (the call is
+    /// not made).
+    fn allows_private(&self, workspace: &str) -> BoxFuture<'_, Result<bool, String>>;
+}
+
 #[derive(Clone)]
 pub struct HttpServices {
     client: reqwest::Client,
+    /// The same client, reaching public addresses only.
+    guarded: reqwest::Client,
     /// The model of chats that come without a workspace (the CLI's simulations, tests).
     llm: Option<LlmConfig>,
     models: Option<Arc<dyn ModelEndpoints>>,
+    /// Absent: every address may be called (the CLI's simulations, tests).
+    network: Option<Arc<dyn NetworkPolicies>>,
 }
 
 impl std::fmt::Debug for HttpServices {
@@ -58,6 +75,7 @@ impl std::fmt::Debug for HttpServices {
         f.debug_struct("HttpServices")
             .field("llm", &self.llm.as_ref().map(|llm| &llm.base_url))
             .field("models", &self.models.is_some())
+            .field("network", &self.network.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -76,15 +94,56 @@ struct Attempt {
 impl HttpServices {
     pub fn new(llm: Option<LlmConfig>) -> Result<Self, reqwest::Error> {
         install_crypto_provider();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("spool/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(5))
-            .build()?;
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(concat!("spool/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(5))
+        };
         Ok(Self {
-            client,
+            client: builder().build()?,
+            guarded: crate::ssrf::guard_client(builder()).build()?,
             llm,
             models: None,
+            network: None,
         })
+    }
+
+    /// `http_request` calls of a workspace's runs reach private addresses only when
+    /// `network` says the workspace allows it; calls without a workspace, never.
+    #[must_use]
+    pub fn with_network(mut self, network: Arc<dyn NetworkPolicies>) -> Self {
+        self.network = Some(network);
+        self
+    }
+
+    /// The client for a call of `workspace` (`None`: not known), or why the call is refused.
+    async fn client_for(
+        &self,
+        workspace: Option<&str>,
+        url: &str,
+    ) -> Result<&reqwest::Client, String> {
+        let Some(network) = &self.network else {
+            return Ok(&self.client);
+        };
+        if let Some(workspace) = workspace
+            && network.allows_private(workspace).await?
+        {
+            return Ok(&self.client);
+        }
+        // Checked here for a clear answer; the guarded client checks again as it connects.
+        crate::ssrf::check_url(url)
+            .await
+            .map_err(|refused| refused.to_string())?;
+        Ok(&self.guarded)
+    }
+
+    async fn http_of(
+        &self,
+        workspace: Option<&str>,
+        call: HttpCall,
+    ) -> Result<HttpResponse, String> {
+        let client = self.client_for(workspace, &call.url).await?;
+        self.call_with(client, call).await
     }
 
     /// Chats of a workspace's runs go to the endpoint `models` finds for it.
@@ -107,7 +166,11 @@ impl HttpServices {
             .await
     }
 
-    async fn send_once(&self, call: &HttpCall) -> Result<HttpResponse, Attempt> {
+    async fn send_once(
+        &self,
+        client: &reqwest::Client,
+        call: &HttpCall,
+    ) -> Result<HttpResponse, Attempt> {
         let method = match call.method {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Post => reqwest::Method::POST,
@@ -115,7 +178,7 @@ impl HttpServices {
             HttpMethod::Patch => reqwest::Method::PATCH,
             HttpMethod::Delete => reqwest::Method::DELETE,
         };
-        let mut request = self.client.request(method, &call.url).timeout(call.timeout);
+        let mut request = client.request(method, &call.url).timeout(call.timeout);
         for (name, value) in &call.headers {
             request = request.header(name, value);
         }
@@ -217,8 +280,16 @@ impl HttpServices {
     }
 
     async fn call(&self, call: HttpCall) -> Result<HttpResponse, String> {
+        self.call_with(&self.client, call).await
+    }
+
+    async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        call: HttpCall,
+    ) -> Result<HttpResponse, String> {
         let retries = usize::from(call.retries);
-        (|| self.send_once(&call))
+        (|| self.send_once(client, &call))
             .retry(
                 ExponentialBuilder::default()
                     .with_min_delay(Duration::from_millis(100))
@@ -296,7 +367,16 @@ fn parse_chat_response(body: &Value) -> Result<ChatResponse, String> {
 
 impl Services for HttpServices {
     fn http(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpResponse, String>> {
-        Box::pin(self.call(call))
+        Box::pin(self.http_of(None, call))
+    }
+
+    fn http_in(
+        &self,
+        workspace: &str,
+        call: HttpCall,
+    ) -> BoxFuture<'_, Result<HttpResponse, String>> {
+        let workspace = workspace.to_owned();
+        Box::pin(async move { self.http_of(Some(&workspace), call).await })
     }
 
     fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, String>> {

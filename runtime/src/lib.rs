@@ -18,6 +18,7 @@ pub mod flows;
 pub mod http;
 pub mod policy;
 pub mod scope;
+pub mod ssrf;
 pub mod state;
 pub mod store;
 pub mod worker;

@@ -9,6 +9,8 @@ pub mod ai_model;
 pub mod api_key;
 pub mod audit;
 pub mod channel;
+pub mod event_delivery;
+pub mod event_subscription;
 pub mod flow;
 pub mod flow_version;
 pub mod membership;
@@ -19,6 +21,7 @@ pub mod session;
 pub mod user;
 pub mod webhook_poison;
 pub mod workspace;
+pub mod workspace_setting;
 
 /// Opens the database at `url` and applies pending migrations.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {

@@ -20,9 +20,12 @@ pub mod change;
 pub mod channels;
 pub mod contacts;
 pub mod contract;
+pub mod event_deliveries;
+pub mod event_subscriptions;
 pub mod flows;
 pub mod health;
 pub mod members;
+pub mod network;
 pub mod node_types;
 pub mod openapi;
 pub mod secrets;
@@ -53,6 +56,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(secrets::configure)
                         .configure(ai_model::configure)
                         .configure(channels::configure)
+                        .configure(network::configure)
+                        .configure(event_subscriptions::configure)
+                        .configure(event_deliveries::configure)
                         .configure(audit_log::configure),
                 ),
         )

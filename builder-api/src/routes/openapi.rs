@@ -18,11 +18,12 @@ use utoipa::OpenApi;
     )),
     tags(
         (name = "flows", description = "Drafts, validation, publishing, versions"),
-        (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the AI model, the audit log"),
+        (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the AI model, network settings, the audit log"),
         (name = "simulator", description = "Talk to a flow as a fake contact"),
         (name = "contacts", description = "Contacts and their runs; erasure"),
         (name = "analytics", description = "Funnel counts per version and node"),
         (name = "webhooks", description = "Journeys started by other systems"),
+        (name = "events", description = "Events out: subscriptions of URLs to a workspace's events, and their delivery log"),
         (name = "catalog", description = "Node types"),
         (name = "channels", description = "WhatsApp numbers connected through Meta's Cloud API"),
     )
@@ -40,6 +41,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::secrets::Api::openapi());
     doc.merge(super::ai_model::Api::openapi());
     doc.merge(super::channels::Api::openapi());
+    doc.merge(super::network::Api::openapi());
+    doc.merge(super::event_subscriptions::Api::openapi());
+    doc.merge(super::event_deliveries::Api::openapi());
     doc.merge(super::audit_log::Api::openapi());
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());

@@ -62,6 +62,8 @@ pub(super) fn read(raw: &Value, contacts: &[Value]) -> Result<InboundMessage, St
             .and_then(Value::as_str)
             .filter(|id| !id.is_empty())
             .map(str::to_owned),
+        // Spool's channel id, which the webhook's URL names: the caller fills it in.
+        channel: None,
     })
 }
 

@@ -1,0 +1,206 @@
+//! Emitting an event: one pending delivery per active subscription of the workspace that
+//! wants its type, written in one INSERT; from then on it is durable, and the delivery task
+//! is woken to send it.
+
+use std::sync::Arc;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
+use serde_json::Value;
+use spool_runtime::clock::Clock;
+use tokio::sync::Notify;
+use tracing::debug;
+use uuid::Uuid;
+
+use super::event::{EventType, body};
+use crate::db::{event_delivery, event_subscription};
+
+/// A delivery's states, as stored.
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+/// Emits events to a workspace's subscriptions. Cheap to clone; every clone wakes the same
+/// delivery task.
+#[derive(Clone)]
+pub struct Notifier {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier").finish_non_exhaustive()
+    }
+}
+
+/// Whether a subscription's stored list of types (a JSON array; empty for all) takes `kind`.
+pub fn wants(event_types: &str, kind: EventType) -> bool {
+    match serde_json::from_str::<Vec<Value>>(event_types) {
+        Ok(types) => types.is_empty() || types.iter().any(|name| name == kind.as_str()),
+        // Written by this crate only; unreadable means it cannot say it does not want it.
+        Err(_) => true,
+    }
+}
+
+impl Notifier {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            clock,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Queues `kind` (which happened at `occurred_at`, ms since the epoch) with `data` for
+    /// every active subscription of `workspace` that wants it. Returns the event's id, or
+    /// `None` when nobody wants it.
+    pub async fn emit(
+        &self,
+        workspace: &str,
+        kind: EventType,
+        data: Value,
+        occurred_at: i64,
+    ) -> Result<Option<Uuid>, DbErr> {
+        let emitted = self
+            .emit_in(&self.db, workspace, kind, data, occurred_at)
+            .await?;
+        if emitted.is_some() {
+            self.wake();
+        }
+        Ok(emitted)
+    }
+
+    /// As [`Notifier::emit`], through `db` (a transaction of the caller's, so the event is
+    /// queued only if what it tells of is committed). Call [`Notifier::wake`] after the
+    /// commit.
+    pub async fn emit_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        workspace: &str,
+        kind: EventType,
+        data: Value,
+        occurred_at: i64,
+    ) -> Result<Option<Uuid>, DbErr> {
+        let subscriptions = event_subscription::Entity::find()
+            .filter(event_subscription::Column::WorkspaceId.eq(workspace))
+            .filter(event_subscription::Column::Active.eq(true))
+            .all(db)
+            .await?;
+        let wanting: Vec<_> = subscriptions
+            .iter()
+            .filter(|subscription| wants(&subscription.event_types, kind))
+            .collect();
+        if wanting.is_empty() {
+            return Ok(None);
+        }
+        let event_id = Uuid::now_v7();
+        let body = body(&event_id.to_string(), kind, workspace, occurred_at, &data);
+        let now = self.clock.now();
+        let deliveries = wanting.iter().map(|subscription| {
+            pending(
+                &subscription.id,
+                workspace,
+                event_id,
+                kind,
+                body.clone(),
+                now,
+            )
+        });
+        event_delivery::Entity::insert_many(deliveries)
+            .exec(db)
+            .await?;
+        debug!(%workspace, event = %kind, %event_id, subscribers = wanting.len(), "event queued");
+        Ok(Some(event_id))
+    }
+
+    /// Queues `kind` for `subscription` alone, whatever types it wants (a test event).
+    pub async fn emit_to(
+        &self,
+        subscription: &event_subscription::Model,
+        kind: EventType,
+        data: Value,
+    ) -> Result<event_delivery::Model, DbErr> {
+        let event_id = Uuid::now_v7();
+        let now = self.clock.now();
+        let body = body(
+            &event_id.to_string(),
+            kind,
+            &subscription.workspace_id,
+            now,
+            &data,
+        );
+        let delivery = pending(
+            &subscription.id,
+            &subscription.workspace_id,
+            event_id,
+            kind,
+            body,
+            now,
+        );
+        let inserted = event_delivery::Entity::insert(delivery)
+            .exec_with_returning(&self.db)
+            .await?;
+        self.wake();
+        Ok(inserted)
+    }
+
+    /// Tells the delivery task there is something to send now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// What the delivery task waits on.
+    pub(super) fn woken(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    pub(super) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub(super) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+fn pending(
+    subscription: &str,
+    workspace: &str,
+    event_id: Uuid,
+    kind: EventType,
+    body: String,
+    now: i64,
+) -> event_delivery::ActiveModel {
+    event_delivery::ActiveModel {
+        id: Set(Uuid::now_v7().to_string()),
+        subscription_id: Set(subscription.to_owned()),
+        workspace_id: Set(workspace.to_owned()),
+        event_id: Set(event_id.to_string()),
+        event_type: Set(kind.as_str().to_owned()),
+        body: Set(body),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        state: Set(PENDING.to_owned()),
+        claimed_by: Set(None),
+        last_status: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        queued_at: Set(now),
+        delivered_at: Set(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_list_wants_every_type() {
+        assert!(wants("[]", EventType::RunStarted));
+        assert!(wants(r#"["run.started"]"#, EventType::RunStarted));
+        assert!(!wants(r#"["run.started"]"#, EventType::RunFailed));
+    }
+}
