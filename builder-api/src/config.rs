@@ -41,6 +41,8 @@ pub struct Config {
     /// The pause before an event delivery that failed is tried again, in ms; doubled after
     /// each failure up to an hour, for at least a day.
     pub events_first_retry_ms: u64,
+    /// Where Meta's Graph API is (`https://graph.facebook.com`); a local stand-in in tests.
+    pub whatsapp_api_url: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -59,6 +61,7 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &set(&self.secret_key))
             .field("allow_private_targets", &self.allow_private_targets)
             .field("events_first_retry_ms", &self.events_first_retry_ms)
+            .field("whatsapp_api_url", &self.whatsapp_api_url)
             .finish()
     }
 }
@@ -77,6 +80,7 @@ impl Default for Config {
             secret_key: None,
             allow_private_targets: false,
             events_first_retry_ms: 10_000,
+            whatsapp_api_url: "https://graph.facebook.com".into(),
         }
     }
 }

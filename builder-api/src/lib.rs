@@ -1,6 +1,7 @@
 //! The builder API: `spool serve` wires the database (workspaces, people, flows and their
 //! published versions, through sea-orm), the runtime's store and workers, and the HTTP API
-//! (flows, the simulator, contacts and runs, analytics, webhooks, OpenAPI) into one process.
+//! (flows, the simulator, contacts and runs, analytics, webhooks, OpenAPI) and WhatsApp (its webhook in, the sender out) into one
+//! process.
 //! Depends on every other crate; nothing depends on it.
 
 pub mod ai_models;
@@ -21,6 +22,7 @@ pub mod simulations;
 pub mod simulator;
 pub mod state;
 pub mod time;
+pub mod whatsapp;
 
 pub use config::Config;
 pub use server::{Running, start};

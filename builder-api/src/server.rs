@@ -6,11 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
-use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
-use spool_nodes::Outbound;
 use spool_nodes::Services;
-use spool_runtime::channel::{Channel, SendError, Sent};
 use spool_runtime::clock::{Clock, SystemClock};
 use spool_runtime::http::HttpServices;
 use spool_runtime::store::Store;
@@ -30,6 +27,8 @@ use crate::network::WorkspaceNetwork;
 use crate::published::Published;
 use crate::simulations::Simulations;
 use crate::state::AppState;
+use crate::whatsapp::sender::WhatsAppSender;
+use spool_whatsapp::client::{ApiConfig, CloudApi};
 
 /// How often a process looks for versions published through another process.
 const PUBLISHED_POLL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -71,18 +70,6 @@ pub enum Error {
     SecretKey(#[from] crate::sealed::KeyError),
     #[error("{0}")]
     Channels(#[from] crate::channels::StartError),
-}
-
-/// Until the WhatsApp channel is configured, outbound messages are logged, not delivered.
-#[derive(Debug)]
-struct LogChannel;
-
-#[async_trait]
-impl Channel for LogChannel {
-    async fn send(&self, message: &Outbound) -> Result<Sent, SendError> {
-        warn!(key = %message.key, to = %message.to, "no channel configured: message not delivered");
-        Ok(Sent::default())
-    }
 }
 
 /// A started Spool: its address, and what to await for it to end.
@@ -170,11 +157,16 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     )
     .await
     .map_err(|err| Error::Bootstrap(err.message))?;
+    let api = CloudApi::new(&ApiConfig {
+        base_url: config.whatsapp_api_url.clone(),
+        ..ApiConfig::default()
+    })
+    .map_err(|err| Error::Http(err.to_string()))?;
     let runtime = Arc::new(Runtime::new(
         store.clone(),
         engine,
         clock,
-        Arc::new(LogChannel),
+        Arc::new(WhatsAppSender::new(channels.clone(), api)),
         RuntimeConfig::default(),
     ));
     let (stop, stopped) = watch::channel(false);

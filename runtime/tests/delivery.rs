@@ -158,7 +158,35 @@ async fn a_failure_reported_later_interrupts_the_wait_for_an_answer(h: Harness) 
     h.finish().await;
 }
 
+/// "hi" → a last message, with an `error` edge to a tag: the run has ended by the time
+/// WhatsApp refuses it, and still goes through `error`.
+async fn a_run_that_ended_on_the_refused_message_still_takes_its_error_port(h: Harness) {
+    h.publish(
+        &json!({
+            "schema": 1, "id": "bye", "name": "bye",
+            "nodes": [
+                { "id": "hi", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["hi"] } } },
+                { "id": "ask", "type": "send_text", "config": { "text": "Bye!" } },
+                { "id": "note", "type": "tag", "config": { "add": ["unreachable"] } },
+            ],
+            "edges": [
+                { "from": "hi", "port": "next", "to": "ask" },
+                { "from": "ask", "port": "error", "to": "note" },
+            ],
+        })
+        .to_string(),
+    );
+    h.channel.reject_next("131026", "Message undeliverable");
+    h.text(ANA, "hi").await;
+    h.settle().await;
+    let state = h.state(ANA).await;
+    assert!(state.contact.tags.contains("unreachable"), "{state:?}");
+    assert_eq!(state.runs[0].status, RunStatus::Done);
+    h.finish().await;
+}
+
 on_every_store!(
+    a_run_that_ended_on_the_refused_message_still_takes_its_error_port,
     a_message_the_channel_refuses_leaves_through_the_nodes_error_port,
     without_an_error_port_a_refused_message_fails_the_run_with_the_reason,
     statuses_in_any_order_and_repeated_leave_the_furthest_one,

@@ -39,6 +39,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::scope("/hooks").configure(webhooks::configure))
+        .configure(crate::whatsapp::webhook::configure)
         .configure(openapi::configure)
         .service(
             web::scope("/api/v1")

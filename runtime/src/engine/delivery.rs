@@ -49,7 +49,11 @@ impl Engine {
                 ));
             }
         }
-        if report.status != DeliveryStatus::Failed || !state.runs[index].status.is_active() {
+        // A run that ended on the sending node (its last node) still learns its message
+        // failed: the `error` port is how its author said what to do then.
+        let run = &state.runs[index];
+        let ended_there = run.status == RunStatus::Done && run.cursor == report.message.node_id;
+        if report.status != DeliveryStatus::Failed || !(run.status.is_active() || ended_there) {
             return;
         }
         let error = report.error.clone().unwrap_or(DeliveryError {
@@ -73,6 +77,7 @@ impl Engine {
                 );
                 run.cursor = next;
                 run.status = RunStatus::Running;
+                run.reason = None;
                 self.trace(
                     tx,
                     run,

@@ -1,0 +1,277 @@
+//! WhatsApp end to end, against a stand-in for Meta's Cloud API: a business connects its
+//! number, Meta confirms the webhook, a contact's message (signed as Meta signs it) starts a
+//! published journey whose answer goes out through the Cloud API with the exact body Meta
+//! expects; a batch sent again is applied once, a forged one is refused, one that can never
+//! be read is kept aside; a CTWA message leaves its ad on the contact; a message Meta
+//! refuses sends the run through the node's `error` port.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use spool_tests::{Client, Options, Server, workspace_root};
+use spool_whatsapp::signature::sign;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const WS: &str = "/api/v1/workspaces/default";
+const PHONE_NUMBER_ID: &str = "1098765432101";
+const APP_SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const VERIFY_TOKEN: &str = "loja-exemplo-verify-7781";
+const ANA: &str = "5511987654321";
+
+/// A fixture as Meta would send it now: its message timestamps moved to the present, so the
+/// 24-hour window is open.
+fn fixture(name: &str) -> Vec<u8> {
+    let file = workspace_root().join("tests/fixtures/whatsapp").join(name);
+    let text =
+        std::fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    let mut fresh = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("\"timestamp\": \"") {
+        let (before, after) = rest.split_at(at + "\"timestamp\": \"".len());
+        fresh.push_str(before);
+        fresh.push_str(&now.to_string());
+        rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    fresh.push_str(rest);
+    fresh.into_bytes()
+}
+
+async fn meta() -> MockServer {
+    let meta = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/messages")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{ "input": ANA, "wa_id": ANA }],
+            "messages": [{ "id": "wamid.OUT1" }]
+        })))
+        .mount(&meta)
+        .await;
+    meta
+}
+
+async fn start(meta: &MockServer, redis: bool) -> (Server, Client, String) {
+    let server = Server::start_with(
+        spool_tests::Database::Sqlite,
+        Options {
+            redis,
+            env: vec![("SPOOL_WHATSAPP_API_URL".into(), meta.uri())],
+            ..Options::default()
+        },
+    )
+    .await;
+    let admin = server.admin().await;
+    let created = admin
+        .post(
+            &format!("{WS}/channels"),
+            &json!({
+                "display_name": "Loja Exemplo",
+                "phone_number_id": PHONE_NUMBER_ID,
+                "waba_id": "102290129340398",
+                "access_token": "EAAGm0PX4ZCpsBAKZBl7x9QzLojaExemploPermanentToken",
+                "app_secret": APP_SECRET,
+                "verify_token": VERIFY_TOKEN,
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().expect("an id").to_owned();
+    (server, admin, id)
+}
+
+async fn publish(admin: &Client, flow: Value) {
+    let id = flow["id"].as_str().expect("flow id").to_owned();
+    let created = admin.post(&format!("{WS}/flows"), &flow).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let published = admin
+        .post(&format!("{WS}/flows/{id}/publish"), &json!({}))
+        .await;
+    assert_eq!(published.status, 201, "{}", published.text);
+}
+
+/// POSTs a webhook body as Meta would, signed unless `signature` says otherwise.
+async fn deliver(server: &Server, channel: &str, body: &[u8], signature: Option<&str>) -> u16 {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/webhooks/whatsapp/{channel}", server.base))
+        .header("Content-Type", "application/json")
+        .body(body.to_vec());
+    let signed = sign(APP_SECRET, body);
+    if let Some(signature) = signature
+        .or(Some(&signed))
+        .filter(|value| !value.is_empty())
+    {
+        request = request.header("X-Hub-Signature-256", signature);
+    }
+    request
+        .send()
+        .await
+        .expect("the server answers")
+        .status()
+        .as_u16()
+}
+
+/// The messages Meta was asked to send, waiting up to 10 s for `count` of them.
+async fn sends(meta: &MockServer, count: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let sent: Vec<Value> = meta
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|request: &&Request| request.url.path().ends_with("/messages"))
+            .map(|request| serde_json::from_slice(&request.body).expect("a JSON body"))
+            .collect();
+        if sent.len() >= count {
+            return sent;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("Meta was not asked to send {count} message(s)");
+}
+
+fn greeting() -> Value {
+    json!({
+        "schema": 1, "id": "greeting", "name": "Greeting",
+        "nodes": [
+            { "id": "start", "type": "inbound_message", "config": { "match": { "type": "any" } } },
+            { "id": "hello", "type": "send_text", "config": { "text": "Olá {{ contact.name }}! Já vejo o seu pedido." } },
+            { "id": "unreachable", "type": "tag", "config": { "add": ["unreachable"] } },
+        ],
+        "edges": [
+            { "from": "start", "port": "next", "to": "hello" },
+            { "from": "hello", "port": "error", "to": "unreachable" },
+        ],
+    })
+}
+
+async fn a_contacts_message_is_answered_through_the_cloud_api(redis: bool) {
+    let meta = meta().await;
+    let (server, admin, channel) = start(&meta, redis).await;
+    publish(&admin, greeting()).await;
+
+    // Meta's handshake when the webhook URL is saved.
+    let confirm = |token: &str| {
+        format!(
+            "/webhooks/whatsapp/{channel}?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"
+        )
+    };
+    let anonymous = server.anonymous();
+    let confirmed = anonymous.get(&confirm(VERIFY_TOKEN)).await;
+    assert_eq!(
+        (confirmed.status, confirmed.text.as_str()),
+        (200, "1158201444")
+    );
+    assert_eq!(anonymous.get(&confirm("guess")).await.status, 403);
+
+    let body = fixture("text.json");
+    assert_eq!(
+        deliver(&server, &channel, &body, Some("")).await,
+        401,
+        "unsigned"
+    );
+    let forged = sign("another app's secret", &body);
+    assert_eq!(deliver(&server, &channel, &body, Some(&forged)).await, 401);
+    assert_eq!(
+        deliver(&server, "ch_0000000000000000", &body, None).await,
+        404
+    );
+    for _ in 0..3 {
+        assert_eq!(deliver(&server, &channel, &body, None).await, 200);
+    }
+
+    let sent = sends(&meta, 1).await;
+    let reference = sent[0]["biz_opaque_callback_data"]
+        .as_str()
+        .expect("Spool's reference rides along")
+        .to_owned();
+    assert_eq!(
+        sent[0],
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": ANA,
+            "type": "text", "text": { "body": "Olá Ana Souza! Já vejo o seu pedido." },
+            "biz_opaque_callback_data": reference,
+        })
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sends(&meta, 1).await.len(),
+        1,
+        "a batch sent again is applied once"
+    );
+
+    // A body Meta signed that can never be read is kept aside and answered 200.
+    let truncated = &body[..body.len() / 2];
+    assert_eq!(deliver(&server, &channel, truncated, None).await, 200);
+    assert!(server.stop());
+}
+
+async fn an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_port(redis: bool) {
+    let meta = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/messages")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": {
+                "message": "(#131047) Re-engagement message", "type": "OAuthException",
+                "code": 131047,
+                "error_data": { "messaging_product": "whatsapp", "details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number." },
+                "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam"
+            }
+        })))
+        .mount(&meta)
+        .await;
+    let (server, admin, channel) = start(&meta, redis).await;
+    publish(&admin, greeting()).await;
+    assert_eq!(
+        deliver(&server, &channel, &fixture("referral_ctwa.json"), None).await,
+        200
+    );
+    sends(&meta, 1).await;
+    let contact_path = format!("{WS}/contacts/%2B{ANA}");
+    let mut contact = Value::Null;
+    for _ in 0..100 {
+        contact = admin.get(&contact_path).await.body;
+        if contact["tags"]
+            .as_array()
+            .is_some_and(|tags| tags.contains(&json!("unreachable")))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(contact["tags"], json!(["unreachable"]), "{contact}");
+    assert_eq!(contact["first_touch"]["source_type"], "ad", "{contact}");
+    assert!(contact["first_touch"]["ctwa_clid"].is_string(), "{contact}");
+    assert_eq!(contact["last_touch"], contact["first_touch"]);
+    assert!(server.stop());
+}
+
+mod on_embedded {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_contacts_message_is_answered_through_the_cloud_api() {
+        super::a_contacts_message_is_answered_through_the_cloud_api(false).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_port() {
+        super::an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_port(false)
+            .await;
+    }
+}
+
+mod on_redis {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_contacts_message_is_answered_through_the_cloud_api() {
+        super::a_contacts_message_is_answered_through_the_cloud_api(true).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_port() {
+        super::an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_port(true)
+            .await;
+    }
+}
