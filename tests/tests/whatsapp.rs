@@ -21,6 +21,7 @@ const ANA: &str = "5511987654321";
 
 /// A fixture as Meta would send it now: its message timestamps moved to the present, so the
 /// 24-hour window is open.
+#[allow(clippy::disallowed_methods)] // the server's clock is the real one: so is Meta's
 fn fixture(name: &str) -> Vec<u8> {
     let file = workspace_root().join("tests/fixtures/whatsapp").join(name);
     let text =
