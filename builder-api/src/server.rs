@@ -166,7 +166,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         store.clone(),
         engine,
         clock,
-        Arc::new(WhatsAppSender::new(channels.clone(), api)),
+        Arc::new(WhatsAppSender::new(channels.clone(), api.clone())),
         RuntimeConfig::default(),
     ));
     let (stop, stopped) = watch::channel(false);
@@ -196,6 +196,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         services,
         models,
         channels,
+        whatsapp: api,
         network,
         notifier,
         simulations: Simulations::default(),

@@ -32,6 +32,8 @@ pub struct AppState {
     pub models: Arc<WorkspaceModels>,
     /// The workspaces' WhatsApp channels, their secrets opened.
     pub channels: Arc<WhatsAppChannels>,
+    /// Meta's Graph API, for checking channels.
+    pub whatsapp: spool_whatsapp::client::CloudApi,
     /// Each workspace's network rule (private targets), as `services` and events out find it.
     pub network: Arc<WorkspaceNetwork>,
     /// Queues events for the workspaces' event subscriptions (events out).

@@ -251,7 +251,90 @@ async fn an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_po
     assert!(server.stop());
 }
 
+async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(redis: bool) {
+    let meta = MockServer::start().await;
+    let messages = format!("/v25.0/{PHONE_NUMBER_ID}/messages");
+    Mock::given(method("POST"))
+        .and(path(messages.clone()))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": { "message": "Error validating access token: The session has been invalidated.",
+                       "type": "OAuthException", "code": 190, "error_subcode": 460 }
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&meta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(messages))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp", "messages": [{ "id": "wamid.OUT2" }]
+        })))
+        .mount(&meta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": PHONE_NUMBER_ID, "display_phone_number": "+1 555-000-1111",
+            "verified_name": "Loja Exemplo", "quality_rating": "GREEN",
+            "throughput": { "level": "STANDARD" },
+            "whatsapp_business_manager_messaging_limit": "TIER_250"
+        })))
+        .mount(&meta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/102290129340398/subscribed_apps"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [{ "whatsapp_business_api_data": { "id": "7", "name": "Spool" } }]
+        })))
+        .mount(&meta)
+        .await;
+    let (server, admin, channel) = start(&meta, redis).await;
+    publish(&admin, greeting()).await;
+    assert_eq!(
+        deliver(&server, &channel, &fixture("text.json"), None).await,
+        200
+    );
+    sends(&meta, 1).await;
+
+    let channel_path = format!("{WS}/channels/{channel}");
+    let mut paused = Value::Null;
+    for _ in 0..100 {
+        paused = admin.get(&channel_path).await.body["paused_reason"].clone();
+        if paused.is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        paused.is_string(),
+        "the channel says why it stopped sending"
+    );
+    let ready = server.anonymous().get("/readyz").await;
+    assert!(ready.text.contains(&channel), "{}", ready.text);
+
+    // The business fixed the token at Meta: the check says all is well and sending goes on.
+    let checked = admin.get(&format!("{channel_path}/check")).await;
+    assert_eq!(checked.status, 200, "{}", checked.text);
+    assert_eq!(checked.body["ok"], true, "{}", checked.text);
+    assert_eq!(checked.body["resumed"], true, "{}", checked.text);
+    let sent = sends(&meta, 2).await;
+    assert_eq!(
+        sent[1]["text"]["body"],
+        "Olá Ana Souza! Já vejo o seu pedido."
+    );
+    assert_eq!(
+        admin.get(&channel_path).await.body["paused_reason"],
+        Value::Null
+    );
+    assert!(server.stop());
+}
+
 mod on_embedded {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted() {
+        super::a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(false).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_contacts_message_is_answered_through_the_cloud_api() {
         super::a_contacts_message_is_answered_through_the_cloud_api(false).await;
@@ -265,6 +348,11 @@ mod on_embedded {
 }
 
 mod on_redis {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted() {
+        super::a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(true).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_contacts_message_is_answered_through_the_cloud_api() {
         super::a_contacts_message_is_answered_through_the_cloud_api(true).await;

@@ -22,7 +22,7 @@ use super::limits::SendLimits;
 use crate::channels::{ChannelConfig, WhatsAppChannels};
 
 /// How long a paused channel's messages wait before it is looked at again.
-const PAUSED_RETRY: Duration = Duration::from_secs(30);
+const PAUSED_RETRY: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 pub struct WhatsAppSender {

@@ -23,6 +23,7 @@ use crate::routes::change::Change;
 use crate::state::AppState;
 use crate::time::rfc3339;
 
+mod check;
 mod fields;
 
 pub use fields::{ChannelChange, NewChannel};
@@ -42,8 +43,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::patch().to(patch_channel))
                 .route(web::delete().to(delete_channel)),
         )
-        .service(web::resource("/channels/{channel}/default").route(web::post().to(make_default)));
+        .service(web::resource("/channels/{channel}/default").route(web::post().to(make_default)))
+        .configure(check::configure);
 }
+
+pub use check::Api as CheckApi;
 
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(

@@ -1,0 +1,79 @@
+//! `GET …/channels/{id}/check`: asks Meta whether the channel works (the token, the number,
+//! the app's webhook subscription) and says what is wrong in words a person can act on. A
+//! channel paused for a rejected token sends again once the check finds the token accepted.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use spool_whatsapp::client::ChannelAuth;
+use utoipa::ToSchema;
+
+use super::ChannelPath;
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(web::resource("/channels/{channel}/check").route(web::get().to(check_channel)));
+}
+
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(check_channel), components(schemas(ChannelCheck)))]
+pub struct Api;
+
+/// What Meta says about a channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelCheck {
+    /// True when nothing is wrong.
+    pub ok: bool,
+    /// What is wrong, each as a sentence saying what to do.
+    pub problems: Vec<String>,
+    /// What Meta told about the number: its display number and name, quality, throughput,
+    /// messaging limit.
+    pub facts: Vec<String>,
+    /// Whether sending was paused and this check let it go on.
+    pub resumed: bool,
+}
+
+/// Checks the channel against Meta. Editors and admins.
+#[utoipa::path(
+    get, path = "/api/v1/workspaces/{workspace}/channels/{channel}/check", tag = "channels",
+    params(("workspace" = String, Path), ("channel" = String, Path)),
+    responses(
+        (status = 200, body = ChannelCheck),
+        (status = 404, description = "No such channel in the workspace")
+    )
+)]
+pub async fn check_channel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<ChannelPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let channel = state
+        .channels
+        .by_id(&path.channel)
+        .await
+        .map_err(|err| ApiError::unavailable(Code::StoreUnavailable, err.to_string()))?
+        .filter(|channel| channel.workspace_id == caller.workspace)
+        .ok_or_else(|| ApiError::not_found(format!("no channel {}", path.channel)))?;
+    let auth = ChannelAuth {
+        phone_number_id: channel.phone_number_id.clone(),
+        token: channel.access_token.clone(),
+        api_version: channel.api_version.clone(),
+        marketing_messages: channel.marketing_messages_api,
+    };
+    let report = state.whatsapp.check(&auth, &channel.waba_id).await;
+    let resumed = report.is_ok()
+        && channel.is_paused()
+        && state
+            .channels
+            .resume(&channel.id)
+            .await
+            .map_err(|err| ApiError::unavailable(Code::StoreUnavailable, err.to_string()))?;
+    Ok(HttpResponse::Ok().json(ChannelCheck {
+        ok: report.is_ok(),
+        problems: report.problems,
+        facts: report.facts,
+        resumed,
+    }))
+}
