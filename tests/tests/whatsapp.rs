@@ -205,9 +205,49 @@ async fn a_contacts_message_is_answered_through_the_cloud_api(redis: bool) {
         "a batch sent again is applied once"
     );
 
+    // Meta reports what became of it, out of order and twice: the run sees the furthest.
+    let statuses = String::from_utf8(fixture("statuses_read_before_delivered.json"))
+        .expect("text")
+        .replace(
+            "\"run7:step2\"",
+            &serde_json::to_string(&reference).expect("a JSON string"),
+        );
+    for _ in 0..2 {
+        assert_eq!(
+            deliver(&server, &channel, statuses.as_bytes(), None).await,
+            200
+        );
+    }
+    let contact_path = format!("{WS}/contacts/%2B{ANA}");
+    let mut delivery = Value::Null;
+    for _ in 0..100 {
+        let contact = admin.get(&contact_path).await.body;
+        delivery = contact["finished_runs"][0]["vars"]["delivery"]["hello"].clone();
+        if delivery["status"] == "read" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(delivery["status"], "read", "{delivery}");
+    assert_eq!(delivery["wamid"], "wamid.OUT3", "{delivery}");
+
     // A body Meta signed that can never be read is kept aside and answered 200.
     let truncated = &body[..body.len() / 2];
     assert_eq!(deliver(&server, &channel, truncated, None).await, 200);
+    // Every documented shape, good and bad, is taken without a crash.
+    let fixtures = workspace_root().join("tests/fixtures/whatsapp");
+    for entry in std::fs::read_dir(&fixtures).expect("the fixtures") {
+        let name = entry.expect("an entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".json") {
+            let status = deliver(&server, &channel, &fixture(&name), None).await;
+            assert_eq!(status, 200, "{name}");
+        }
+    }
+    // More than the server takes in one body (1 MiB by default) is refused as too large.
+    let huge = vec![b' '; 10 * 1024 * 1024];
+    assert_eq!(deliver(&server, &channel, &huge, None).await, 413);
+    assert_eq!(server.anonymous().get("/readyz").await.status, 200);
     assert!(server.stop());
 }
 
