@@ -79,7 +79,7 @@ impl Channel for WhatsAppSender {
             _ => Recipient::Phone(message.to.clone()),
         };
         let recipient = match &to {
-            Recipient::Phone(phone) | Recipient::UserId(phone) => phone.clone(),
+            Recipient::Phone(id) | Recipient::UserId(id) => id.clone(),
         };
         self.limits
             .wait_turn(
