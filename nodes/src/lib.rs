@@ -11,6 +11,7 @@
 pub mod eval;
 pub mod identity;
 pub mod model;
+pub mod outbound;
 pub mod services;
 
 mod ai_agent;
