@@ -64,7 +64,6 @@ struct Recorded {
     attempts: usize,
     fail_next: usize,
     reject_next: Option<(String, String)>,
-    next_id: u64,
 }
 
 impl RecordingChannel {
@@ -126,9 +125,6 @@ impl Channel for RecordingChannel {
         if recorded.keys.insert(message.key.clone()) {
             recorded.sent.push(message.clone());
         }
-        recorded.next_id += 1;
-        Ok(Sent {
-            provider_id: Some(format!("rec.{}", recorded.next_id)),
-        })
+        Ok(Sent::default())
     }
 }

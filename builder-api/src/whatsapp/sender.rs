@@ -18,7 +18,7 @@ use spool_whatsapp::errors::SendFailure;
 use spool_whatsapp::outbound::{Recipient, SendRequest};
 use tracing::{debug, warn};
 
-use super::limits::SendLimits;
+use super::rate::SendLimits;
 use crate::channels::{ChannelConfig, WhatsAppChannels};
 
 /// How long a paused channel's messages wait before it is looked at again.
