@@ -294,7 +294,10 @@ fn store_unreachable(err: &spool_runtime::Error) -> bool {
                     )
                 )
         }
-        Error::Database(_) | Error::LeaseLost(_) | Error::ChannelUnavailable { .. } => true,
+        Error::Database(_)
+        | Error::LeaseLost(_)
+        | Error::ChannelUnavailable { .. }
+        | Error::Observer(_) => true,
         Error::Corrupt { .. } | Error::PartitionsChanged { .. } | Error::Identity(_) => false,
     }
 }

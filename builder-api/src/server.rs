@@ -22,7 +22,7 @@ use crate::ai_models::WorkspaceModels;
 use crate::bootstrap::FirstAdmin;
 use crate::channels::WhatsAppChannels;
 use crate::config::Config;
-use crate::events_out::{Deliveries, Notifier, Schedule};
+use crate::events_out::{Deliveries, Notifier, RuntimeEvents, Schedule};
 use crate::network::WorkspaceNetwork;
 use crate::published::Published;
 use crate::simulations::Simulations;
@@ -162,16 +162,19 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         ..ApiConfig::default()
     })
     .map_err(|err| Error::Http(err.to_string()))?;
-    let runtime = Arc::new(Runtime::new(
-        store.clone(),
-        engine,
-        clock,
-        Arc::new(WhatsAppSender::new(channels.clone(), api.clone())),
-        RuntimeConfig::default(),
-    ));
+    let notifier = Notifier::new(db.clone(), clock.clone());
+    let runtime = Arc::new(
+        Runtime::new(
+            store.clone(),
+            engine,
+            clock,
+            Arc::new(WhatsAppSender::new(channels.clone(), api.clone())),
+            RuntimeConfig::default(),
+        )
+        .with_observer(Arc::new(RuntimeEvents::new(notifier.clone()))),
+    );
     let (stop, stopped) = watch::channel(false);
     let mut workers = runtime.spawn(stopped.clone());
-    let notifier = Notifier::new(db.clone(), runtime.clock().clone());
     let deliveries = Deliveries::new(
         notifier.clone(),
         network.clone(),

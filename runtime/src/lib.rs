@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod engine;
 pub mod flows;
 pub mod http;
+pub mod notice;
 pub mod policy;
 pub mod scope;
 pub mod ssrf;
@@ -50,6 +51,8 @@ pub enum Error {
         "the Redis store was set up with {stored} partitions, and Spool is configured with {configured}: a contact's partition follows from the count, so it cannot change once chosen. Start with --partitions {stored} (or SPOOL_PARTITIONS={stored})"
     )]
     PartitionsChanged { stored: u16, configured: u16 },
+    #[error("events out cannot be queued: {0}")]
+    Observer(String),
     #[error("the message names no contact Spool can use: {0}")]
     Identity(#[from] spool_nodes::identity::IdentityError),
 }

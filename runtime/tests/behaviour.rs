@@ -529,7 +529,79 @@ on_every_store!(
     the_funnel_counts_entries_and_ports_per_node,
     a_contact_only_ever_enters_journeys_of_its_own_workspace,
     a_bsuid_only_contact_gaining_a_phone_number_stays_one_contact,
+    the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outage,
 );
+
+/// Events out see what happens to the contact's runs and consent, in order; while they
+/// cannot be kept (their database is down) the contact's events wait, and afterwards
+/// nothing is missing.
+async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outage(h: Harness) {
+    use spool_runtime::notice::NoticeKind::*;
+    use std::sync::atomic::Ordering;
+    h.publish(&flow(
+        "help",
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["agent"] } } },
+            { "id": "human", "type": "handoff", "config": { "team": "support" } },
+            { "id": "bye", "type": "send_text", "config": { "text": "Glad we could help" } },
+        ]),
+        &[("start", "next", "human"), ("human", "resolved", "bye")],
+    ));
+    h.observer.refusing.store(true, Ordering::SeqCst);
+    h.text(ANA, "agent").await;
+    assert!(
+        h.runtime.run_until_idle().await.is_err(),
+        "the batch is not committed while its notices cannot be kept"
+    );
+    assert!(
+        h.store
+            .contact(&contact_id_for(ANA))
+            .await
+            .expect("readable")
+            .is_none()
+    );
+    h.observer.refusing.store(false, Ordering::SeqCst);
+    h.settle().await;
+    assert_eq!(h.observer.told(), [RunStarted, HandoffRequested]);
+
+    let handoff = h.run(ANA, "help").await;
+    h.send(Event::new(
+        contact_id_for(ANA),
+        ANA,
+        0,
+        EventKind::HandoffClosed {
+            run_id: handoff.id.clone(),
+        },
+    ))
+    .await;
+    h.settle().await;
+    h.opt_in(ANA).await;
+    h.settle().await;
+    h.text(ANA, "stop").await;
+    h.settle().await;
+    assert_eq!(
+        h.observer.told(),
+        [
+            RunStarted,
+            HandoffRequested,
+            HandoffClosed,
+            RunFinished,
+            OptedIn,
+            OptedOut
+        ]
+    );
+    let notices = h.observer.notices.lock().expect("not poisoned").clone();
+    let finished = &notices[3];
+    assert_eq!(finished.data["run"]["id"], handoff.id.as_str());
+    assert_eq!(finished.data["run"]["flow_id"], "help");
+    assert_eq!(finished.data["run"]["status"], "done");
+    assert_eq!(finished.data["contact"]["phone"], format!("+{ANA}"));
+    let mut ids: Vec<_> = notices.iter().map(|notice| notice.id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), notices.len(), "each happening has its own id");
+    h.finish().await;
+}
 
 /// WhatsApp names some users by BSUID alone; later messages may carry their number too, then
 /// the number alone. All of them reach one contact: its state, its run, its id.

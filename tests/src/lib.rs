@@ -471,6 +471,19 @@ impl Client {
     pub async fn delete(&self, path: &str) -> Response {
         self.send(self.request(reqwest::Method::DELETE, path)).await
     }
+
+    /// Lets (or stops) the default workspace's events and HTTP calls reach private
+    /// addresses: the tests' stand-ins listen on 127.0.0.1.
+    pub async fn allow_private_targets(&self, allow: bool) {
+        let set = self
+            .put(
+                "/api/v1/workspaces/default/settings/network",
+                &serde_json::json!({ "allow_private_targets": allow }),
+            )
+            .await;
+        assert_eq!(set.status, 200, "{}", set.text);
+        assert_eq!(set.body["allow_private_targets"], allow, "{}", set.text);
+    }
 }
 
 /// Runs async API tests once per database: `on_both_databases!(a, b)` defines the tests

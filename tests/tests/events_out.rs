@@ -17,17 +17,6 @@ const WS: &str = "/api/v1/workspaces/default";
 /// How long the tests wait for something asynchronous before failing loudly.
 const DEADLINE: Duration = Duration::from_secs(60);
 
-async fn allow_private_targets(admin: &Client, allow: bool) {
-    let set = admin
-        .put(
-            &format!("{WS}/settings/network"),
-            &json!({ "allow_private_targets": allow }),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
-    assert_eq!(set.body["allow_private_targets"], allow, "{}", set.text);
-}
-
 /// Subscribes `url`; returns (id, secret).
 async fn subscribe(admin: &Client, url: &str, types: Value) -> (String, String) {
     let created = admin
@@ -116,7 +105,7 @@ async fn signed_event_reaches_the_subscriber(db: Database) {
     let admin = server.admin().await;
     let receiver = receiver_answering(204).await;
     let quiet = receiver_answering(200).await;
-    allow_private_targets(&admin, true).await;
+    admin.allow_private_targets(true).await;
     let url = format!("{}/spool-events", receiver.uri());
     let (id, secret) = subscribe(&admin, &url, json!(["contact.opted_in"])).await;
     // Another subscription wants other types only: it hears nothing of this.
@@ -166,7 +155,7 @@ async fn signed_event_reaches_the_subscriber(db: Database) {
     assert_eq!(body["id"], header(request, "x-spool-event-id"));
     assert_eq!(body["type"], "contact.opted_in");
     assert_eq!(body["workspace"], "default");
-    assert_eq!(body["data"]["phone"], "+4915112345678");
+    assert_eq!(body["data"]["contact"]["phone"], "+4915112345678");
     assert!(
         body["occurred_at"]
             .as_str()
@@ -241,7 +230,7 @@ async fn a_failing_receiver_gets_the_same_event_until_it_answers(db: Database) {
         .with_priority(2)
         .mount(&receiver)
         .await;
-    allow_private_targets(&admin, true).await;
+    admin.allow_private_targets(true).await;
     let (id, secret) = subscribe(&admin, &format!("{}/hook", receiver.uri()), json!([])).await;
 
     let test = admin
@@ -313,10 +302,10 @@ async fn private_urls_are_refused_unless_allowed(db: Database) {
     assert_eq!(editor_view.body["allow_private_targets"], false);
     assert_eq!(editor_view.body["allowed_by_server"], false);
 
-    allow_private_targets(&admin, true).await;
+    admin.allow_private_targets(true).await;
     let (id, _) = subscribe(&admin, &url, json!([])).await;
     // Allowed no more: the delivery is refused at sending time, and the log says why.
-    allow_private_targets(&admin, false).await;
+    admin.allow_private_targets(false).await;
     let test = admin
         .post(&format!("{WS}/event-subscriptions/{id}/test"), &json!({}))
         .await;
@@ -430,7 +419,7 @@ async fn http_request_to_a_private_address_fails_clearly(db: Database) {
         "nothing reached the private address"
     );
 
-    allow_private_targets(&admin, true).await;
+    admin.allow_private_targets(true).await;
     assert_eq!(outcome_for(&admin, "4915100000002").await, "ok");
     assert_eq!(crm.received_requests().await.unwrap_or_default().len(), 1);
     assert!(server.stop(), "the server did not stop cleanly");

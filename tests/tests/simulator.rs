@@ -423,13 +423,7 @@ async fn lead_qualification(client: &Client) {
 /// A hot lead is created in the CRM (a local stand-in) and handed to sales.
 async fn hot_lead(client: &Client) {
     // The stand-in listens on 127.0.0.1: a private target, which the workspace must allow.
-    let allowed = client
-        .put(
-            &format!("{WS}/settings/network"),
-            &json!({ "allow_private_targets": true }),
-        )
-        .await;
-    assert_eq!(allowed.status, 200, "{}", allowed.text);
+    client.allow_private_targets(true).await;
     let crm = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/leads"))

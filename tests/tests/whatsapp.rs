@@ -135,6 +135,52 @@ async fn sends(meta: &MockServer, count: usize) -> Vec<Value> {
     panic!("Meta was not asked to send {count} message(s)");
 }
 
+/// A stand-in for the shop's system, subscribed to every event of the workspace.
+async fn subscriber(admin: &Client) -> MockServer {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/spool-events"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    admin.allow_private_targets(true).await;
+    let subscribed = admin
+        .post(
+            &format!("{WS}/event-subscriptions"),
+            &json!({ "url": format!("{}/spool-events", receiver.uri()) }),
+        )
+        .await;
+    assert_eq!(subscribed.status, 201, "{}", subscribed.text);
+    receiver
+}
+
+/// The events the subscriber has received, by type, waiting up to 10 s until every one of
+/// `expected` is there.
+async fn events(receiver: &MockServer, expected: &[&str]) -> Vec<(String, Value)> {
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = receiver
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|request| {
+                let body: Value = serde_json::from_slice(&request.body).expect("a JSON body");
+                (body["type"].as_str().unwrap_or_default().to_owned(), body)
+            })
+            .collect();
+        if expected
+            .iter()
+            .all(|kind| got.iter().any(|(got, _)| got == kind))
+        {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let types: Vec<_> = got.iter().map(|(kind, _)| kind.as_str()).collect();
+    panic!("expected events {expected:?}, the subscriber got {types:?}");
+}
+
 fn greeting() -> Value {
     json!({
         "schema": 1, "id": "greeting", "name": "Greeting",
@@ -154,6 +200,7 @@ async fn a_contacts_message_is_answered_through_the_cloud_api(redis: bool) {
     let meta = meta().await;
     let (server, admin, channel) = start(&meta, redis).await;
     publish(&admin, greeting()).await;
+    let shop = subscriber(&admin).await;
 
     // Meta's handshake when the webhook URL is saved.
     let confirm = |token: &str| {
@@ -231,6 +278,26 @@ async fn a_contacts_message_is_answered_through_the_cloud_api(redis: bool) {
     assert_eq!(delivery["status"], "read", "{delivery}");
     assert_eq!(delivery["wamid"], "wamid.OUT3", "{delivery}");
 
+    // The shop's system heard of the run and of its message, each once: read before
+    // delivered means read only (a status never goes backwards).
+    let heard = events(&shop, &["run.started", "run.finished", "message.read"]).await;
+    let kinds: Vec<_> = heard.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds.len(), 3, "each event once: {kinds:?}");
+    let (_, read) = heard
+        .iter()
+        .find(|(kind, _)| kind == "message.read")
+        .expect("read");
+    assert_eq!(read["data"]["contact"]["phone"], format!("+{ANA}"));
+    assert_eq!(read["data"]["message"]["node_id"], "hello");
+    assert_eq!(read["data"]["message"]["flow_id"], "greeting");
+    assert_eq!(read["data"]["message"]["wamid"], "wamid.OUT3");
+    let (_, finished) = heard
+        .iter()
+        .find(|(kind, _)| kind == "run.finished")
+        .expect("finished");
+    assert_eq!(finished["data"]["run"]["flow_id"], "greeting");
+    assert_eq!(finished["data"]["run"]["status"], "done");
+
     // A body Meta signed that can never be read is kept aside and answered 200.
     let truncated = &body[..body.len() / 2];
     assert_eq!(deliver(&server, &channel, truncated, None).await, 200);
@@ -267,6 +334,7 @@ async fn an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_po
         .await;
     let (server, admin, channel) = start(&meta, redis).await;
     publish(&admin, greeting()).await;
+    let shop = subscriber(&admin).await;
     assert_eq!(
         deliver(&server, &channel, &fixture("referral_ctwa.json"), None).await,
         200
@@ -288,6 +356,13 @@ async fn an_ad_tap_leaves_its_ad_on_the_contact_and_a_refusal_takes_the_error_po
     assert_eq!(contact["first_touch"]["source_type"], "ad", "{contact}");
     assert!(contact["first_touch"]["ctwa_clid"].is_string(), "{contact}");
     assert_eq!(contact["last_touch"], contact["first_touch"]);
+    let heard = events(&shop, &["message.failed"]).await;
+    let (_, failed) = heard
+        .iter()
+        .find(|(kind, _)| kind == "message.failed")
+        .expect("failed");
+    assert_eq!(failed["data"]["message"]["error"]["code"], "131047");
+    assert_eq!(failed["data"]["message"]["node_id"], "hello");
     assert!(server.stop());
 }
 

@@ -5,14 +5,18 @@
 //!
 //! [`Notifier::emit`] queues an event for every subscription that wants it (one row each in
 //! `event_deliveries`, which is also the delivery log); [`Deliveries`] is the task that sends
-//! them. Events are not ordered: a retried one arrives after later ones.
+//! them. [`RuntimeEvents`] turns the runtime's notices (runs, handoffs, messages, consent)
+//! into events, before the runtime commits what they tell of. Events are not ordered: a
+//! retried one arrives after later ones.
 
 mod delivery;
 mod event;
 mod notifier;
+mod observer;
 mod schedule;
 
 pub use delivery::Deliveries;
 pub use event::{EventType, body, signature};
 pub use notifier::{DELIVERED, FAILED, Notifier, PENDING, wants};
+pub use observer::RuntimeEvents;
 pub use schedule::Schedule;

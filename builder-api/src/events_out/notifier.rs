@@ -2,7 +2,9 @@
 //! wants its type, written in one INSERT; from then on it is durable, and the delivery task
 //! is woken to send it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
@@ -28,7 +30,17 @@ pub struct Notifier {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    /// Each workspace's active subscriptions, as last read: the runtime asks for every batch.
+    active: Arc<Mutex<HashMap<String, (Instant, Active)>>>,
 }
+
+/// A workspace's active subscriptions: id and the stored list of types each wants.
+type Active = Arc<Vec<(String, String)>>;
+
+/// How long a workspace's subscriptions are taken as read: a subscription created or changed
+/// through another process applies to events from this one within this long (this process's
+/// own changes apply at once).
+const ACTIVE_FOR: Duration = Duration::from_secs(5);
 
 impl std::fmt::Debug for Notifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -51,6 +63,43 @@ impl Notifier {
             db,
             clock,
             wake: Arc::new(Notify::new()),
+            active: Arc::default(),
+        }
+    }
+
+    /// The active subscriptions of `workspace`, read through `db` when not known recently.
+    pub(super) async fn active<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        workspace: &str,
+    ) -> Result<Active, DbErr> {
+        if let Ok(known) = self.active.lock()
+            && let Some((read, active)) = known.get(workspace)
+            && read.elapsed() < ACTIVE_FOR
+        {
+            return Ok(active.clone());
+        }
+        let active: Active = Arc::new(
+            event_subscription::Entity::find()
+                .filter(event_subscription::Column::WorkspaceId.eq(workspace))
+                .filter(event_subscription::Column::Active.eq(true))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|subscription| (subscription.id, subscription.event_types))
+                .collect(),
+        );
+        if let Ok(mut known) = self.active.lock() {
+            known.insert(workspace.to_owned(), (Instant::now(), active.clone()));
+        }
+        Ok(active)
+    }
+
+    /// Forgets what was read of `workspace`'s subscriptions (one was created, changed or
+    /// removed).
+    pub fn forget(&self, workspace: &str) {
+        if let Ok(mut known) = self.active.lock() {
+            known.remove(workspace);
         }
     }
 
@@ -84,36 +133,47 @@ impl Notifier {
         data: Value,
         occurred_at: i64,
     ) -> Result<Option<Uuid>, DbErr> {
-        let subscriptions = event_subscription::Entity::find()
-            .filter(event_subscription::Column::WorkspaceId.eq(workspace))
-            .filter(event_subscription::Column::Active.eq(true))
-            .all(db)
+        let event_id = Uuid::now_v7();
+        let queued = self
+            .queue_in(db, workspace, event_id, kind, &data, occurred_at)
             .await?;
-        let wanting: Vec<_> = subscriptions
+        Ok((queued > 0).then_some(event_id))
+    }
+
+    /// Queues event `event_id` for the subscriptions of `workspace` that want `kind`, unless
+    /// it was queued before (the same id: a runtime batch applied again). Returns how many
+    /// subscriptions want it.
+    pub(super) async fn queue_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        workspace: &str,
+        event_id: Uuid,
+        kind: EventType,
+        data: &Value,
+        occurred_at: i64,
+    ) -> Result<usize, DbErr> {
+        let active = self.active(db, workspace).await?;
+        let wanting: Vec<_> = active
             .iter()
-            .filter(|subscription| wants(&subscription.event_types, kind))
+            .filter(|(_, types)| wants(types, kind))
             .collect();
         if wanting.is_empty() {
-            return Ok(None);
+            return Ok(0);
         }
-        let event_id = Uuid::now_v7();
-        let body = body(&event_id.to_string(), kind, workspace, occurred_at, &data);
+        let body = body(&event_id.to_string(), kind, workspace, occurred_at, data);
         let now = self.clock.now();
-        let deliveries = wanting.iter().map(|subscription| {
-            pending(
-                &subscription.id,
-                workspace,
-                event_id,
-                kind,
-                body.clone(),
-                now,
-            )
+        let deliveries = wanting.iter().map(|(subscription, _)| {
+            pending(subscription, workspace, event_id, kind, body.clone(), now)
         });
         event_delivery::Entity::insert_many(deliveries)
-            .exec(db)
+            .on_conflict_do_nothing_on([
+                event_delivery::Column::SubscriptionId,
+                event_delivery::Column::EventId,
+            ])
+            .exec_without_returning(db)
             .await?;
         debug!(%workspace, event = %kind, %event_id, subscribers = wanting.len(), "event queued");
-        Ok(Some(event_id))
+        Ok(wanting.len())
     }
 
     /// Queues `kind` for `subscription` alone, whatever types it wants (a test event).

@@ -286,6 +286,7 @@ pub async fn create_subscription(
         )
         .await?;
     change.commit().await?;
+    state.notifier.forget(&caller.workspace);
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -372,6 +373,7 @@ pub async fn update_subscription(
         )
         .await?;
     change.commit().await?;
+    state.notifier.forget(&caller.workspace);
     if patch.active == Some(true) {
         state.notifier.wake();
     }
@@ -407,6 +409,7 @@ pub async fn delete_subscription(
         )
         .await?;
     change.commit().await?;
+    state.notifier.forget(&caller.workspace);
     Ok(HttpResponse::NoContent().finish())
 }
 

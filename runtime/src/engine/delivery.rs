@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use spool_nodes::{Millis, RunStatus, SECOND};
 use tracing::debug;
 
-use super::{Engine, Transition};
+use super::{Engine, Transition, notices};
 use crate::counters::Counter;
 use crate::delivery::{DELIVERY_VAR, DeliveryError, DeliveryStatus, MessageRef, StatusReport};
 use crate::state::{ContactState, RunChanges};
@@ -27,12 +27,19 @@ impl Engine {
             .position(|run| run.id == report.message.run_id)
         else {
             debug!(key = %report.message.key, "status for a run no longer kept");
+            tx.notices
+                .extend(notices::message_notice(state, None, report));
             return;
         };
         let Some(billed) = record(&mut state.runs[index].vars, report) else {
             tx.duplicate = true;
             return;
         };
+        tx.notices.extend(notices::message_notice(
+            state,
+            Some(&state.runs[index].flow_id),
+            report,
+        ));
         let flow = self.flows.version(&state.runs[index].version);
         if let Some(flow) = &flow {
             let node = &report.message.node_id;

@@ -9,6 +9,7 @@
 
 mod delivery;
 mod interpreter;
+mod notices;
 mod trace;
 mod triggers;
 
@@ -24,6 +25,7 @@ use tracing::{debug, instrument};
 
 use crate::counters::Counter;
 use crate::flows::FlowRegistry;
+use crate::notice::Notice;
 use crate::scope::ScopedId;
 use crate::state::{
     ContactChange, ContactState, Event, EventKind, PendingCall, RECENT_MESSAGES_KEPT, TimerRef,
@@ -63,6 +65,8 @@ pub struct Transition {
     pub trace: Vec<TraceStep>,
     /// The event had been applied already (a redelivered message).
     pub duplicate: bool,
+    /// What happened that the world outside may want to know (events out).
+    pub notices: Vec<Notice>,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +137,7 @@ impl Engine {
             state.contact =
                 spool_nodes::Contact::new(event.contact_id.clone(), event.phone.clone());
         }
+        let before = notices::Before::of(state);
         match &event.kind {
             EventKind::Inbound { message } => self.inbound(state, message, now, &mut tx),
             EventKind::Webhook {
@@ -194,6 +199,7 @@ impl Engine {
         }
         self.route_deferred(state, now, &mut tx);
         self.start_queued(state, now, &mut tx);
+        before.changes(state, now, &mut tx.notices);
         state.prune_finished();
         tx
     }

@@ -17,6 +17,7 @@ use crate::channel::{Channel, SendError};
 use crate::clock::Clock;
 use crate::delivery::{DeliveryError, DeliveryStatus, MessageRef, StatusReport};
 use crate::engine::Engine;
+use crate::notice::Observer;
 use crate::state::{ContactState, Event, EventKind};
 use crate::store::{Appended, Batch, Error, Lease, ReadBatch, Store};
 
@@ -75,6 +76,8 @@ pub struct Runtime {
     /// When each held partition's earliest timer is due ([`NO_TIMER`]: none), kept up to
     /// date by this process's commits, so that its worker sleeps until then.
     next_timer: Vec<AtomicI64>,
+    /// Who is told of runs, messages and consent changes (events out), before each commit.
+    observer: Option<Arc<dyn Observer>>,
 }
 
 /// A partition without timers.
@@ -111,7 +114,14 @@ impl Runtime {
             calls_wake: (0..partitions).map(|_| Notify::new()).collect(),
             held: (0..partitions).map(|_| AtomicU64::new(0)).collect(),
             next_timer: (0..partitions).map(|_| AtomicI64::new(NO_TIMER)).collect(),
+            observer: None,
         }
+    }
+
+    /// Tells `observer` of every batch's notices before the batch is committed.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -177,6 +187,7 @@ impl Runtime {
             at: now,
             ..Batch::default()
         };
+        let mut notices = Vec::new();
         for entry in &logged {
             let Some((state, keep)) = states.get_mut(&entry.event.contact_id) else {
                 continue;
@@ -199,6 +210,7 @@ impl Runtime {
             batch.calls.extend(transition.calls);
             batch.timers_set.extend(transition.timers_set);
             batch.timers_cleared.extend(transition.timers_cleared);
+            notices.extend(transition.notices);
             for counter in transition.counters {
                 *batch.counters.entry(counter).or_insert(0) += 1;
             }
@@ -211,6 +223,13 @@ impl Runtime {
         let has_outbox = !batch.outbox.is_empty();
         let has_calls = !batch.calls.is_empty();
         let earliest_timer = batch.timers_set.iter().map(|(_, due)| *due).min();
+        // Before the commit: if the observer cannot keep them, the batch is applied again
+        // later and nothing is lost (a batch applied twice tells the same notices twice).
+        if let Some(observer) = &self.observer
+            && !notices.is_empty()
+        {
+            observer.observe(&notices).await?;
+        }
         self.store.commit(lease, batch).await?;
         if let Some(due) = earliest_timer {
             self.next_timer[usize::from(lease.partition)].fetch_min(due, Ordering::SeqCst);

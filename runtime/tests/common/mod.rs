@@ -16,6 +16,7 @@ use spool_runtime::TimerRef;
 use spool_runtime::channel::RecordingChannel;
 use spool_runtime::clock::{Clock, ManualClock};
 use spool_runtime::http::HttpServices;
+use spool_runtime::notice::{Notice, NoticeKind, Observer};
 use spool_runtime::state::{ContactChange, contact_id_for};
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
@@ -558,8 +559,43 @@ impl Store for SharedStore {
     }
 }
 
+/// Keeps the notices the runtime tells of, and refuses them while told to (as a database
+/// that is down would).
+#[derive(Debug, Default)]
+pub struct RecordingObserver {
+    pub notices: std::sync::Mutex<Vec<Notice>>,
+    pub refusing: std::sync::atomic::AtomicBool,
+}
+
+impl RecordingObserver {
+    /// What was told of so far, as (kind, run or message) in order.
+    pub fn told(&self) -> Vec<NoticeKind> {
+        self.notices
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .map(|notice| notice.kind)
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl Observer for RecordingObserver {
+    async fn observe(&self, notices: &[Notice]) -> Result<(), Error> {
+        if self.refusing.load(Ordering::SeqCst) {
+            return Err(Error::Observer("the events table is unreachable".into()));
+        }
+        self.notices
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(notices);
+        Ok(())
+    }
+}
+
 pub struct Harness {
     pub runtime: Arc<Runtime>,
+    pub observer: Arc<RecordingObserver>,
     pub store: Arc<SharedStore>,
     pub flows: Arc<FlowRegistry>,
     pub clock: Arc<ManualClock>,
@@ -610,15 +646,20 @@ impl Harness {
         let clock = Arc::new(ManualClock::new(START));
         let channel = Arc::new(RecordingChannel::new());
         let engine = Arc::new(Engine::new(flows.clone(), Arc::new(services), config));
-        let runtime = Arc::new(Runtime::new(
-            store.clone(),
-            engine,
-            clock.clone(),
-            channel.clone(),
-            RuntimeConfig::default(),
-        ));
+        let observer = Arc::new(RecordingObserver::default());
+        let runtime = Arc::new(
+            Runtime::new(
+                store.clone(),
+                engine,
+                clock.clone(),
+                channel.clone(),
+                RuntimeConfig::default(),
+            )
+            .with_observer(observer.clone()),
+        );
         Self {
             runtime,
+            observer,
             store,
             flows,
             clock,

@@ -22,12 +22,10 @@ use spool_nodes::{DAY, Millis, Run};
 use spool_runtime::ScopedId;
 use spool_runtime::state::{ContactChange, ContactState};
 use spool_runtime::{Event, EventKind};
-use tracing::warn;
 use utoipa::ToSchema;
 
 use crate::auth::{Caller, Role, sha256_hex};
 use crate::error::{ApiError, Code};
-use crate::events_out::EventType;
 use crate::routes::parse_json;
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -301,21 +299,6 @@ pub async fn read(
     Ok(HttpResponse::Ok().json(contact_view(&state, &found, &wa_id, &numbers)))
 }
 
-/// Tells the workspace's event subscriptions that the contact's Marketing consent changed
-/// through the API. The change itself is accepted already: an event that cannot be queued
-/// is logged, not answered as a failure of the change.
-async fn emit_consent(state: &AppState, caller: &Caller, wa_id: &str, opt_in: bool, at: i64) {
-    let kind = if opt_in {
-        EventType::ContactOptedIn
-    } else {
-        EventType::ContactOptedOut
-    };
-    let data = json!({ "phone": format!("+{wa_id}"), "wa_id": wa_id, "source": "api" });
-    if let Err(err) = state.notifier.emit(&caller.workspace, kind, data, at).await {
-        warn!(workspace = %caller.workspace, event = %kind, %err, "the event could not be queued");
-    }
-}
-
 fn invalid(code: Code, message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
@@ -401,22 +384,10 @@ pub async fn update(
     let wa_id = phone.digits().to_owned();
     let change = change_of(parse_json::<ContactPatch>(&body)?)?;
     let id = contact_id(&state, &caller, &phone).await?;
-    // Whether consent changes, as far as the contact's state says before this change.
-    // A contact Spool has not met has given no consent.
-    let consent_changes = match change.marketing_opt_in {
-        Some(opt_in) => {
-            let before = state.store.contact(&id).await?;
-            before.is_some_and(|found| found.contact.opted_in()) != opt_in
-        }
-        None => false,
-    };
-    let opt_in = change.marketing_opt_in;
     let now = state.now();
     let event = Event::new(id, wa_id.clone(), now, EventKind::UpdateContact { change });
+    // Subscribers hear of a consent change when the runtime applies it (events out).
     state.runtime.accept(event).await?;
-    if consent_changes && let Some(opt_in) = opt_in {
-        emit_consent(&state, &caller, &wa_id, opt_in, now).await;
-    }
     let location = format!(
         "/api/v1/workspaces/{}/contacts/%2B{wa_id}",
         caller.workspace

@@ -1,0 +1,164 @@
+//! The notices of one applied event, found by comparing the contact before and after: runs
+//! that started, ended or went to or came back from a person, and a change of Marketing
+//! consent. Message statuses are noticed where they are applied (`delivery`), since only
+//! there is it known that a status is news.
+
+use serde_json::{Map, Value, json};
+use spool_nodes::{Millis, Run, RunStatus};
+
+use crate::delivery::{DeliveryStatus, StatusReport};
+use crate::notice::{Notice, NoticeKind};
+use crate::scope::ScopedId;
+use crate::state::ContactState;
+
+/// What a contact's runs and consent were before an event.
+#[derive(Debug)]
+pub(super) struct Before {
+    runs: Vec<(String, RunStatus)>,
+    opted_in_at: Option<Millis>,
+}
+
+impl Before {
+    pub(super) fn of(state: &ContactState) -> Self {
+        Self {
+            runs: state
+                .runs
+                .iter()
+                .map(|run| (run.id.clone(), run.status))
+                .collect(),
+            opted_in_at: state.contact.marketing_opt_in_at,
+        }
+    }
+
+    /// The notices for what changed since, in the order of the contact's runs.
+    pub(super) fn changes(&self, state: &ContactState, now: Millis, out: &mut Vec<Notice>) {
+        for run in &state.runs {
+            let before = self
+                .runs
+                .iter()
+                .find(|(id, _)| *id == run.id)
+                .map(|(_, status)| *status);
+            if before.is_none() {
+                out.push(run_notice(state, run, NoticeKind::RunStarted, now));
+            }
+            let was_handoff = before == Some(RunStatus::Handoff);
+            let is_handoff = run.status == RunStatus::Handoff;
+            if was_handoff && !is_handoff {
+                out.push(run_notice(state, run, NoticeKind::HandoffClosed, now));
+            }
+            if is_handoff && !was_handoff {
+                out.push(run_notice(state, run, NoticeKind::HandoffRequested, now));
+            }
+            let was_active = before.is_none_or(RunStatus::is_active);
+            if was_active && !run.status.is_active() {
+                let kind = if run.status == RunStatus::Failed {
+                    NoticeKind::RunFailed
+                } else {
+                    NoticeKind::RunFinished
+                };
+                out.push(run_notice(state, run, kind, now));
+            }
+        }
+        let contact = &state.contact;
+        match (self.opted_in_at, contact.marketing_opt_in_at) {
+            (None, Some(at)) => out.push(consent(state, NoticeKind::OptedIn, at)),
+            (Some(_), None) => out.push(consent(state, NoticeKind::OptedOut, now)),
+            _ => {}
+        }
+    }
+}
+
+fn base(state: &ContactState, kind: NoticeKind, id: String, at: Millis) -> Notice {
+    let mut data = Map::new();
+    let phone = &state.contact.phone;
+    data.insert(
+        "contact".into(),
+        json!({
+            "id": ScopedId::local_of(&state.contact.id),
+            // E.164 as people write it; null for a contact WhatsApp names only by BSUID.
+            "phone": (!phone.is_empty()).then(|| format!("+{phone}")),
+            "wa_id": (!phone.is_empty()).then_some(phone),
+        }),
+    );
+    Notice {
+        kind,
+        id,
+        contact_id: state.contact.id.clone(),
+        phone: state.contact.phone.clone(),
+        at,
+        data,
+    }
+}
+
+fn run_notice(state: &ContactState, run: &Run, kind: NoticeKind, now: Millis) -> Notice {
+    let mut notice = base(
+        state,
+        kind,
+        format!("{}:{}:{}", run.id, kind.as_str(), run.steps),
+        now,
+    );
+    let mut about = json!({
+        "id": run.id,
+        "flow_id": ScopedId::local_of(&run.flow_id),
+        "version": run.version,
+        "node_id": run.cursor,
+        "status": run.status,
+        "started_at": run.started_at,
+    });
+    if let Some(reason) = &run.reason {
+        about["reason"] = Value::String(reason.clone());
+    }
+    notice.data.insert("run".into(), about);
+    notice
+}
+
+fn consent(state: &ContactState, kind: NoticeKind, at: Millis) -> Notice {
+    base(
+        state,
+        kind,
+        format!("{}:{}:{at}", state.contact.id, kind.as_str()),
+        at,
+    )
+}
+
+/// A status that is news for its message (`None` for one that says nothing an outside
+/// system acts on: a message held while WhatsApp assesses quality is still on its way).
+pub(super) fn message_notice(
+    state: &ContactState,
+    flow_id: Option<&str>,
+    report: &StatusReport,
+) -> Option<Notice> {
+    let kind = match report.status {
+        DeliveryStatus::HeldForQualityAssessment => return None,
+        DeliveryStatus::Sent => NoticeKind::MessageSent,
+        DeliveryStatus::Delivered => NoticeKind::MessageDelivered,
+        DeliveryStatus::Read => NoticeKind::MessageRead,
+        DeliveryStatus::Failed => NoticeKind::MessageFailed,
+    };
+    let mut notice = base(
+        state,
+        kind,
+        format!("{}:{}", report.message.key, kind.as_str()),
+        report.timestamp,
+    );
+    let mut message = json!({
+        "key": report.message.key,
+        "run_id": report.message.run_id,
+        "node_id": report.message.node_id,
+        "status": report.status.as_str(),
+    });
+    if let Some(flow_id) = flow_id {
+        message["flow_id"] = Value::String(ScopedId::local_of(flow_id).to_owned());
+    }
+    if let Some(wamid) = &report.wamid {
+        message["wamid"] = Value::String(wamid.clone());
+    }
+    if let Some(error) = &report.error {
+        message["error"] = json!({ "code": error.code, "message": error.message });
+    }
+    if let Some(pricing) = &report.pricing {
+        message["pricing"] = pricing.clone();
+    }
+    notice.data.insert("message".into(), message);
+    Some(notice)
+}

@@ -1,0 +1,74 @@
+//! What the runtime tells the world when something happens to a run, a message or a
+//! contact's consent: a run started, finished or failed, a handoff was requested or closed,
+//! a message was sent, delivered, read or failed, a contact opted in or out.
+//!
+//! The engine derives notices while it applies an event (see `engine::notices`), and the
+//! worker hands a batch's notices to the [`Observer`] **before** it commits the batch: an
+//! observer that cannot take them fails the batch, which is applied again later, so a
+//! notice is never lost; a batch applied twice gives the same notices again, each with the
+//! same [`Notice::id`], for the observer to recognise.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use spool_nodes::Millis;
+
+use crate::Error;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoticeKind {
+    RunStarted,
+    RunFinished,
+    RunFailed,
+    HandoffRequested,
+    HandoffClosed,
+    MessageSent,
+    MessageDelivered,
+    MessageRead,
+    MessageFailed,
+    OptedIn,
+    OptedOut,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::RunStarted => "run.started",
+            NoticeKind::RunFinished => "run.finished",
+            NoticeKind::RunFailed => "run.failed",
+            NoticeKind::HandoffRequested => "handoff.requested",
+            NoticeKind::HandoffClosed => "handoff.closed",
+            NoticeKind::MessageSent => "message.sent",
+            NoticeKind::MessageDelivered => "message.delivered",
+            NoticeKind::MessageRead => "message.read",
+            NoticeKind::MessageFailed => "message.failed",
+            NoticeKind::OptedIn => "contact.opted_in",
+            NoticeKind::OptedOut => "contact.opted_out",
+        }
+    }
+}
+
+/// One thing that happened to a contact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    /// The same for the same happening, however often its event is applied: a run's id and
+    /// what happened to it, a message's key and its status, a consent change and its time.
+    pub id: String,
+    /// The contact's id, with its workspace (`ScopedId`).
+    pub contact_id: String,
+    pub phone: String,
+    /// When it happened, by the runtime's clock (a status: by the channel's).
+    pub at: Millis,
+    /// What a subscriber needs to act on it (run, flow and node ids without the workspace,
+    /// the reason of a failure, a message's wamid and pricing…).
+    pub data: Map<String, Value>,
+}
+
+/// Takes the notices of a batch before the batch is committed.
+#[async_trait]
+pub trait Observer: Send + Sync + std::fmt::Debug {
+    /// Keeps `notices` durably, or fails (the batch is then not committed, and applied
+    /// again). Called only with at least one notice.
+    async fn observe(&self, notices: &[Notice]) -> Result<(), Error>;
+}
