@@ -18,11 +18,16 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use rand::RngExt as _;
 
 /// What starts every value sealed by this version of the scheme.
-const PREFIX: &str = "v1:";
+pub const PREFIX: &str = "v1:";
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 /// The key's length in bytes.
 pub const KEY_LEN: usize = 32;
+
+/// Whether a stored value was sealed (rather than stored as it is, before sealing existed).
+pub fn is_sealed(value: &str) -> bool {
+    value.starts_with(PREFIX)
+}
 
 /// The server's key for secrets at rest. Its `Debug` never shows it.
 #[derive(Clone)]

@@ -70,6 +70,8 @@ pub enum Error {
     SecretKey(#[from] crate::sealed::KeyError),
     #[error("{0}")]
     Channels(#[from] crate::channels::StartError),
+    #[error("{0}")]
+    Subscriptions(#[from] crate::events_out::StartError),
 }
 
 /// A started Spool: its address, and what to await for it to end.
@@ -147,7 +149,12 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         EngineConfig::default(),
     ));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let channels = Arc::new(WhatsAppChannels::new(db.clone(), secret_key, clock.clone()));
+    crate::events_out::check_at_start(&db, secret_key.as_ref()).await?;
+    let channels = Arc::new(WhatsAppChannels::new(
+        db.clone(),
+        secret_key.clone(),
+        clock.clone(),
+    ));
     channels.check_at_start().await?;
     let first_admin = crate::bootstrap::ensure_first_admin(
         &db,
@@ -162,7 +169,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         ..ApiConfig::default()
     })
     .map_err(|err| Error::Http(err.to_string()))?;
-    let notifier = Notifier::new(db.clone(), clock.clone());
+    let notifier = Notifier::new(db.clone(), clock.clone(), secret_key);
     let runtime = Arc::new(
         Runtime::new(
             store.clone(),

@@ -7,9 +7,10 @@
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
+use sea_orm::{ConnectionTrait, Database as Db, Statement};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use spool_tests::{Client, Database, Options, Server, on_both_databases};
+use spool_tests::{Client, Database, Options, Server, on_both_databases, serve_refused};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -430,4 +431,58 @@ on_both_databases!(
     a_failing_receiver_gets_the_same_event_until_it_answers,
     private_urls_are_refused_unless_allowed,
     http_request_to_a_private_address_fails_clearly,
+    the_secret_is_kept_encrypted_and_the_server_needs_its_key,
 );
+
+/// The subscription's secret is not in the database in clear; a server without the key it
+/// was sealed with refuses to start (it could not sign the events), and without any key no
+/// subscription can be created.
+async fn the_secret_is_kept_encrypted_and_the_server_needs_its_key(db: Database) {
+    let server = Server::start(db).await;
+    let admin = server.admin().await;
+    admin.allow_private_targets(true).await;
+    let (id, secret) = subscribe(&admin, "http://127.0.0.1:9/spool-events", json!([])).await;
+    let stored = Db::connect(server.database_url.as_str())
+        .await
+        .expect("the database opens");
+    let row = stored
+        .query_one_raw(Statement::from_string(
+            stored.get_database_backend(),
+            format!("SELECT secret FROM event_subscriptions WHERE id = '{id}'"),
+        ))
+        .await
+        .expect("readable")
+        .expect("stored");
+    let at_rest: String = row.try_get_by_index(0).expect("text");
+    assert!(!at_rest.contains(&secret["whsec_".len()..]), "{at_rest}");
+    let _ = stored.close().await;
+    let database_url = server.database_url.clone();
+    assert!(server.served.stop_keeping_files(), "stopped cleanly");
+
+    let (status, said) = serve_refused(&["--database-url", database_url.as_str()], &[]);
+    assert!(!status.success(), "started without its key: {said}");
+    assert!(
+        said.contains("1 event subscription(s) are stored with encrypted secrets")
+            && said.contains("SPOOL_SECRET_KEY"),
+        "{said}"
+    );
+
+    let keyless = Server::start_with(
+        Database::Sqlite,
+        Options {
+            without_secret_key: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let admin = keyless.admin().await;
+    let refused = admin
+        .post(
+            &format!("{WS}/event-subscriptions"),
+            &json!({ "url": "https://crm.example.com/spool-events" }),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert_eq!(refused.error_code(), "secret_key_missing");
+    assert!(keyless.stop(), "the server did not stop cleanly");
+}

@@ -7,8 +7,8 @@ pub struct Model {
     pub id: String,
     pub workspace_id: String,
     pub url: String,
-    /// The HMAC-SHA256 key its events are signed with, shown once when it is created.
-    // TODO(lead): store it sealed (encrypted at rest) once the channels' crypto module lands.
+    /// The HMAC-SHA256 key its events are signed with, shown once when it is created;
+    /// sealed with the server's key (`events_out::seal_secret`).
     pub secret: String,
     /// The event types it wants, a JSON array of names; empty for every type.
     pub event_types: String,

@@ -241,6 +241,15 @@ impl Deliveries {
         subscription: &event_subscription::Model,
         delivery: &event_delivery::Model,
     ) -> Outcome {
+        let secret = match super::secret::open(self.notifier.key(), subscription) {
+            Ok(secret) => secret,
+            Err(error) => {
+                return Outcome::Failed {
+                    status: None,
+                    error,
+                };
+            }
+        };
         let client = match self.client_for(subscription).await {
             Ok(client) => client,
             Err(error) => {
@@ -258,7 +267,7 @@ impl Deliveries {
             .header("X-Spool-Event-Type", &delivery.event_type)
             .header(
                 "X-Spool-Signature",
-                signature(&subscription.secret, delivery.body.as_bytes()),
+                signature(&secret, delivery.body.as_bytes()),
             )
             .body(delivery.body.clone())
             .send()

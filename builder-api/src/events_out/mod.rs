@@ -14,9 +14,11 @@ mod event;
 mod notifier;
 mod observer;
 mod schedule;
+mod secret;
 
 pub use delivery::Deliveries;
 pub use event::{EventType, body, signature};
 pub use notifier::{DELIVERED, FAILED, Notifier, PENDING, wants};
 pub use observer::RuntimeEvents;
 pub use schedule::Schedule;
+pub use secret::{StartError, check_at_start, seal as seal_secret};

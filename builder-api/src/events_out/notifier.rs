@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::event::{EventType, body};
 use crate::db::{event_delivery, event_subscription};
+use crate::sealed::SecretKey;
 
 /// A delivery's states, as stored.
 pub const PENDING: &str = "pending";
@@ -32,6 +33,8 @@ pub struct Notifier {
     wake: Arc<Notify>,
     /// Each workspace's active subscriptions, as last read: the runtime asks for every batch.
     active: Arc<Mutex<HashMap<String, (Instant, Active)>>>,
+    /// What subscriptions' secrets are sealed with (`SPOOL_SECRET_KEY`).
+    key: Option<SecretKey>,
 }
 
 /// A workspace's active subscriptions: id and the stored list of types each wants.
@@ -58,13 +61,19 @@ pub fn wants(event_types: &str, kind: EventType) -> bool {
 }
 
 impl Notifier {
-    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, key: Option<SecretKey>) -> Self {
         Self {
             db,
             clock,
             wake: Arc::new(Notify::new()),
             active: Arc::default(),
+            key,
         }
+    }
+
+    /// The key subscriptions' secrets are sealed with, when the server has one.
+    pub fn key(&self) -> Option<&SecretKey> {
+        self.key.as_ref()
     }
 
     /// The active subscriptions of `workspace`, read through `db` when not known recently.

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::{self, Caller, Role};
 use crate::db::{event_delivery, event_subscription};
 use crate::error::{ApiError, Code};
-use crate::events_out::EventType;
+use crate::events_out::{EventType, seal_secret};
 use crate::routes::change::Change;
 use crate::routes::event_deliveries::{DeliveryView, delivery_view};
 use crate::state::AppState;
@@ -242,13 +242,14 @@ pub async fn list_subscriptions(
 }
 
 /// Subscribes a URL to the workspace's events. The answer holds the signing secret, shown
-/// this once. Admins only.
+/// this once (Spool keeps it encrypted with SPOOL_SECRET_KEY). Admins only.
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/event-subscriptions", tag = "events",
     params(("workspace" = String, Path)),
     request_body = NewSubscription,
     responses(
         (status = 201, body = CreatedSubscription),
+        (status = 409, description = "The server has no SPOOL_SECRET_KEY to keep the secret encrypted with (`secret_key_missing`)"),
         (status = 422, description = "A URL that is not http(s), or reaches a private address (`private_target`)")
     )
 )]
@@ -258,6 +259,9 @@ pub async fn create_subscription(
     body: web::Json<NewSubscription>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
+    let Some(key) = state.notifier.key() else {
+        return Err(crate::routes::channels::key_missing());
+    };
     let body = body.into_inner();
     checked_description(&body.description)?;
     let url = checked_url(&state, &caller, &body.url).await?;
@@ -268,7 +272,7 @@ pub async fn create_subscription(
         id: Set(id.clone()),
         workspace_id: Set(caller.workspace.clone()),
         url: Set(url.clone()),
-        secret: Set(secret.clone()),
+        secret: Set(seal_secret(key, &id, &secret)),
         event_types: Set(types_text(&body.event_types)),
         description: Set(body.description.clone()),
         active: Set(body.active),

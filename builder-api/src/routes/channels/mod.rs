@@ -113,13 +113,14 @@ fn registry_error(err: channels::Error) -> ApiError {
     }
 }
 
-fn key_missing() -> ApiError {
+/// Refuses to store a secret: the server has no key to encrypt it with.
+pub(crate) fn key_missing() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         Code::SecretKeyMissing,
-        "Channels keep their access token and secrets encrypted, and this server has no key to \
-         encrypt them with: set SPOOL_SECRET_KEY to 32 random bytes (make them with \
-         `openssl rand -hex 32`) and restart spool serve.",
+        "Spool keeps channel tokens and event-subscription secrets encrypted, and this server \
+         has no key to encrypt them with: set SPOOL_SECRET_KEY to 32 random bytes (make them \
+         with `openssl rand -hex 32`) and restart spool serve.",
     )
 }
 
