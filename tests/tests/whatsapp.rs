@@ -392,7 +392,7 @@ async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(redis:
             "id": PHONE_NUMBER_ID, "display_phone_number": "+1 555-000-1111",
             "verified_name": "Loja Exemplo", "quality_rating": "GREEN",
             "throughput": { "level": "STANDARD" },
-            "whatsapp_business_manager_messaging_limit": "TIER_250"
+            "whatsapp_business_manager_messaging_limit": "TIER_2K"
         })))
         .mount(&meta)
         .await;
@@ -432,6 +432,19 @@ async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(redis:
     assert_eq!(checked.status, 200, "{}", checked.text);
     assert_eq!(checked.body["ok"], true, "{}", checked.text);
     assert_eq!(checked.body["resumed"], true, "{}", checked.text);
+    // Meta's word on the number becomes the channel's: the portfolio grew to 2,000 a day.
+    assert_eq!(
+        checked.body["refreshed"],
+        json!([
+            "messaging_limit: 250 → 2000",
+            "quality_rating: unknown → GREEN"
+        ]),
+        "{}",
+        checked.text
+    );
+    let standing = admin.get(&channel_path).await.body;
+    assert_eq!(standing["messaging_limit"], 2000, "{standing}");
+    assert_eq!(standing["quality_rating"], "GREEN", "{standing}");
     let sent = sends(&meta, 2).await;
     assert_eq!(
         sent[1]["text"]["body"],

@@ -90,6 +90,39 @@ pub struct PhoneNumber {
     pub messaging_limit: Option<String>,
 }
 
+/// What `TIER_UNLIMITED` is counted as: more contacts than any portfolio reaches in a day.
+pub const UNLIMITED_CONTACTS: i64 = 1_000_000_000;
+
+impl PhoneNumber {
+    /// The messaging limit as a number of contacts a day (`TIER_250` → 250, `TIER_2K` →
+    /// 2,000, `TIER_UNLIMITED` → [`UNLIMITED_CONTACTS`]); `None` when Meta said nothing
+    /// readable.
+    pub fn messaging_limit_contacts(&self) -> Option<i64> {
+        let tier = self.messaging_limit.as_deref()?.strip_prefix("TIER_")?;
+        if tier.eq_ignore_ascii_case("UNLIMITED") {
+            return Some(UNLIMITED_CONTACTS);
+        }
+        let (digits, scale) = match tier.strip_suffix(['K', 'k']) {
+            Some(digits) => (digits, 1_000),
+            None => match tier.strip_suffix(['M', 'm']) {
+                Some(digits) => (digits, 1_000_000),
+                None => (tier, 1),
+            },
+        };
+        digits.parse::<i64>().ok().map(|count| count * scale)
+    }
+
+    /// The throughput level as messages a second: `STANDARD` is 80, `HIGH` 1,000 (Meta's
+    /// documented levels); `None` for a level Spool does not know.
+    pub fn throughput_per_second(&self) -> Option<i64> {
+        match self.throughput.as_deref()? {
+            "STANDARD" => Some(80),
+            "HIGH" => Some(1_000),
+            _ => None,
+        }
+    }
+}
+
 /// An app subscribed to a WhatsApp Business Account's webhooks.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubscribedApp {

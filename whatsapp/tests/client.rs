@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use spool_nodes::{OutboundBody, TemplateCategory};
-use spool_whatsapp::{ApiConfig, ChannelAuth, CloudApi, Recipient, SendFailure, SendRequest, Sent};
+use spool_whatsapp::client::UNLIMITED_CONTACTS;
+use spool_whatsapp::{
+    ApiConfig, ChannelAuth, CloudApi, PhoneNumber, Recipient, SendFailure, SendRequest, Sent,
+};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -426,4 +429,24 @@ async fn a_healthy_channel_checks_all_good_with_its_facts() {
     );
     let number = report.phone_number.expect("number");
     assert_eq!(number.messaging_limit.as_deref(), Some("TIER_2K"));
+    assert_eq!(number.messaging_limit_contacts(), Some(2_000));
+    assert_eq!(number.throughput_per_second(), Some(80));
+}
+
+#[test]
+fn every_documented_tier_reads_as_a_number_of_contacts() {
+    let limit = |tier: &str| {
+        PhoneNumber {
+            messaging_limit: Some(tier.to_owned()),
+            ..PhoneNumber::default()
+        }
+        .messaging_limit_contacts()
+    };
+    assert_eq!(limit("TIER_250"), Some(250));
+    assert_eq!(limit("TIER_2K"), Some(2_000));
+    assert_eq!(limit("TIER_10K"), Some(10_000));
+    assert_eq!(limit("TIER_100K"), Some(100_000));
+    assert_eq!(limit("TIER_UNLIMITED"), Some(UNLIMITED_CONTACTS));
+    assert_eq!(limit("TIER_NEW"), None, "an unknown tier changes nothing");
+    assert_eq!(limit("250"), None);
 }

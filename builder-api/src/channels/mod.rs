@@ -17,6 +17,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use spool_runtime::clock::Clock;
+use spool_whatsapp::client::PhoneNumber;
 use tracing::warn;
 
 use crate::audit;
@@ -338,6 +339,66 @@ impl WhatsAppChannels {
         }
         self.forget();
         Ok(true)
+    }
+
+    /// Takes what Meta says of the number (quality, throughput, messaging limit) as the
+    /// channel's settings; returns what changed, as `field: old → new` for people.
+    pub async fn refresh_standing(
+        &self,
+        id: &str,
+        number: &PhoneNumber,
+    ) -> Result<Vec<String>, Error> {
+        let txn = self.db.begin().await?;
+        let Some(row) = channel::Entity::find_by_id(id.to_owned()).one(&txn).await? else {
+            return Ok(Vec::new());
+        };
+        let mut changed = Vec::new();
+        let workspace = row.workspace_id.clone();
+        let mut active = row.clone().into_active_model();
+        if let Some(limit) = number.messaging_limit_contacts()
+            && limit != row.messaging_limit
+        {
+            changed.push(format!(
+                "messaging_limit: {} → {limit}",
+                row.messaging_limit
+            ));
+            active.messaging_limit = Set(limit);
+        }
+        if let Some(rate) = number.throughput_per_second()
+            && let Ok(rate) = i32::try_from(rate)
+            && rate != row.throughput_per_second
+        {
+            changed.push(format!(
+                "throughput_per_second: {} → {rate}",
+                row.throughput_per_second
+            ));
+            active.throughput_per_second = Set(rate);
+        }
+        if number.quality_rating.is_some() && number.quality_rating != row.quality_rating {
+            changed.push(format!(
+                "quality_rating: {} → {}",
+                row.quality_rating.as_deref().unwrap_or("unknown"),
+                number.quality_rating.as_deref().unwrap_or("unknown")
+            ));
+            active.quality_rating = Set(number.quality_rating.clone());
+        }
+        if changed.is_empty() {
+            return Ok(changed);
+        }
+        active.update(&txn).await?;
+        audit::record(
+            &txn,
+            &workspace,
+            SPOOL_ACTOR,
+            "channel.standing_refreshed",
+            &format!("channel:{id}"),
+            json!({ "changed": changed }),
+            self.clock.now(),
+        )
+        .await?;
+        txn.commit().await?;
+        self.forget();
+        Ok(changed)
     }
 
     /// The paused channels, `(id, reason)`, for `/readyz`.

@@ -1,6 +1,8 @@
 //! `GET …/channels/{id}/check`: asks Meta whether the channel works (the token, the number,
 //! the app's webhook subscription) and says what is wrong in words a person can act on. A
-//! channel paused for a rejected token sends again once the check finds the token accepted.
+//! channel paused for a rejected token sends again once the check finds the token accepted,
+//! and what Meta says of the number (quality, throughput, messaging limit) becomes the
+//! channel's settings.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -32,6 +34,9 @@ pub struct ChannelCheck {
     pub facts: Vec<String>,
     /// Whether sending was paused and this check let it go on.
     pub resumed: bool,
+    /// The channel's settings Meta's answer changed (quality rating, throughput, messaging
+    /// limit), as `field: old → new`.
+    pub refreshed: Vec<String>,
 }
 
 /// Checks the channel against Meta. Editors and admins.
@@ -63,6 +68,14 @@ pub async fn check_channel(
         marketing_messages: channel.marketing_messages_api,
     };
     let report = state.whatsapp.check(&auth, &channel.waba_id).await;
+    let refreshed = match &report.phone_number {
+        Some(number) => state
+            .channels
+            .refresh_standing(&channel.id, number)
+            .await
+            .map_err(|err| ApiError::unavailable(Code::StoreUnavailable, err.to_string()))?,
+        None => Vec::new(),
+    };
     let resumed = report.is_ok()
         && channel.is_paused()
         && state
@@ -75,5 +88,6 @@ pub async fn check_channel(
         problems: report.problems,
         facts: report.facts,
         resumed,
+        refreshed,
     }))
 }
