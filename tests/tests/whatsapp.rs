@@ -298,6 +298,34 @@ async fn a_contacts_message_is_answered_through_the_cloud_api(redis: bool) {
     assert_eq!(finished["data"]["run"]["flow_id"], "greeting");
     assert_eq!(finished["data"]["run"]["status"], "done");
 
+    // A contact tells WhatsApp they want Marketing messages, then that they no longer do:
+    // their consent follows, and the shop hears of both.
+    let consent_path = format!("{WS}/contacts/%2B16505551234");
+    for (fixture_name, wanted) in [
+        ("user_preferences_resume.json", true),
+        ("user_preferences_stop.json", false),
+    ] {
+        assert_eq!(
+            deliver(&server, &channel, &fixture(fixture_name), None).await,
+            200
+        );
+        let mut consent = Value::Null;
+        for _ in 0..100 {
+            consent = admin.get(&consent_path).await.body["marketing_opt_in"].clone();
+            if consent == wanted {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(consent, wanted, "after {fixture_name}");
+    }
+    let heard = events(&shop, &["contact.opted_in", "contact.opted_out"]).await;
+    for (kind, event) in &heard {
+        if kind.starts_with("contact.") {
+            assert_eq!(event["data"]["contact"]["phone"], "+16505551234", "{event}");
+        }
+    }
+
     // A body Meta signed that can never be read is kept aside and answered 200.
     let truncated = &body[..body.len() / 2];
     assert_eq!(deliver(&server, &channel, truncated, None).await, 200);
