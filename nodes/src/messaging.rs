@@ -165,7 +165,7 @@ fn resolve_template(ctx: &Ctx<'_>, send: &SendTemplate) -> Result<Resolved, Fail
         });
     };
     let locale = ctx.contact.locale.as_deref();
-    let language = pick_language(locale, &send.language, &facts.approved).ok_or_else(|| {
+    let language = pick_language(locale, &send.language, &facts.languages()).ok_or_else(|| {
         Failure::new(
             "template_unavailable",
             format!(
@@ -175,10 +175,11 @@ fn resolve_template(ctx: &Ctx<'_>, send: &SendTemplate) -> Result<Resolved, Fail
             ),
         )
     })?;
-    Ok(Resolved {
-        category: facts.category.unwrap_or(send.category),
-        language,
-    })
+    let category = facts
+        .translation(&language)
+        .and_then(|translation| translation.category)
+        .unwrap_or(send.category);
+    Ok(Resolved { category, language })
 }
 
 pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<Step, Failure> {
@@ -377,8 +378,13 @@ mod tests {
             &[],
         );
         journey.templates = std::sync::Arc::new(Known(crate::TemplateFacts {
-            category: Some(category),
-            approved: approved.iter().map(|code| (*code).to_owned()).collect(),
+            approved: approved
+                .iter()
+                .map(|code| crate::templates::Translation {
+                    language: (*code).to_owned(),
+                    category: Some(category),
+                })
+                .collect(),
         }));
         journey
     }
@@ -419,7 +425,11 @@ mod tests {
         let mut journey = shipped_as(TemplateCategory::Utility, &["en"]);
         journey.contact.locale = Some("pt_BR".into());
         assert_eq!(journey.enter("shipped"), next("next"));
-        assert_eq!(sent(&journey).1, "en", "the node's language is the fallback");
+        assert_eq!(
+            sent(&journey).1,
+            "en",
+            "the node's language is the fallback"
+        );
     }
 
     #[test]

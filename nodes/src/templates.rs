@@ -12,11 +12,34 @@ use crate::model::{Contact, TemplateCategory};
 /// What is known of one template on the channel a contact is reached through.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TemplateFacts {
+    /// The translations that are APPROVED. Empty when the template does not exist or no
+    /// translation may be sent.
+    pub approved: Vec<Translation>,
+}
+
+/// One APPROVED translation of a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translation {
+    /// As sends spell it: `en_US`, `pt_BR`, `pt`.
+    pub language: String,
     /// Meta's category now; `None` when Meta said one Spool does not know.
     pub category: Option<TemplateCategory>,
-    /// The languages whose translation is APPROVED (`en_US`, `pt_BR`, `pt`…). Empty when
-    /// the template does not exist or no translation may be sent.
-    pub approved: Vec<String>,
+}
+
+impl TemplateFacts {
+    /// The APPROVED translation in `language`.
+    pub fn translation(&self, language: &str) -> Option<&Translation> {
+        self.approved
+            .iter()
+            .find(|translation| translation.language == language)
+    }
+
+    pub fn languages(&self) -> Vec<String> {
+        self.approved
+            .iter()
+            .map(|translation| translation.language.clone())
+            .collect()
+    }
 }
 
 /// Answers, synchronously, what a template is now. Implementations keep a cache: a send

@@ -137,14 +137,38 @@ async fn take(
                 warn!(channel = %channel.id, code = error.code, title = %error.title, message = %error.message, "Meta reports a problem with the number");
             }
         }
-        Notification::TemplateStatus(_)
-        | Notification::TemplateCategory(_)
-        | Notification::TemplateQuality(_)
-        | Notification::Other { .. } => {
+        Notification::TemplateStatus(change) => {
+            if same_account(channel, &change.waba_id) {
+                let channel = std::sync::Arc::new(channel.clone());
+                state.templates.status_changed(channel, &change).await?;
+            }
+        }
+        Notification::TemplateCategory(change) => {
+            if same_account(channel, &change.waba_id) {
+                let channel = std::sync::Arc::new(channel.clone());
+                state.templates.category_changed(channel, &change).await?;
+            }
+        }
+        Notification::TemplateQuality(change) => {
+            if same_account(channel, &change.waba_id) {
+                state.templates.quality_changed(channel, &change).await?;
+            }
+        }
+        Notification::Other { .. } => {
             debug!(channel = %channel.id, "webhook notification Spool does not act on yet");
         }
     }
     Ok(())
+}
+
+/// Whether a template notification is about the channel's own account: another account's
+/// templates are not this channel's to change.
+fn same_account(channel: &ChannelConfig, waba_id: &str) -> bool {
+    let same = waba_id.is_empty() || waba_id == channel.waba_id;
+    if !same {
+        warn!(channel = %channel.id, waba_id, "template notification of another account: ignored");
+    }
+    same
 }
 
 /// A status goes to the run whose message it is about, named by the reference the sender

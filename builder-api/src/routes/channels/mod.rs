@@ -331,6 +331,12 @@ pub async fn create_channel(
         .await?;
     change.commit().await?;
     state.channels.forget();
+    // Its account's templates, read now so that sends and publishing can check them.
+    match state.channels.by_id(&id).await {
+        Ok(Some(config)) => state.templates.sync_soon(config),
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%err, "the new channel's templates cannot be synced"),
+    }
     Ok(HttpResponse::Created().json(info(&state, saved)?))
 }
 
