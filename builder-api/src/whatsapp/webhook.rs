@@ -2,7 +2,8 @@
 //! batches, authenticated by `X-Hub-Signature-256` over the raw bytes with the channel's app
 //! secret. Every message, status and preference of a batch goes into the contacts' event
 //! logs (de-duplicated: by wamid for messages, by message and status for statuses) before
-//! the 200, so a batch Meta sends again is applied once. A body that can never be processed
+//! the 200, so a batch Meta sends again is applied once; template status, category and
+//! quality changes update the kept templates (`crate::templates`). A body that can never be processed
 //! is kept as a poison record and answered 200 (anything else only buys a week of Meta's
 //! retries); a store that cannot take the batch answers 503, and Meta sends it again.
 
