@@ -3,9 +3,9 @@
 //! secret. Every message, status and preference of a batch goes into the contacts' event
 //! logs (de-duplicated: by wamid for messages, by message and status for statuses) before
 //! the 200, so a batch Meta sends again is applied once; template status, category and
-//! quality changes update the kept templates (`crate::templates`). A body that can never be processed
-//! is kept as a poison record and answered 200 (anything else only buys a week of Meta's
-//! retries); a store that cannot take the batch answers 503, and Meta sends it again.
+//! quality changes update the kept templates (`crate::templates`). A body that can never be
+//! processed is kept as a poison record and answered 200 (anything else only buys a week of
+//! Meta's retries); a store that cannot take the batch answers 503, and Meta sends it again.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
