@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 
 use crate::auth::{Caller, Role};
 use crate::db::{channel, template, template_sync};
-use crate::error::{ApiError, Code};
-use crate::routes::channels::ChannelPath;
+use crate::error::ApiError;
+use crate::routes::channels::{ChannelPath, configured};
 use crate::state::AppState;
 use crate::templates::{SPACING_MS, Synced};
 use crate::time::rfc3339;
@@ -254,13 +254,7 @@ pub async fn sync_templates(
     path: web::Path<ChannelPath>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let channel = state
-        .channels
-        .by_id(&path.channel)
-        .await
-        .map_err(|err| ApiError::unavailable(Code::StoreUnavailable, err.to_string()))?
-        .filter(|channel| channel.workspace_id == caller.workspace)
-        .ok_or_else(|| ApiError::not_found(format!("no channel {}", path.channel)))?;
+    let channel = configured(&state, &caller, &path.channel).await?;
     let synced = state.templates.sync(&channel).await?;
     let accounts = accounts(&state, &caller.workspace).await?;
     let channels = accounts.get(&channel.waba_id).cloned().unwrap_or_default();

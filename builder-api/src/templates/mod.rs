@@ -271,15 +271,10 @@ impl Templates {
             }
             other => other.to_owned(),
         };
-        let found = self
-            .update_row(&channel, &change.name, &change.language, |row| {
-                row.status = Set(status.clone());
-            })
-            .await?;
-        if !found {
-            self.sync_soon(channel);
-        }
-        Ok(())
+        self.update_or_sync(channel, &change.name, &change.language, |row| {
+            row.status = Set(status);
+        })
+        .await
     }
 
     /// A completed `template_category_update`: sends follow the new category from now on.
@@ -294,12 +289,22 @@ impl Templates {
             return Ok(());
         };
         let category = category.to_ascii_uppercase();
-        let found = self
-            .update_row(&channel, &change.name, &change.language, |row| {
-                row.category = Set(category.clone());
-            })
-            .await?;
-        if !found {
+        self.update_or_sync(channel, &change.name, &change.language, |row| {
+            row.category = Set(category);
+        })
+        .await
+    }
+
+    /// Changes a kept translation; one not kept yet means the kept listing is behind Meta's,
+    /// so the account is read again.
+    async fn update_or_sync(
+        self: &Arc<Self>,
+        channel: Arc<ChannelConfig>,
+        name: &str,
+        language: &str,
+        change: impl FnOnce(&mut template::ActiveModel),
+    ) -> Result<(), DbErr> {
+        if !self.update_row(&channel, name, language, change).await? {
             self.sync_soon(channel);
         }
         Ok(())

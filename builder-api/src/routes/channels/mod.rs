@@ -48,6 +48,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 pub use check::Api as CheckApi;
+pub(crate) use check::configured;
 
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
