@@ -493,3 +493,62 @@ async fn each_contact_gets_the_approved_translation_of_their_locale() {
     );
     assert!(server.stop());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_meta_refuses_is_shown_and_refuses_no_publish() {
+    let meta = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{WABA_ID}/message_templates")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "error": { "message": "(#200) Requires whatsapp_business_management permission",
+                       "type": "OAuthException", "code": 200 }
+        })))
+        .mount(&meta)
+        .await;
+    let server = Server::start_with(
+        Database::Sqlite,
+        Options {
+            env: vec![("SPOOL_WHATSAPP_API_URL".into(), meta.uri())],
+            ..Options::default()
+        },
+    )
+    .await;
+    let admin = server.admin().await;
+    let created = admin
+        .post(
+            &format!("{WS}/channels"),
+            &json!({
+                "display_name": "Loja Exemplo", "phone_number_id": PHONE_NUMBER_ID,
+                "waba_id": WABA_ID, "access_token": "EAAGm0PX4ZCpsBAKZBl7x9QzLojaExemploPermanentToken",
+                "app_secret": APP_SECRET, "verify_token": "loja-exemplo-verify-7781",
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let mut syncs = Value::Null;
+    for _ in 0..100 {
+        syncs = admin.get(&format!("{WS}/templates")).await.body["syncs"].clone();
+        if syncs[0]["last_error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let error = syncs[0]["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("whatsapp_business_management"), "{syncs}");
+    assert_eq!(syncs[0]["synced_at"], Value::Null, "{syncs}");
+
+    // Never synced: nothing to check against, so nothing is refused; a warning says so.
+    let send = json!({ "name": "spring_sale", "language": "en_US", "category": "marketing" });
+    let published = publish(&admin, &template_flow("spring", &[send])).await;
+    assert_eq!(published.status, 201, "{}", published.text);
+    let validated = admin
+        .post(&format!("{WS}/flows/spring/validate"), &json!({}))
+        .await;
+    assert_eq!(validated.body["valid"], true, "{}", validated.text);
+    assert_eq!(
+        validated.body["diagnostics"][0]["code"], "templates_not_checked",
+        "{}",
+        validated.text
+    );
+    assert!(server.stop());
+}

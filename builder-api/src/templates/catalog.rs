@@ -95,3 +95,83 @@ impl TemplateCatalog for Catalog {
         Some(TemplateFacts { approved })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(language: &str, status: &str, category: &str) -> Known {
+        Known {
+            language: language.into(),
+            status: status.into(),
+            category: category.into(),
+        }
+    }
+
+    /// Workspace `acme`: channel `ch_a` (the default) on account `waba1`, synced; channel
+    /// `ch_b` on `waba2`, never synced.
+    fn catalog() -> Catalog {
+        let mut snapshot = Snapshot::default();
+        snapshot.channels.insert("ch_a".into(), "waba1".into());
+        snapshot.channels.insert("ch_b".into(), "waba2".into());
+        snapshot.defaults.insert("acme".into(), "waba1".into());
+        let mut names = HashMap::new();
+        names.insert(
+            "cart_reminder".to_owned(),
+            vec![
+                known("en_US", "APPROVED", "MARKETING"),
+                known("pt_BR", "PAUSED", "MARKETING"),
+            ],
+        );
+        snapshot.wabas.insert("waba1".into(), names);
+        Catalog {
+            snapshot: RwLock::new(snapshot),
+        }
+    }
+
+    fn contact(channel: Option<&str>) -> Contact {
+        let mut contact = Contact::new("acme/wa:5511987654321", "5511987654321");
+        contact.channel = channel.map(str::to_owned);
+        contact
+    }
+
+    #[test]
+    fn a_send_learns_the_approved_translations_and_their_category_now() {
+        let facts = catalog()
+            .template(&contact(Some("ch_a")), "cart_reminder")
+            .expect("known");
+        assert_eq!(
+            facts.approved,
+            [Translation {
+                language: "en_US".into(),
+                category: Some(spool_nodes::TemplateCategory::Marketing),
+            }],
+            "a paused translation is not offered"
+        );
+        // A contact who never wrote is reached through the workspace's default channel.
+        assert_eq!(
+            catalog().template(&contact(None), "cart_reminder"),
+            Some(facts)
+        );
+    }
+
+    #[test]
+    fn a_template_missing_from_a_synced_account_has_no_translation_to_send() {
+        let facts = catalog().template(&contact(Some("ch_a")), "autumn_sale");
+        assert_eq!(facts, Some(TemplateFacts::default()));
+    }
+
+    #[test]
+    fn nothing_is_known_of_an_account_never_synced_or_a_channel_gone() {
+        assert_eq!(
+            catalog().template(&contact(Some("ch_b")), "cart_reminder"),
+            None
+        );
+        assert_eq!(
+            catalog().template(&contact(Some("ch_gone")), "cart_reminder"),
+            None
+        );
+        let stranger = Contact::new("other/wa:1", "1");
+        assert_eq!(catalog().template(&stranger, "cart_reminder"), None);
+    }
+}

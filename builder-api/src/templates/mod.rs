@@ -21,6 +21,7 @@ use sea_orm::{
 };
 use spool_runtime::clock::Clock;
 use spool_whatsapp::client::CloudApi;
+use spool_whatsapp::errors::SendFailure;
 use spool_whatsapp::inbound::{TemplateCategoryChange, TemplateQuality, TemplateStatus};
 use spool_whatsapp::templates::Template;
 use tokio::sync::watch;
@@ -46,6 +47,26 @@ pub enum Synced {
     Cached { retry_after_ms: i64 },
     /// Meta could not be asked or refused; kept as the account's `last_error`.
     Failed { error: String },
+}
+
+/// Why a listing failed, for the people reading `last_error`: the client's words are about
+/// sends, and a failed sync pauses nothing.
+fn sync_error(err: &SendFailure) -> String {
+    let code = err
+        .code()
+        .map(|code| format!(" (code {code})"))
+        .unwrap_or_default();
+    match err {
+        SendFailure::TokenRejected { details, .. } => format!(
+            "Meta rejected the access token{code}: it expired, was revoked, or lacks the \
+             whatsapp_business_management permission templates are read with{}",
+            details
+                .as_deref()
+                .map(|details| format!(" ({details})"))
+                .unwrap_or_default()
+        ),
+        other => format!("Meta did not list the templates{code}: {other}"),
+    }
 }
 
 /// Syncs, webhook changes and the catalog, shared by the routes, the webhook and a
@@ -120,7 +141,7 @@ impl Templates {
                 Synced::Fresh { count }
             }
             Err(err) => {
-                let error = err.to_string();
+                let error = sync_error(&err);
                 warn!(waba, channel = %channel.id, %error, "templates could not be synced from Meta");
                 template_sync::Entity::update_many()
                     .col_expr(
