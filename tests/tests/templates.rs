@@ -3,8 +3,8 @@
 //! whose template is missing, not approved, filed under another category or given another
 //! number of values; Meta's webhooks (signed, over HTTP) recategorise and pause templates,
 //! and sends follow: a template Meta refiled as Marketing needs the contact's opt-in and
-//! goes out through the Marketing Messages API; and each contact gets the translation of
-//! their locale when Meta approved it.
+//! goes out through the Marketing Messages API; each contact gets the translation of their
+//! locale when Meta approved it; and a sync Meta refuses is shown and refuses nothing.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
