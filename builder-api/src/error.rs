@@ -138,6 +138,8 @@ codes! {
     InvalidTag = "invalid_tag",
     /// A property name is empty or too long.
     InvalidProperty = "invalid_property",
+    /// A contact's locale is not a language code such as `pt_BR` or `en`.
+    InvalidLocale = "invalid_locale",
     /// A change that changes nothing.
     EmptyChange = "empty_change",
     /// The run has ended already.

@@ -21,6 +21,7 @@ pub mod server;
 pub mod simulations;
 pub mod simulator;
 pub mod state;
+pub mod templates;
 pub mod time;
 pub mod whatsapp;
 

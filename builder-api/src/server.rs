@@ -27,6 +27,7 @@ use crate::network::WorkspaceNetwork;
 use crate::published::Published;
 use crate::simulations::Simulations;
 use crate::state::AppState;
+use crate::templates::Templates;
 use crate::whatsapp::sender::WhatsAppSender;
 use spool_whatsapp::client::{ApiConfig, CloudApi};
 
@@ -143,11 +144,6 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             .with_models(models.clone())
             .with_network(network.clone()),
     );
-    let engine = Arc::new(Engine::new(
-        flows,
-        services.clone(),
-        EngineConfig::default(),
-    ));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     crate::events_out::check_at_start(&db, secret_key.as_ref()).await?;
     let channels = Arc::new(WhatsAppChannels::new(
@@ -156,6 +152,17 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         clock.clone(),
     ));
     channels.check_at_start().await?;
+    let api = CloudApi::new(&ApiConfig {
+        base_url: config.whatsapp_api_url.clone(),
+        ..ApiConfig::default()
+    })
+    .map_err(|err| Error::Http(err.to_string()))?;
+    let templates = Arc::new(Templates::new(db.clone(), api.clone(), clock.clone()));
+    templates.reload().await;
+    let engine = Arc::new(
+        Engine::new(flows, services.clone(), EngineConfig::default())
+            .with_templates(templates.catalog()),
+    );
     let first_admin = crate::bootstrap::ensure_first_admin(
         &db,
         &config.admin_email,
@@ -164,11 +171,6 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     )
     .await
     .map_err(|err| Error::Bootstrap(err.message))?;
-    let api = CloudApi::new(&ApiConfig {
-        base_url: config.whatsapp_api_url.clone(),
-        ..ApiConfig::default()
-    })
-    .map_err(|err| Error::Http(err.to_string()))?;
     let notifier = Notifier::new(db.clone(), clock.clone(), secret_key);
     let runtime = Arc::new(
         Runtime::new(
@@ -191,6 +193,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     )
     .map_err(|err| Error::Http(err.to_string()))?;
     workers.spawn(deliveries.run(stopped.clone()));
+    workers.spawn(templates.clone().run(channels.clone(), stopped.clone()));
     workers.spawn(keep_published_in_step(
         db.clone(),
         published.clone(),
@@ -207,6 +210,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         models,
         channels,
         whatsapp: api,
+        templates,
         network,
         notifier,
         simulations: Simulations::default(),

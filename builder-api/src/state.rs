@@ -16,6 +16,7 @@ use crate::events_out::Notifier;
 use crate::network::WorkspaceNetwork;
 use crate::published::Published;
 use crate::simulations::Simulations;
+use crate::templates::Templates;
 
 pub struct AppState {
     /// Workspaces, users, flows and versions, the audit log.
@@ -34,6 +35,8 @@ pub struct AppState {
     pub channels: Arc<WhatsAppChannels>,
     /// Meta's Graph API, for checking channels.
     pub whatsapp: spool_whatsapp::client::CloudApi,
+    /// The WhatsApp templates of the workspaces' accounts, synced from Meta.
+    pub templates: Arc<Templates>,
     /// Each workspace's network rule (private targets), as `services` and events out find it.
     pub network: Arc<WorkspaceNetwork>,
     /// Queues events for the workspaces' event subscriptions (events out).

@@ -126,7 +126,7 @@ const ENTRIES: &[Entry] = &[
     entry(NodeType::SendList, "send_list", "Send list", Category::Messaging, "Sends a list of up to 10 choices and goes on by the choice picked."),
     entry(NodeType::SendTemplate, "send_template", "Send template", Category::Messaging, "Sends an approved template, the only kind of message allowed after 24 hours of silence."),
     entry(NodeType::Tag, "tag", "Tag contact", Category::Contact, "Adds or removes tags on the contact."),
-    entry(NodeType::UpdateContact, "update_contact", "Update contact", Category::Contact, "Changes the contact's properties, name or marketing consent."),
+    entry(NodeType::UpdateContact, "update_contact", "Update contact", Category::Contact, "Changes the contact's properties, name, marketing consent or locale."),
     entry(NodeType::HttpRequest, "http_request", "HTTP request", Category::Integration, "Calls another system (a CRM, a shop) and keeps parts of its answer."),
     entry(NodeType::AiAgent, "ai_agent", "AI agent", Category::Integration, "Lets an AI model talk with the contact until it is done or asks for a human."),
     entry(NodeType::Handoff, "handoff", "Human handoff", Category::Integration, "Hands the conversation to a team; goes on when an operator closes it."),

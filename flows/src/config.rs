@@ -443,7 +443,7 @@ pub struct Tag {
     pub remove: Vec<String>,
 }
 
-/// Changes the contact's profile: properties, name, marketing opt-in.
+/// Changes the contact's profile: properties, name, marketing opt-in, locale.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateContact {
@@ -454,6 +454,10 @@ pub struct UpdateContact {
     /// Record (true) or withdraw (false) the contact's consent to Marketing messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketing_opt_in: Option<bool>,
+    /// The language the contact reads, as WhatsApp spells locales (`pt_BR`, `en`): template
+    /// sends pick that translation when Meta approved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Template>,
 }
 
 // ---------------------------------------------------------------- integration

@@ -200,6 +200,11 @@ codes! {
     WindowMayBeClosed => "window_may_be_closed": "A free-form message may be sent more than 24 hours after the contact's last message; WhatsApp only delivers templates then.",
     InvalidFlowId => "invalid_flow_id": "A flow id must be 1 to 64 letters, digits, `-` or `_`: it appears in URLs.",
     UnreadableFile => "unreadable_file": "`spool validate` could not read the file at all.",
+    TemplateMissing => "template_missing": "The template a node sends does not exist in that language on the workspace's WhatsApp number (checked when publishing).",
+    TemplateNotApproved => "template_not_approved": "The template exists but Meta has not approved it, or paused or disabled it (checked when publishing).",
+    TemplateCategoryMismatch => "template_category_mismatch": "Meta files the template under another category than the node says (checked when publishing).",
+    TemplateParameterCount => "template_parameter_count": "The node gives the template's header, body or buttons another number of values than the template takes (checked when publishing).",
+    TemplatesNotChecked => "templates_not_checked": "The template could not be checked: no WhatsApp number is connected, or its templates were never read from Meta.",
 }
 
 impl fmt::Display for Code {

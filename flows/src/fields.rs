@@ -103,6 +103,9 @@ pub fn property(name: &str) -> Field {
 /// update_contact: the contact's new name.
 pub const NAME: Field = Field::fixed("config.name");
 
+/// update_contact: the contact's new locale.
+pub const LOCALE: Field = Field::fixed("config.locale");
+
 // ---------------------------------------------------------------- integration
 
 /// http_request: the value of a header.

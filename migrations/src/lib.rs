@@ -7,7 +7,8 @@
 //! versions, the ordered changes to what is published, secrets, each workspace's AI model,
 //! each workspace's WhatsApp channels (tokens sealed), the audit log, event subscriptions
 //! and their deliveries, workspace settings, WhatsApp webhook bodies that could not be
-//! processed). Each migration's name comes from its file name, so files are never renamed
+//! processed), each WhatsApp Business Account's message templates and when they were last
+//! synced. Each migration's name comes from its file name, so files are never renamed
 //! once released.
 //! [`migrate`] applies whatever is pending.
 
@@ -24,6 +25,7 @@ mod m20261202_000010_channels;
 mod m20261202_000020_event_subscriptions;
 mod m20261202_000021_workspace_settings;
 mod m20261202_000030_webhook_poison;
+mod m20261203_000010_whatsapp_templates;
 mod m20261203_000050_event_delivery_once;
 
 /// Every migration, oldest first.
@@ -45,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_event_subscriptions::Migration),
             Box::new(m20261202_000021_workspace_settings::Migration),
             Box::new(m20261202_000030_webhook_poison::Migration),
+            Box::new(m20261203_000010_whatsapp_templates::Migration),
             Box::new(m20261203_000050_event_delivery_once::Migration),
         ]
     }

@@ -28,6 +28,12 @@ pub(crate) fn update(ctx: &mut Ctx<'_>, update: &UpdateContact) -> Result<Step, 
     if let Some(name) = ctx.render(&fields::NAME)? {
         ctx.contact.name = Some(name);
     }
+    // `pt-BR` as WhatsApp spells it; an empty value (an unknown answer) leaves it as it was.
+    if let Some(locale) = ctx.render(&fields::LOCALE)?
+        && !locale.trim().is_empty()
+    {
+        ctx.contact.locale = Some(crate::templates::normalise_language(&locale));
+    }
     match update.marketing_opt_in {
         Some(true) if ctx.contact.marketing_opt_in_at.is_none() => {
             ctx.contact.marketing_opt_in_at = Some(ctx.now)
@@ -86,6 +92,21 @@ mod tests {
         assert_eq!(journey.contact.properties["budget"], 800);
         assert_eq!(journey.contact.name.as_deref(), Some("Ana Silva"));
         assert_eq!(journey.contact.marketing_opt_in_at, Some(NOW));
+    }
+
+    #[test]
+    fn update_sets_the_locale_as_whatsapp_spells_it_and_later_expressions_see_it() {
+        let mut journey = Journey::new(
+            json!([
+                { "id": "language", "type": "update_contact", "config": { "locale": "{{ vars.answer }}" } },
+                { "id": "check", "type": "condition", "config": { "expression": "contact.locale == \"pt_BR\"" } },
+            ]),
+            &[("language", "next", "check")],
+        );
+        journey.run.vars.insert("answer".into(), json!("pt-BR"));
+        assert_eq!(journey.enter("language"), next("next"));
+        assert_eq!(journey.contact.locale.as_deref(), Some("pt_BR"));
+        assert_eq!(journey.enter("check"), next("true"));
     }
 
     #[test]

@@ -280,6 +280,7 @@ fn contact_view(contact: &Contact) -> Dynamic {
         "opt_ins": { "marketing": contact.opted_in() },
         "last_inbound_at": contact.last_inbound_at.map(|at| at / SECOND),
         "timezone": contact.timezone,
+        "locale": contact.locale,
         "first_touch": contact.attribution.as_ref().map(|a| &a.first_touch),
         "last_touch": contact.attribution.as_ref().map(|a| &a.last_touch),
     }))

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod model;
 pub mod outbound;
 pub mod services;
+pub mod templates;
 
 mod ai_agent;
 mod contact;
@@ -35,6 +36,7 @@ pub use services::{
     CallAnswer, CallRequest, ChatMessage, ChatRequest, ChatResponse, HttpCall, HttpMethod,
     HttpResponse, InWorkspace, Services, ToolCall, perform, perform_in,
 };
+pub use templates::{NoCatalog, TemplateCatalog, TemplateFacts};
 
 /// What a node does next.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,6 +117,8 @@ pub struct Ctx<'a> {
     pub inputs: &'a mut Inputs,
     pub now: Millis,
     pub policy: &'a Policy,
+    /// What the templates a node names are now (category, approved languages).
+    pub templates: &'a dyn TemplateCatalog,
     pub outbox: &'a mut Vec<Outbound>,
 }
 

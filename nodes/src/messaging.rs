@@ -11,6 +11,7 @@ use crate::model::{
     Choice, Content, InboundMessage, Millis, OutboundBody, SECOND, Section,
     TemplateButtonParameter, WaitKind,
 };
+use crate::templates::{languages_tried, pick_language};
 use crate::{Ctx, Failure, Step};
 
 pub(crate) fn window_open(ctx: &Ctx<'_>) -> Result<(), Failure> {
@@ -149,8 +150,43 @@ pub(crate) fn choice(ctx: &mut Ctx<'_>, message: &InboundMessage) -> Step {
     }
 }
 
+/// What a template send goes out as: Meta's current category and an APPROVED language
+/// when the catalog knows the template, else what the node says.
+struct Resolved {
+    category: TemplateCategory,
+    language: String,
+}
+
+fn resolve_template(ctx: &Ctx<'_>, send: &SendTemplate) -> Result<Resolved, Failure> {
+    let Some(facts) = ctx.templates.template(ctx.contact, &send.name) else {
+        return Ok(Resolved {
+            category: send.category,
+            language: send.language.clone(),
+        });
+    };
+    let locale = ctx.contact.locale.as_deref();
+    let language = pick_language(locale, &send.language, &facts.languages()).ok_or_else(|| {
+        Failure::new(
+            "template_unavailable",
+            format!(
+                "template '{}' has no APPROVED translation in {} on this number",
+                send.name,
+                languages_tried(locale, &send.language).join(", ")
+            ),
+        )
+    })?;
+    let category = facts
+        .translation(&language)
+        .and_then(|translation| translation.category)
+        .unwrap_or(send.category);
+    Ok(Resolved { category, language })
+}
+
 pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<Step, Failure> {
-    if send.category == TemplateCategory::Marketing {
+    // Meta's category now decides consent and the cap, not the one the node was written with:
+    // a Utility template Meta refiled as Marketing needs the contact's opt-in.
+    let Resolved { category, language } = resolve_template(ctx, send)?;
+    if category == TemplateCategory::Marketing {
         if !ctx.contact.opted_in() {
             return Err(Failure::new(
                 "no_opt_in",
@@ -192,13 +228,13 @@ pub(crate) fn send_template(ctx: &mut Ctx<'_>, send: &SendTemplate) -> Result<St
     }
     ctx.queue(OutboundBody::Template {
         name: send.name.clone(),
-        language: send.language.clone(),
-        category: send.category,
+        language,
+        category,
         header,
         body,
         buttons,
     });
-    if send.category == TemplateCategory::Marketing {
+    if category == TemplateCategory::Marketing {
         ctx.contact.marketing_sent_at.push(ctx.now);
     }
     Ok(Step::Next("next".into()))
@@ -321,6 +357,89 @@ mod tests {
             vec![(0, "quick_reply", "track"), (1, "url", "Ana")]
         );
         assert!(journey.contact.marketing_sent_at.is_empty());
+    }
+
+    /// A catalog that knows one template, as Meta has it now.
+    struct Known(crate::TemplateFacts);
+
+    impl crate::TemplateCatalog for Known {
+        fn template(
+            &self,
+            _contact: &crate::model::Contact,
+            name: &str,
+        ) -> Option<crate::TemplateFacts> {
+            (name == "order_shipped").then(|| self.0.clone())
+        }
+    }
+
+    fn shipped_as(category: TemplateCategory, approved: &[&str]) -> Journey {
+        let mut journey = Journey::new(
+            json!([{ "id": "shipped", "type": "send_template", "config": { "name": "order_shipped", "language": "en", "category": "utility" } }]),
+            &[],
+        );
+        journey.templates = std::sync::Arc::new(Known(crate::TemplateFacts {
+            approved: approved
+                .iter()
+                .map(|code| crate::templates::Translation {
+                    language: (*code).to_owned(),
+                    category: Some(category),
+                })
+                .collect(),
+        }));
+        journey
+    }
+
+    fn sent(journey: &Journey) -> (TemplateCategory, String) {
+        let OutboundBody::Template {
+            category, language, ..
+        } = &journey.outbox[0].body
+        else {
+            panic!("not a template: {:?}", journey.outbox[0].body);
+        };
+        (*category, language.clone())
+    }
+
+    #[test]
+    fn a_utility_template_meta_refiled_as_marketing_needs_the_opt_in_and_counts() {
+        let mut journey = shipped_as(TemplateCategory::Marketing, &["en"]);
+        assert_eq!(failure_code(&journey.enter("shipped")), "no_opt_in");
+        assert!(journey.outbox.is_empty());
+
+        journey.contact.marketing_opt_in_at = Some(NOW - DAY);
+        assert_eq!(journey.enter("shipped"), next("next"));
+        assert_eq!(
+            sent(&journey),
+            (TemplateCategory::Marketing, "en".to_owned()),
+            "the send carries the category in force, so it is routed as Marketing"
+        );
+        assert_eq!(journey.contact.marketing_sent_at, vec![NOW]);
+    }
+
+    #[test]
+    fn the_contacts_locale_picks_the_translation_among_the_approved_ones() {
+        let mut journey = shipped_as(TemplateCategory::Utility, &["en", "pt_BR"]);
+        journey.contact.locale = Some("pt_BR".into());
+        assert_eq!(journey.enter("shipped"), next("next"));
+        assert_eq!(sent(&journey).1, "pt_BR");
+
+        let mut journey = shipped_as(TemplateCategory::Utility, &["en"]);
+        journey.contact.locale = Some("pt_BR".into());
+        assert_eq!(journey.enter("shipped"), next("next"));
+        assert_eq!(
+            sent(&journey).1,
+            "en",
+            "the node's language is the fallback"
+        );
+    }
+
+    #[test]
+    fn a_template_with_no_approved_translation_is_not_sent() {
+        let mut journey = shipped_as(TemplateCategory::Utility, &[]);
+        assert_eq!(
+            failure_code(&journey.enter("shipped")),
+            "template_unavailable"
+        );
+        assert!(journey.outbox.is_empty());
     }
 
     fn question(with_other: bool) -> Journey {

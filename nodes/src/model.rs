@@ -42,6 +42,10 @@ pub struct Contact {
     /// IANA time zone, e.g. `America/Sao_Paulo`, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// The language the contact reads, as WhatsApp spells locales (`pt_BR`, `en`): templates
+    /// go out in it when Meta approved that translation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     /// When Marketing templates were last sent, for the per-contact cap (recent ones only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub marketing_sent_at: Vec<Millis>,

@@ -19,6 +19,7 @@ pub(crate) struct Journey {
     pub run: Run,
     pub outbox: Vec<Outbound>,
     pub policy: Policy,
+    pub templates: std::sync::Arc<dyn crate::TemplateCatalog>,
     pub now: Millis,
 }
 
@@ -67,6 +68,7 @@ impl Journey {
             run,
             outbox: Vec::new(),
             policy: Policy::default(),
+            templates: std::sync::Arc::new(crate::NoCatalog),
             now: NOW,
         }
     }
@@ -123,6 +125,7 @@ impl Journey {
             inputs: &mut inputs,
             now: self.now,
             policy: &self.policy,
+            templates: self.templates.as_ref(),
             outbox: &mut self.outbox,
         };
         match event {

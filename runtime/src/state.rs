@@ -370,6 +370,9 @@ pub struct ContactChange {
     pub properties: serde_json::Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// The language the contact reads (`pt_BR`), for picking template translations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl Event {

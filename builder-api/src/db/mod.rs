@@ -18,6 +18,8 @@ pub mod publication_change;
 pub mod publication_counter;
 pub mod secret;
 pub mod session;
+pub mod template;
+pub mod template_sync;
 pub mod user;
 pub mod webhook_poison;
 pub mod workspace;

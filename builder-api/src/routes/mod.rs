@@ -31,6 +31,7 @@ pub mod openapi;
 pub mod secrets;
 pub mod session;
 pub mod simulator;
+pub mod templates;
 pub mod webhooks;
 pub mod workspaces;
 
@@ -57,6 +58,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(secrets::configure)
                         .configure(ai_model::configure)
                         .configure(channels::configure)
+                        .configure(templates::configure)
                         .configure(network::configure)
                         .configure(event_subscriptions::configure)
                         .configure(event_deliveries::configure)

@@ -42,6 +42,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::ai_model::Api::openapi());
     doc.merge(super::channels::Api::openapi());
     doc.merge(super::channels::CheckApi::openapi());
+    doc.merge(super::templates::Api::openapi());
     doc.merge(super::network::Api::openapi());
     doc.merge(super::event_subscriptions::Api::openapi());
     doc.merge(super::event_deliveries::Api::openapi());

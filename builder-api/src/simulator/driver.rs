@@ -310,6 +310,7 @@ impl Simulation {
             remove_tags: update.remove_tags,
             properties: update.properties,
             timezone: update.timezone,
+            locale: None,
         };
         self.apply(EventKind::UpdateContact { change }, &mut out)
             .await;

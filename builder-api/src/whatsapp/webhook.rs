@@ -2,9 +2,10 @@
 //! batches, authenticated by `X-Hub-Signature-256` over the raw bytes with the channel's app
 //! secret. Every message, status and preference of a batch goes into the contacts' event
 //! logs (de-duplicated: by wamid for messages, by message and status for statuses) before
-//! the 200, so a batch Meta sends again is applied once. A body that can never be processed
-//! is kept as a poison record and answered 200 (anything else only buys a week of Meta's
-//! retries); a store that cannot take the batch answers 503, and Meta sends it again.
+//! the 200, so a batch Meta sends again is applied once; template status, category and
+//! quality changes update the kept templates (`crate::templates`). A body that can never be
+//! processed is kept as a poison record and answered 200 (anything else only buys a week of
+//! Meta's retries); a store that cannot take the batch answers 503, and Meta sends it again.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -137,14 +138,38 @@ async fn take(
                 warn!(channel = %channel.id, code = error.code, title = %error.title, message = %error.message, "Meta reports a problem with the number");
             }
         }
-        Notification::TemplateStatus(_)
-        | Notification::TemplateCategory(_)
-        | Notification::TemplateQuality(_)
-        | Notification::Other { .. } => {
+        Notification::TemplateStatus(change) => {
+            if same_account(channel, &change.waba_id) {
+                let channel = std::sync::Arc::new(channel.clone());
+                state.templates.status_changed(channel, &change).await?;
+            }
+        }
+        Notification::TemplateCategory(change) => {
+            if same_account(channel, &change.waba_id) {
+                let channel = std::sync::Arc::new(channel.clone());
+                state.templates.category_changed(channel, &change).await?;
+            }
+        }
+        Notification::TemplateQuality(change) => {
+            if same_account(channel, &change.waba_id) {
+                state.templates.quality_changed(channel, &change).await?;
+            }
+        }
+        Notification::Other { .. } => {
             debug!(channel = %channel.id, "webhook notification Spool does not act on yet");
         }
     }
     Ok(())
+}
+
+/// Whether a template notification is about the channel's own account: another account's
+/// templates are not this channel's to change.
+fn same_account(channel: &ChannelConfig, waba_id: &str) -> bool {
+    let same = waba_id.is_empty() || waba_id == channel.waba_id;
+    if !same {
+        warn!(channel = %channel.id, waba_id, "template notification of another account: ignored");
+    }
+    same
 }
 
 /// A status goes to the run whose message it is about, named by the reference the sender

@@ -199,6 +199,7 @@ impl NodeCheck<'_> {
                 if update.properties.is_empty()
                     && update.name.is_none()
                     && update.marketing_opt_in.is_none()
+                    && update.locale.is_none()
                 {
                     self.error(
                         Code::EmptyField,
@@ -211,6 +212,7 @@ impl NodeCheck<'_> {
                     self.input(fields::property(name), value);
                 }
                 self.optional_template(fields::NAME, update.name.as_ref(), None);
+                self.optional_template(fields::LOCALE, update.locale.as_ref(), None);
             }
             NodeKind::HttpRequest(http) => {
                 self.url(fields::URL, &http.url);

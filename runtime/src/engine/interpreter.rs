@@ -110,6 +110,7 @@ impl Engine {
                         inputs: &mut inputs,
                         now,
                         policy: &self.config.policy,
+                        templates: self.templates.as_ref(),
                         outbox: &mut tx.outbox,
                     };
                     match resume.take() {

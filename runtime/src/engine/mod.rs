@@ -19,7 +19,8 @@ use serde_json::Value;
 use spool_flows::NodeKind;
 use spool_flows::config::ContactEvent;
 use spool_nodes::{
-    Content, InboundMessage, Millis, Outbound, Policy, Resume, Run, RunStatus, SECOND, Services,
+    Content, InboundMessage, Millis, NoCatalog, Outbound, Policy, Resume, Run, RunStatus, SECOND,
+    Services, TemplateCatalog,
 };
 use tracing::{debug, instrument};
 
@@ -96,6 +97,8 @@ impl Default for EngineConfig {
 pub struct Engine {
     flows: Arc<FlowRegistry>,
     services: Arc<dyn Services>,
+    /// What templates are now (Meta's category, approved languages); nothing by default.
+    templates: Arc<dyn TemplateCatalog>,
     config: EngineConfig,
 }
 
@@ -116,8 +119,15 @@ impl Engine {
         Self {
             flows,
             services,
+            templates: Arc::new(NoCatalog),
             config,
         }
+    }
+
+    /// Lets `send_template` nodes learn what their template is now from `templates`.
+    pub fn with_templates(mut self, templates: Arc<dyn TemplateCatalog>) -> Self {
+        self.templates = templates;
+        self
     }
 
     pub fn flows(&self) -> &Arc<FlowRegistry> {
@@ -314,6 +324,9 @@ impl Engine {
         }
         if let Some(timezone) = &change.timezone {
             contact.timezone = Some(timezone.clone());
+        }
+        if let Some(locale) = &change.locale {
+            contact.locale = Some(locale.clone());
         }
         for (key, value) in &change.properties {
             contact.properties.insert(key.clone(), value.clone());

@@ -88,7 +88,7 @@ impl TemplateCategoryChange {
 }
 
 /// A Meta category name (`MARKETING`, `utility`) as Spool's.
-pub(crate) fn category(name: &str) -> Option<TemplateCategory> {
+pub fn category(name: &str) -> Option<TemplateCategory> {
     match name.to_ascii_lowercase().as_str() {
         "marketing" => Some(TemplateCategory::Marketing),
         "utility" => Some(TemplateCategory::Utility),

@@ -17,7 +17,7 @@ use spool_nodes::{InboundMessage, Millis};
 
 pub use management::{
     PreferenceCategory, PreferenceValue, TemplateCategoryChange, TemplateQuality, TemplateStatus,
-    UserPreference,
+    UserPreference, category as template_category,
 };
 pub use status::{Conversation, MetaError, Pricing, Status, StatusKind, StatusRecipient};
 

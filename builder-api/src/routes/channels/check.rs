@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::ChannelPath;
 use crate::auth::{Caller, Role};
+use crate::channels::ChannelConfig;
 use crate::error::{ApiError, Code};
 use crate::state::AppState;
 
@@ -39,6 +40,21 @@ pub struct ChannelCheck {
     pub refreshed: Vec<String>,
 }
 
+/// The caller's workspace's channel `id`, its secrets opened.
+pub(crate) async fn configured(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<std::sync::Arc<ChannelConfig>, ApiError> {
+    state
+        .channels
+        .by_id(id)
+        .await
+        .map_err(|err| ApiError::unavailable(Code::StoreUnavailable, err.to_string()))?
+        .filter(|channel| channel.workspace_id == caller.workspace)
+        .ok_or_else(|| ApiError::not_found(format!("no channel {id}")))
+}
+
 /// Checks the channel against Meta. Editors and admins.
 #[utoipa::path(
     get, path = "/api/v1/workspaces/{workspace}/channels/{channel}/check", tag = "channels",
@@ -54,13 +70,7 @@ pub async fn check_channel(
     path: web::Path<ChannelPath>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let channel = state
-        .channels
-        .by_id(&path.channel)
-        .await
-        .map_err(|err| ApiError::unavailable(Code::StoreUnavailable, err.to_string()))?
-        .filter(|channel| channel.workspace_id == caller.workspace)
-        .ok_or_else(|| ApiError::not_found(format!("no channel {}", path.channel)))?;
+    let channel = configured(&state, &caller, &path.channel).await?;
     let auth = ChannelAuth {
         phone_number_id: channel.phone_number_id.clone(),
         token: channel.access_token.clone(),

@@ -48,6 +48,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 pub use check::Api as CheckApi;
+pub(crate) use check::configured;
 
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
@@ -332,6 +333,12 @@ pub async fn create_channel(
         .await?;
     change.commit().await?;
     state.channels.forget();
+    // Its account's templates, read now so that sends and publishing can check them.
+    match state.channels.by_id(&id).await {
+        Ok(Some(config)) => state.templates.sync_soon(config),
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%err, "the new channel's templates cannot be synced"),
+    }
     Ok(HttpResponse::Created().json(info(&state, saved)?))
 }
 

@@ -80,6 +80,9 @@ pub struct ContactView {
     pub properties: Map<String, Value>,
     /// IANA time zone, when known.
     pub timezone: Option<String>,
+    /// The language the contact reads (`pt_BR`, `en`), when known: templates go out in it
+    /// when Meta approved that translation.
+    pub locale: Option<String>,
     /// Whether Marketing templates may be sent (consent on record).
     pub marketing_opt_in: bool,
     pub marketing_opt_in_at: Option<String>,
@@ -129,6 +132,10 @@ pub struct ContactPatch {
     /// Records (true) or withdraws (false) consent to Marketing templates.
     #[serde(default)]
     pub marketing_opt_in: Option<bool>,
+    /// The language the contact reads, as WhatsApp spells locales: `pt_BR`, `en_US`, `es`
+    /// (`pt-BR` is read as `pt_BR`).
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// Taken: applied in order with the contact's other events, moments later.
@@ -242,6 +249,7 @@ fn contact_view(
         tags: contact.tags.iter().cloned().collect(),
         properties: contact.properties.clone(),
         timezone: contact.timezone.clone(),
+        locale: contact.locale.clone(),
         marketing_opt_in: contact.opted_in(),
         marketing_opt_in_at: millis_to_text(contact.marketing_opt_in_at),
         last_inbound_at: millis_to_text(contact.last_inbound_at),
@@ -303,6 +311,23 @@ fn invalid(code: Code, message: String) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
+/// A locale as WhatsApp spells it (`pt_BR`, `en`, `es_419`): two or three lowercase
+/// letters, then optionally `_` and a region of two capitals or three digits.
+fn locale_of(raw: &str) -> Option<String> {
+    let locale = spool_nodes::templates::normalise_language(raw);
+    let (language, region) = match locale.split_once('_') {
+        Some((language, region)) => (language, Some(region)),
+        None => (locale.as_str(), None),
+    };
+    let language_ok =
+        (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
+    let region_ok = region.is_none_or(|region| {
+        (region.len() == 2 && region.chars().all(|c| c.is_ascii_uppercase()))
+            || (region.len() == 3 && region.chars().all(|c| c.is_ascii_digit()))
+    });
+    (language_ok && region_ok).then_some(locale)
+}
+
 /// Checks a change and turns it into the runtime's.
 fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
     if let Some(name) = &patch.name
@@ -341,7 +366,19 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
             format!("A property name is 1 to 64 characters; {key:?} is not."),
         ));
     }
+    let locale = match patch.locale.as_deref() {
+        None => None,
+        Some(raw) => Some(locale_of(raw).ok_or_else(|| {
+            invalid(
+                Code::InvalidLocale,
+                format!(
+                    "`locale` is a language code such as `pt_BR`, `en_US` or `es`; {raw:?} is not."
+                ),
+            )
+        })?),
+    };
     let change = ContactChange {
+        locale,
         name: patch.name,
         marketing_opt_in: patch.marketing_opt_in,
         add_tags: patch.add_tags,
@@ -352,8 +389,8 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
     if change == ContactChange::default() {
         return Err(invalid(
             Code::EmptyChange,
-            "Nothing to change: send `name`, `add_tags`, `remove_tags`, `properties` or \
-             `marketing_opt_in`."
+            "Nothing to change: send `name`, `add_tags`, `remove_tags`, `properties`, \
+             `marketing_opt_in` or `locale`."
                 .into(),
         ));
     }

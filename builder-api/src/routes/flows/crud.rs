@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use spool_flows::Diagnostic;
 
 use super::{
-    FlowDetail, FlowPath, FlowSummary, Validation, check_flow_id, detail, diagnostics_of,
-    find_flow, find_flow_for_update, if_match, name_of, read_draft, stale, summary, with_etag,
+    FlowDetail, FlowPath, FlowSummary, Validation, check_flow_id, detail, find_flow,
+    find_flow_for_update, if_match, name_of, read_draft, stale, summary, with_etag,
 };
 use crate::auth::{Caller, Role};
 use crate::db::flow;
@@ -286,7 +286,8 @@ fn validation(diagnostics: Vec<Diagnostic>) -> Validation {
     }
 }
 
-/// Validates the saved draft: every problem, with the node and field it is on.
+/// Validates the saved draft: every problem, with the node and field it is on, including
+/// its template sends checked against the templates synced from Meta (as publishing does).
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/flows/{flow}/validate", tag = "flows",
     params(("workspace" = String, Path), ("flow" = String, Path)),
@@ -298,7 +299,14 @@ pub async fn validate(
     path: web::Path<FlowPath>,
 ) -> Result<HttpResponse, ApiError> {
     let model = find_flow(&state, &caller, &path.flow).await?;
-    Ok(HttpResponse::Ok().json(validation(diagnostics_of(&model.document))))
+    let checked = spool_flows::check(&model.document);
+    let mut diagnostics = checked.diagnostics;
+    if let Some(flow) = &checked.flow {
+        let accounts = crate::templates::check::accounts(&state.db, &caller.workspace).await?;
+        diagnostics.extend(crate::templates::check::check(flow, &accounts));
+        diagnostics.sort_by_key(|d| d.severity);
+    }
+    Ok(HttpResponse::Ok().json(validation(diagnostics)))
 }
 
 /// The draft as a file to download (and import elsewhere).

@@ -17,6 +17,8 @@ use crate::error::{ApiError, Code};
 use crate::published::{compile_in, record_change};
 use crate::routes::change::Change;
 use crate::state::AppState;
+use crate::templates;
+use spool_flows::Diagnostic;
 
 /// Writes `document` as the next version of the flow and makes it live, in `txn`.
 pub(super) async fn publish_document(
@@ -67,6 +69,20 @@ pub(super) async fn publish_document(
     Ok(version)
 }
 
+fn invalid(mut diagnostics: Vec<Diagnostic>) -> ApiError {
+    diagnostics.sort_by_key(|d| d.severity);
+    let mut error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Code::FlowInvalid,
+        format!(
+            "The flow has {} error(s); fix them before publishing.",
+            diagnostics.iter().filter(|d| d.is_error()).count()
+        ),
+    );
+    error.details = json!({ "diagnostics": diagnostics });
+    error
+}
+
 /// Publishes the draft as a new immutable version; refused (422) while it has errors.
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/flows/{flow}/publish", tag = "flows",
@@ -76,7 +92,7 @@ pub(super) async fn publish_document(
         (status = 201, body = VersionDetail, description = "A new version, now live"),
         (status = 200, body = VersionDetail, description = "The draft is the live version already"),
         (status = 409, description = "`revision_conflict`: the draft changed since the revision in If-Match; or `hook_taken`: a webhook trigger's hook already starts another live flow of the workspace (details.held_by names it)"),
-        (status = 422, description = "The draft has errors; details.diagnostics lists them")
+        (status = 422, description = "The draft has errors, or a template it sends does not match what Meta has (missing, not approved, another category, another number of values); details.diagnostics lists them")
     )
 )]
 pub async fn publish(
@@ -97,18 +113,13 @@ pub async fn publish(
     {
         return Err(stale(current.revision, sent));
     }
-    let compiled = compile_in(&caller.workspace, &current.document).map_err(|diagnostics| {
-        let mut error = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Code::FlowInvalid,
-            format!(
-                "The flow has {} error(s); fix them before publishing.",
-                diagnostics.iter().filter(|d| d.is_error()).count()
-            ),
-        );
-        error.details = json!({ "diagnostics": diagnostics });
-        error
-    })?;
+    let compiled = compile_in(&caller.workspace, &current.document).map_err(invalid)?;
+    // The templates its sends name, as Meta has them: refused now rather than failing sends.
+    let accounts = templates::check::accounts(&txn, &caller.workspace).await?;
+    let diagnostics = templates::check::check(compiled.flow(), &accounts);
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return Err(invalid(diagnostics));
+    }
     if let Some(live) = current.published_version {
         let live_version =
             flow_version::Entity::find_by_id((caller.workspace.clone(), path.flow.clone(), live))
