@@ -326,6 +326,55 @@ async fn a_contacts_message_is_answered_through_the_cloud_api(redis: bool) {
         }
     }
 
+    // Meta sends every number of an app to one URL: a message for the business's second
+    // number is answered from that number.
+    const SECOND_NUMBER: &str = "1098765432102";
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{SECOND_NUMBER}/messages")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp", "messages": [{ "id": "wamid.SECOND1" }]
+        })))
+        .mount(&meta)
+        .await;
+    let second = admin
+        .post(
+            &format!("{WS}/channels"),
+            &json!({
+                "display_name": "Loja Exemplo (entregas)", "phone_number_id": SECOND_NUMBER,
+                "waba_id": "102290129340398", "access_token": "EAAGm0PX4ZCpsBAKZBl7x9QzLojaSecondToken",
+                "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
+            }),
+        )
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    let for_second = String::from_utf8(fixture("text.json"))
+        .expect("text")
+        .replace(PHONE_NUMBER_ID, SECOND_NUMBER)
+        .replace("wamid.AAA1", "wamid.AAA2")
+        .replace(ANA, "5511987650002");
+    assert_eq!(
+        deliver(&server, &channel, for_second.as_bytes(), None).await,
+        200
+    );
+    let mut from_second = 0;
+    for _ in 0..100 {
+        from_second = meta
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|request| request.url.path() == format!("/v25.0/{SECOND_NUMBER}/messages"))
+            .count();
+        if from_second > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        from_second, 1,
+        "the answer goes out from the number written to"
+    );
+
     // A body Meta signed that can never be read is kept aside and answered 200.
     let truncated = &body[..body.len() / 2];
     assert_eq!(deliver(&server, &channel, truncated, None).await, 200);

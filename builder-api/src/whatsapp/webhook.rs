@@ -111,7 +111,12 @@ async fn take(
     notification: Notification,
 ) -> Result<(), ApiError> {
     match notification {
-        Notification::Message { mut message, .. } => {
+        Notification::Message {
+            mut message,
+            phone_number_id,
+        } => {
+            let receiving = receiving_number(state, channel, &phone_number_id).await;
+            let channel = receiving.as_deref().unwrap_or(channel);
             message.channel = Some(channel.id.clone());
             match state
                 .runtime
@@ -160,6 +165,37 @@ async fn take(
         }
     }
     Ok(())
+}
+
+/// The channel of the number that received a message. Meta sends every number of an app to
+/// the app's one callback URL, so a message reaching one channel's URL may be for another
+/// number of the same workspace and app (same app secret, which signed it): its replies
+/// must go out from that number. `None`: the URL's own channel (also for a number Spool does
+/// not know, said in the log).
+async fn receiving_number(
+    state: &AppState,
+    channel: &ChannelConfig,
+    phone_number_id: &str,
+) -> Option<std::sync::Arc<ChannelConfig>> {
+    if phone_number_id.is_empty() || phone_number_id == channel.phone_number_id {
+        return None;
+    }
+    match state.channels.by_phone_number_id(phone_number_id).await {
+        Ok(Some(other))
+            if other.workspace_id == channel.workspace_id
+                && other.app_secret == channel.app_secret =>
+        {
+            Some(other)
+        }
+        Ok(_) => {
+            warn!(channel = %channel.id, %phone_number_id, "a message for a number no channel of this app has: answered from the channel whose URL it reached");
+            None
+        }
+        Err(err) => {
+            warn!(channel = %channel.id, %phone_number_id, %err, "cannot look up the receiving number");
+            None
+        }
+    }
 }
 
 /// Whether a template notification is about the channel's own account: another account's
