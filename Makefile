@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench bench-http api-fuzz bench-idle bench-publish schema build check-toolchain services
+.PHONY: run test fmt lint bench bench-http bench-whatsapp api-fuzz bench-idle bench-publish schema build check-toolchain services
 
 ## run: start Spool (API, webhooks, simulator, workers) on a SQLite file and the embedded store
 ## (channel secrets are encrypted with SPOOL_SECRET_KEY, else a key kept in .spool/secret-key)
@@ -37,6 +37,10 @@ bench:
 ## bench-http: Spool's webhook journey against Node-RED over HTTP with wrk (release build; minutes)
 bench-http: check-toolchain
 	./scripts/bench-webhooks.sh
+
+## bench-whatsapp: Meta webhooks in, answers out through a fake Cloud API, with wrk (release build; minutes)
+bench-whatsapp: check-toolchain
+	./scripts/bench-whatsapp.sh
 
 ## api-fuzz: schemathesis against a fresh `spool serve` with the example flows (about a minute; not part of `make test`)
 api-fuzz: check-toolchain

@@ -1,9 +1,11 @@
 -- wrk script: POST precomputed, signed webhook bodies (scripts/bench/make-bodies.py).
--- Env: BODIES_FILE, lines "<hex HMAC-SHA256>\t<body>". Every request of a thread is built
+-- Env: BODIES_FILE (SIGNATURE_HEADER, default X-Spool-Signature), lines "<hex HMAC-SHA256>\t<body>". Every request of a thread is built
 -- once in init(); request() only cycles through them, so wrk spends no time per request in
 -- Lua. Threads start at different offsets of the file. The path comes from the URL given
 -- to wrk. done() prints one line "WRK_JSON {...}" (same fields as the anchors' journey.lua).
 local path = os.getenv("BODIES_FILE") or error("BODIES_FILE is not set")
+-- Spool's own hooks; Meta's webhooks (bench-whatsapp) set X-Hub-Signature-256.
+local signature_header = os.getenv("SIGNATURE_HEADER") or "X-Spool-Signature"
 
 local threads = {}
 function setup(thread)
@@ -21,7 +23,7 @@ function init(args)
     if signature then
       local headers = {
         ["Content-Type"] = "application/json",
-        ["X-Spool-Signature"] = "sha256=" .. signature,
+        [signature_header] = "sha256=" .. signature,
       }
       requests[#requests + 1] = wrk.format("POST", nil, headers, body)
     end
