@@ -28,6 +28,9 @@ use crate::published::Published;
 use crate::simulations::Simulations;
 use crate::state::AppState;
 use crate::whatsapp::sender::WhatsAppSender;
+use crate::whatsapp::throughput::{
+    Local as LocalThroughput, Shared as SharedThroughput, Throughput,
+};
 use spool_whatsapp::client::{ApiConfig, CloudApi};
 
 /// How often a process looks for versions published through another process.
@@ -70,6 +73,8 @@ pub enum Error {
     SecretKey(#[from] crate::sealed::KeyError),
     #[error("{0}")]
     Channels(#[from] crate::channels::StartError),
+    #[error("{0}")]
+    SendRate(#[from] crate::whatsapp::throughput::Unavailable),
 }
 
 /// A started Spool: its address, and what to await for it to end.
@@ -162,11 +167,18 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         ..ApiConfig::default()
     })
     .map_err(|err| Error::Http(err.to_string()))?;
+    // Several processes share a number's throughput through the Redis they share; one
+    // process on the embedded store keeps it in memory.
+    let throughput: Arc<dyn Throughput> = match &config.redis_url {
+        Some(url) => Arc::new(SharedThroughput::connect(url, &config.redis_prefix).await?),
+        None => Arc::new(LocalThroughput::default()),
+    };
+    let sender = WhatsAppSender::new(channels.clone(), api.clone(), clock.clone(), throughput);
     let runtime = Arc::new(Runtime::new(
         store.clone(),
         engine,
         clock,
-        Arc::new(WhatsAppSender::new(channels.clone(), api.clone())),
+        Arc::new(sender),
         RuntimeConfig::default(),
     ));
     let (stop, stopped) = watch::channel(false);
