@@ -173,7 +173,13 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         Some(url) => Arc::new(SharedThroughput::connect(url, &config.redis_prefix).await?),
         None => Arc::new(LocalThroughput::default()),
     };
-    let sender = WhatsAppSender::new(channels.clone(), api.clone(), clock.clone(), throughput);
+    let sender = WhatsAppSender::new(
+        channels.clone(),
+        api.clone(),
+        clock.clone(),
+        throughput,
+        db.clone(),
+    );
     let runtime = Arc::new(Runtime::new(
         store.clone(),
         engine,

@@ -24,6 +24,7 @@ mod m20261202_000010_channels;
 mod m20261202_000020_event_subscriptions;
 mod m20261202_000021_workspace_settings;
 mod m20261202_000030_webhook_poison;
+mod m20261203_000040_messaging_limits;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_event_subscriptions::Migration),
             Box::new(m20261202_000021_workspace_settings::Migration),
             Box::new(m20261202_000030_webhook_poison::Migration),
+            Box::new(m20261203_000040_messaging_limits::Migration),
         ]
     }
 }

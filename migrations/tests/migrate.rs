@@ -30,6 +30,8 @@ const TABLES: [&str; 26] = [
     "users",
     "webhook_poison",
     "whatsapp_channels",
+    "whatsapp_reach",
+    "whatsapp_send_queue",
     "workspace_settings",
     "workspaces",
 ];

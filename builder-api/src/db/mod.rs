@@ -20,6 +20,8 @@ pub mod secret;
 pub mod session;
 pub mod user;
 pub mod webhook_poison;
+pub mod whatsapp_reach;
+pub mod whatsapp_send_queue;
 pub mod workspace;
 pub mod workspace_setting;
 

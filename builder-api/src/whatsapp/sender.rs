@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
 use spool_nodes::Outbound;
 use spool_runtime::ScopedId;
 use spool_runtime::channel::{Channel, SendError, Sent};
@@ -24,6 +25,7 @@ use spool_whatsapp::outbound::{Recipient, SendRequest};
 use tracing::{debug, warn};
 
 use super::rate::PairLimits;
+use super::reach::{Admission, RECHECK, Reach};
 use super::throughput::{Throughput, Turn};
 use crate::channels::{ChannelConfig, WhatsAppChannels};
 
@@ -45,16 +47,19 @@ pub struct WhatsAppSender {
     clock: Arc<dyn Clock>,
     throughput: Arc<dyn Throughput>,
     pairs: PairLimits,
+    reach: Reach,
 }
 
 impl WhatsAppSender {
     /// `throughput` keeps each number's rate: shared in Redis when several processes send,
-    /// else this process's; `clock` is the runtime's (the pair rate follows it).
+    /// else this process's; `clock` is the runtime's (the pair rate and the messaging
+    /// limit's rolling day follow it); `db` keeps the messaging limit's count and queue.
     pub fn new(
         channels: Arc<WhatsAppChannels>,
         api: CloudApi,
         clock: Arc<dyn Clock>,
         throughput: Arc<dyn Throughput>,
+        db: DatabaseConnection,
     ) -> Self {
         Self {
             channels,
@@ -62,6 +67,7 @@ impl WhatsAppSender {
             clock,
             throughput,
             pairs: PairLimits::new(),
+            reach: Reach::new(db),
         }
     }
 
@@ -133,14 +139,62 @@ impl Channel for WhatsAppSender {
                 format!("{}:{id}", channel.phone_number_id)
             }
         };
-        let wait = self.pairs.wait(&pair, self.clock.now());
+        let now = self.clock.now();
+        let wait = self.pairs.wait(&pair, now);
         if !wait.is_zero() {
             return Err(SendError::Retryable {
                 reason: "the pair rate: this person was written to often just now".into(),
                 after: Some(wait),
             });
         }
-        self.number_turn(&channel).await?;
+        let recipient = match &to {
+            Recipient::Phone(id) | Recipient::UserId(id) => id.clone(),
+        };
+        let admission = self
+            .reach
+            .admit(&channel, message, &recipient, now)
+            .await
+            .map_err(|err| SendError::Retryable {
+                reason: format!("the messaging limit cannot be read: {err}"),
+                after: Some(UNREADABLE_RETRY),
+            })?;
+        let counted = match admission {
+            Admission::Go { counted } => counted,
+            Admission::Queued { next_release_at } => {
+                // Asked again when a place frees (and now and then, so the queue sees it
+                // is still wanted).
+                let wait = next_release_at.map_or(RECHECK, |at| (at - now).clamp(1_000, RECHECK));
+                debug!(key = %message.key, "messaging limit reached: queued");
+                return Err(SendError::Retryable {
+                    reason: format!(
+                        "{} reached its messaging limit: queued until a place frees",
+                        channel.display_name
+                    ),
+                    after: Some(Duration::from_millis(u64::try_from(wait).unwrap_or(0))),
+                });
+            }
+        };
+        let outcome = self.deliver(&channel, message, to, &pair).await;
+        if counted && outcome.is_err() {
+            if let Err(err) = self.reach.uncount(&channel.id, &recipient, now).await {
+                warn!(channel = %channel.id, %err, "cannot take back a count for a message that did not go");
+            }
+        }
+        outcome
+    }
+}
+
+impl WhatsAppSender {
+    /// Sends a message that may go, within the number's throughput, and sorts out Meta's
+    /// answer.
+    async fn deliver(
+        &self,
+        channel: &ChannelConfig,
+        message: &Outbound,
+        to: Recipient,
+        pair: &str,
+    ) -> Result<Sent, SendError> {
+        self.number_turn(channel).await?;
         let request = SendRequest {
             to,
             reply_to: None,
@@ -155,7 +209,7 @@ impl Channel for WhatsAppSender {
         };
         match self.api.send(&auth, &request).await {
             Ok(sent) => {
-                self.pairs.sent(&pair, self.clock.now());
+                self.pairs.sent(pair, self.clock.now());
                 debug!(key = %message.key, wamid = %sent.wamid, "sent");
                 Ok(Sent {
                     provider_id: Some(sent.wamid),
@@ -167,7 +221,7 @@ impl Channel for WhatsAppSender {
                 ..
             }) => Err(SendError::Retryable {
                 reason,
-                after: Some(self.pairs.refused(&pair, self.clock.now())),
+                after: Some(self.pairs.refused(pair, self.clock.now())),
             }),
             Err(SendFailure::Retry {
                 code: Some(THROUGHPUT_HIT),
