@@ -21,9 +21,10 @@ use crate::channels::ChannelConfig;
 use crate::db::{whatsapp_reach as reach, whatsapp_send_queue as queue};
 
 /// A queued message nobody asked for in this long (its contact was erased, its outbox
-/// entry gone) is dropped rather than holding a place in the queue. Queued messages are
-/// asked for at least every [`RECHECK`].
-const STALE: Millis = 30 * 60 * 1_000;
+/// entry gone) is dropped rather than holding a place in the queue forever. Queued messages
+/// are asked for every [`RECHECK`] while Spool runs; this is longer than the rolling day, so
+/// that a server stopped for hours finds its queue in order.
+const STALE: Millis = 2 * DAY;
 /// How long a queued message's contact waits at most before asking again.
 pub const RECHECK: Millis = 5 * 60 * 1_000;
 
@@ -199,6 +200,16 @@ impl Reach {
             .await
             .map(|_| ())
     }
+}
+
+/// Drops an erased contact's queued messages (their outbox entries are gone). The count
+/// stays: it holds only a number, for at most a day, and Meta counted that person too.
+pub async fn forget_contact(db: &DatabaseConnection, contact_id: &str) -> Result<u64, DbErr> {
+    queue::Entity::delete_many()
+        .filter(queue::Column::ContactId.eq(contact_id))
+        .exec(db)
+        .await
+        .map(|deleted| deleted.rows_affected)
 }
 
 /// When the earliest person counted since `since` stops counting.

@@ -33,29 +33,73 @@ pub struct Dispatched {
 }
 
 /// Contacts whose messages wait until a time (the runtime's clock), after a temporary
-/// failure. In memory: only the process holding a partition sends its outbox, and after a
-/// restart the first attempt simply finds out again.
+/// failure, with how many failed in a row (a failure that says no wait backs off
+/// exponentially). In memory: only the process holding a partition sends its outbox, and
+/// after a restart the first attempt simply finds out again.
 #[derive(Debug, Default)]
-pub(super) struct Holds(Mutex<HashMap<String, Millis>>);
+pub(super) struct Holds(Mutex<HashMap<String, Hold>>);
+
+#[derive(Clone, Copy, Debug)]
+struct Hold {
+    until: Millis,
+    failures: u32,
+}
+
+/// The longest a failure that says no wait holds its contact back.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// A contact's failures in a row are forgotten this long after its hold ended.
+const FORGET_AFTER: Millis = 10 * 60 * 1_000;
 
 impl Holds {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Millis>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Hold>> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The contacts held at `now`, forgetting holds that ended.
+    /// The contacts held at `now` and until when, forgetting holds long over.
     fn current(&self, now: Millis) -> HashMap<String, Millis> {
         let mut holds = self.lock();
-        holds.retain(|_, until| *until > now);
-        holds.clone()
+        holds.retain(|_, hold| hold.until > now - FORGET_AFTER);
+        holds
+            .iter()
+            .filter(|(_, hold)| hold.until > now)
+            .map(|(contact, hold)| (contact.clone(), hold.until))
+            .collect()
     }
 
-    fn hold(&self, contact_id: &str, until: Millis) {
+    /// Holds a contact back after a failure: for `after` when the channel said, else for
+    /// `backoff` doubled at each failure in a row (up to [`MAX_BACKOFF`]). Returns the wait.
+    fn failed(
+        &self,
+        contact_id: &str,
+        now: Millis,
+        after: Option<Duration>,
+        backoff: Duration,
+    ) -> Duration {
         let mut holds = self.lock();
-        let entry = holds.entry(contact_id.to_owned()).or_insert(until);
-        *entry = (*entry).max(until);
+        let hold = holds.entry(contact_id.to_owned()).or_insert(Hold {
+            until: now,
+            failures: 0,
+        });
+        let wait = after
+            .unwrap_or_else(|| {
+                backoff
+                    .saturating_mul(2_u32.saturating_pow(hold.failures.min(16)))
+                    .min(MAX_BACKOFF)
+            })
+            .max(Duration::from_millis(1));
+        hold.failures = hold.failures.saturating_add(1);
+        hold.until = now.saturating_add(Millis::try_from(wait.as_millis()).unwrap_or(Millis::MAX));
+        wait
+    }
+
+    /// A contact's message went: its failures in a row are over.
+    fn succeeded(&self, contact_id: &str) {
+        let mut holds = self.lock();
+        if !holds.is_empty() {
+            holds.remove(contact_id);
+        }
     }
 }
 
@@ -133,7 +177,10 @@ impl Runtime {
         let mut done = Vec::with_capacity(messages.len());
         for item in messages {
             match self.channel.send(&item.message).await {
-                Ok(_) => done.push(item),
+                Ok(_) => {
+                    self.holds.succeeded(&item.message.contact_id);
+                    done.push(item);
+                }
                 Err(SendError::Rejected { code, reason }) => {
                     warn!(key = %item.message.key, %code, %reason, "message refused by the channel");
                     if let Err(err) = self.report_refusal(&item.message, code, reason).await {
@@ -142,16 +189,14 @@ impl Runtime {
                     done.push(item);
                 }
                 Err(SendError::Retryable { reason, after }) => {
-                    let wait = after
-                        .unwrap_or(self.config.retry_backoff)
-                        .max(Duration::from_millis(1));
-                    let until = self
-                        .clock
-                        .now()
-                        .saturating_add(Millis::try_from(wait.as_millis()).unwrap_or(Millis::MAX));
+                    // Held now, so that the contact is skipped from the next round on.
+                    let wait = self.holds.failed(
+                        &item.message.contact_id,
+                        self.clock.now(),
+                        after,
+                        self.config.retry_backoff,
+                    );
                     debug!(key = %item.message.key, %reason, ?wait, "send failed; the contact's messages wait");
-                    // Held now, so that the contact is skipped even before the round ends.
-                    self.holds.hold(&item.message.contact_id, until);
                     break;
                 }
             }

@@ -40,7 +40,8 @@ pub struct RuntimeConfig {
     pub outbox_batch: usize,
     /// Contacts whose messages are sent at once, per partition (each contact's in order).
     pub send_concurrency: usize,
-    /// How long a contact's messages wait after a temporary channel failure that did not say.
+    /// How long a contact's messages wait after a temporary channel failure that did not say
+    /// (doubled at each failure in a row, up to a minute).
     pub retry_backoff: Duration,
     /// How many calls to other systems are made at once.
     pub calls: CallLimits,
