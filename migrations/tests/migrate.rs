@@ -5,7 +5,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 26] = [
+const TABLES: [&str; 28] = [
     "ai_models",
     "api_keys",
     "audit_log",

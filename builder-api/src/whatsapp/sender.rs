@@ -175,10 +175,11 @@ impl Channel for WhatsAppSender {
             }
         };
         let outcome = self.deliver(&channel, message, to, &pair).await;
-        if counted && outcome.is_err() {
-            if let Err(err) = self.reach.uncount(&channel.id, &recipient, now).await {
-                warn!(channel = %channel.id, %err, "cannot take back a count for a message that did not go");
-            }
+        if counted
+            && outcome.is_err()
+            && let Err(err) = self.reach.uncount(&channel.id, &recipient, now).await
+        {
+            warn!(channel = %channel.id, %err, "cannot take back a count for a message that did not go");
         }
         outcome
     }
