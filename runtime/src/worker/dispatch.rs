@@ -28,7 +28,8 @@ pub struct Dispatched {
     pub sent: usize,
     /// A full round's worth of messages was taken up: more may be waiting now.
     pub more: bool,
-    /// When the earliest contact held back may be tried again (None: none is held).
+    /// When the earliest contact this round held back or skipped may be tried again (None:
+    /// none); possibly already past, when a hold ended while the round was sending.
     pub next_at: Option<Millis>,
 }
 
@@ -69,14 +70,14 @@ impl Holds {
     }
 
     /// Holds a contact back after a failure: for `after` when the channel said, else for
-    /// `backoff` doubled at each failure in a row (up to [`MAX_BACKOFF`]). Returns the wait.
+    /// `backoff` doubled at each failure in a row (up to [`MAX_BACKOFF`]). Returns until when.
     fn failed(
         &self,
         contact_id: &str,
         now: Millis,
         after: Option<Duration>,
         backoff: Duration,
-    ) -> Duration {
+    ) -> Millis {
         let mut holds = self.lock();
         let hold = holds.entry(contact_id.to_owned()).or_insert(Hold {
             until: now,
@@ -91,7 +92,7 @@ impl Holds {
             .max(Duration::from_millis(1));
         hold.failures = hold.failures.saturating_add(1);
         hold.until = now.saturating_add(Millis::try_from(wait.as_millis()).unwrap_or(Millis::MAX));
-        wait
+        hold.until
     }
 
     /// A contact's message went: its failures in a row are over.
@@ -120,6 +121,8 @@ impl Runtime {
         let mut contacts: Vec<Vec<Pending>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut taken = 0;
+        // When the earliest contact this round left waiting may go again.
+        let mut next_at: Option<Millis> = None;
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
@@ -129,7 +132,8 @@ impl Runtime {
             let full = page.len() >= batch;
             after = page.last().map(|item| item.position.clone());
             for item in page {
-                if held.contains_key(&item.message.contact_id) {
+                if let Some(until) = held.get(&item.message.contact_id) {
+                    next_at = Some(next_at.map_or(*until, |at| at.min(*until)));
                     continue;
                 }
                 let slot = *index
@@ -145,24 +149,29 @@ impl Runtime {
                 break;
             }
         }
-        let rounds: Vec<(Vec<Pending>, Option<Error>)> = futures::stream::iter(contacts)
-            .map(|messages| self.send_in_order(messages))
-            .buffer_unordered(self.config.send_concurrency.max(1))
-            .collect()
-            .await;
+        let rounds: Vec<(Vec<Pending>, Option<Error>, Option<Millis>)> =
+            futures::stream::iter(contacts)
+                .map(|messages| self.send_in_order(messages))
+                .buffer_unordered(self.config.send_concurrency.max(1))
+                .collect()
+                .await;
         // What went out is taken out even if reporting a refusal failed for another contact:
         // it is not sent twice.
         let mut done = Vec::with_capacity(taken);
         let mut failed = None;
-        for (sent, error) in rounds {
+        for (sent, error, held_until) in rounds {
             done.extend(sent);
             failed = failed.or(error);
+            if let Some(until) = held_until {
+                next_at = Some(next_at.map_or(until, |at| at.min(until)));
+            }
         }
         self.store.mark_sent(partition, &done).await?;
         if let Some(err) = failed {
             return Err(err);
         }
-        let next_at = self.holds.current(self.clock.now()).into_values().min();
+        // A hold that ended while the round was sending is due at once: its messages are
+        // still waiting.
         Ok(Dispatched {
             sent: done.len(),
             more: taken >= batch,
@@ -171,9 +180,13 @@ impl Runtime {
     }
 
     /// Sends one contact's messages one after the other, stopping at a temporary failure
-    /// (which holds the contact back); returns those taken out, and the store's failure if
-    /// a refusal could not be given back to its run (that message stays in the outbox).
-    async fn send_in_order(&self, messages: Vec<Pending>) -> (Vec<Pending>, Option<Error>) {
+    /// (which holds the contact back); returns those taken out, the store's failure if a
+    /// refusal could not be given back to its run (that message stays in the outbox), and
+    /// until when the contact is held back if it is.
+    async fn send_in_order(
+        &self,
+        messages: Vec<Pending>,
+    ) -> (Vec<Pending>, Option<Error>, Option<Millis>) {
         let mut done = Vec::with_capacity(messages.len());
         for item in messages {
             match self.channel.send(&item.message).await {
@@ -184,24 +197,24 @@ impl Runtime {
                 Err(SendError::Rejected { code, reason }) => {
                     warn!(key = %item.message.key, %code, %reason, "message refused by the channel");
                     if let Err(err) = self.report_refusal(&item.message, code, reason).await {
-                        return (done, Some(err));
+                        return (done, Some(err), None);
                     }
                     done.push(item);
                 }
                 Err(SendError::Retryable { reason, after }) => {
                     // Held now, so that the contact is skipped from the next round on.
-                    let wait = self.holds.failed(
+                    let until = self.holds.failed(
                         &item.message.contact_id,
                         self.clock.now(),
                         after,
                         self.config.retry_backoff,
                     );
-                    debug!(key = %item.message.key, %reason, ?wait, "send failed; the contact's messages wait");
-                    break;
+                    debug!(key = %item.message.key, %reason, until, "send failed; the contact's messages wait");
+                    return (done, None, Some(until));
                 }
             }
         }
-        (done, None)
+        (done, None, None)
     }
 
     /// Gives a refused message's run its failure, as an event in the contact's order: the

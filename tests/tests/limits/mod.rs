@@ -243,10 +243,7 @@ impl Rig {
             engine,
             clock,
             Arc::new(sender),
-            RuntimeConfig {
-                idle_poll: Duration::from_millis(200),
-                ..RuntimeConfig::default()
-            },
+            RuntimeConfig::default(),
         ));
         Self {
             runtime,
