@@ -64,7 +64,7 @@ async fn refusals_hold_back_only_their_contact_and_everything_arrives_in_order(r
         .filter(|attempt| attempt.to == BEN)
         .count();
     assert_eq!(ben_tries, 5, "two refused, then three sent");
-    rig.finish();
+    rig.finish().await;
 }
 
 async fn a_burst_above_the_numbers_rate_goes_out_at_that_rate_and_whole(redis: bool) {
@@ -115,7 +115,7 @@ async fn a_burst_above_the_numbers_rate_goes_out_at_that_rate_and_whole(redis: b
         .max()
         .unwrap_or(0);
     assert!(busiest <= 21, "{busiest} requests within one second");
-    rig.finish();
+    rig.finish().await;
 }
 
 async fn templates_beyond_the_messaging_limit_wait_in_a_visible_queue(redis: bool) {
@@ -170,7 +170,7 @@ async fn templates_beyond_the_messaging_limit_wait_in_a_visible_queue(redis: boo
     assert_eq!(rig.meta.delivered(DORA), sent);
     let shown = status(start + DAY + HOUR + 1_000).await.expect("readable");
     assert_eq!((shown.queued, shown.next_release_at), (0, None));
-    rig.finish();
+    rig.finish().await;
 }
 
 async fn an_hour_long_outage_loses_nothing_and_keeps_each_contacts_order(redis: bool) {
@@ -195,7 +195,7 @@ async fn an_hour_long_outage_loses_nothing_and_keeps_each_contacts_order(redis: 
     for phone in [ANA, BEN, CAL] {
         assert_eq!(rig.meta.delivered(phone), ["m1", "m2", "m3"], "{phone}");
     }
-    rig.finish();
+    rig.finish().await;
 }
 
 macro_rules! on_both_stores {

@@ -134,11 +134,10 @@ impl Channel for WhatsAppSender {
             Some(user) if message.to.is_empty() => Recipient::UserId(user.to_string()),
             _ => Recipient::Phone(message.to.clone()),
         };
-        let pair = match &to {
-            Recipient::Phone(id) | Recipient::UserId(id) => {
-                format!("{}:{id}", channel.phone_number_id)
-            }
+        let recipient = match &to {
+            Recipient::Phone(id) | Recipient::UserId(id) => id.clone(),
         };
+        let pair = format!("{}:{recipient}", channel.phone_number_id);
         let now = self.clock.now();
         let wait = self.pairs.wait(&pair, now);
         if !wait.is_zero() {
@@ -147,9 +146,6 @@ impl Channel for WhatsAppSender {
                 after: Some(wait),
             });
         }
-        let recipient = match &to {
-            Recipient::Phone(id) | Recipient::UserId(id) => id.clone(),
-        };
         let admission = self
             .reach
             .admit(&channel, message, &recipient, now)

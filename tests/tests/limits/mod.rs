@@ -176,6 +176,8 @@ pub struct Rig {
     pub channel_id: String,
     _server: MockServer,
     dir: PathBuf,
+    /// The Redis key prefix, when state is in Redis.
+    prefix: Option<String>,
 }
 
 impl Rig {
@@ -254,6 +256,7 @@ impl Rig {
             channel_id: CHANNEL.to_owned(),
             _server: server,
             dir,
+            prefix: setup.redis.then_some(prefix),
         }
     }
 
@@ -312,8 +315,28 @@ impl Rig {
         self.settle().await;
     }
 
-    pub fn finish(self) {
+    /// Deletes what the test stored.
+    pub async fn finish(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(prefix) = &self.prefix {
+            let client = redis::Client::open(spool_tests::redis_url()).expect("a Redis URL");
+            let mut redis = client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("Redis answers");
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{prefix}:*"))
+                .query_async(&mut redis)
+                .await
+                .expect("keys listed");
+            if !keys.is_empty() {
+                let _: i64 = redis::cmd("DEL")
+                    .arg(keys)
+                    .query_async(&mut redis)
+                    .await
+                    .expect("keys deleted");
+            }
+        }
     }
 }
 
