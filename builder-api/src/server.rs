@@ -29,6 +29,9 @@ use crate::simulations::Simulations;
 use crate::state::AppState;
 use crate::templates::Templates;
 use crate::whatsapp::sender::WhatsAppSender;
+use crate::whatsapp::throughput::{
+    Local as LocalThroughput, Shared as SharedThroughput, Throughput,
+};
 use spool_whatsapp::client::{ApiConfig, CloudApi};
 
 /// How often a process looks for versions published through another process.
@@ -73,6 +76,8 @@ pub enum Error {
     Channels(#[from] crate::channels::StartError),
     #[error("{0}")]
     Subscriptions(#[from] crate::events_out::StartError),
+    #[error("{0}")]
+    SendRate(#[from] crate::whatsapp::throughput::Unavailable),
 }
 
 /// A started Spool: its address, and what to await for it to end.
@@ -171,13 +176,26 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     )
     .await
     .map_err(|err| Error::Bootstrap(err.message))?;
+    // Several processes share a number's throughput through the Redis they share; one
+    // process on the embedded store keeps it in memory.
+    let throughput: Arc<dyn Throughput> = match &config.redis_url {
+        Some(url) => Arc::new(SharedThroughput::connect(url, &config.redis_prefix).await?),
+        None => Arc::new(LocalThroughput::default()),
+    };
+    let sender = WhatsAppSender::new(
+        channels.clone(),
+        api.clone(),
+        clock.clone(),
+        throughput,
+        db.clone(),
+    );
     let notifier = Notifier::new(db.clone(), clock.clone(), secret_key);
     let runtime = Arc::new(
         Runtime::new(
             store.clone(),
             engine,
             clock,
-            Arc::new(WhatsAppSender::new(channels.clone(), api.clone())),
+            Arc::new(sender),
             RuntimeConfig::default(),
         )
         .with_observer(Arc::new(RuntimeEvents::new(notifier.clone()))),

@@ -26,6 +26,7 @@ mod m20261202_000020_event_subscriptions;
 mod m20261202_000021_workspace_settings;
 mod m20261202_000030_webhook_poison;
 mod m20261203_000010_whatsapp_templates;
+mod m20261203_000040_messaging_limits;
 mod m20261203_000050_event_delivery_once;
 
 /// Every migration, oldest first.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000021_workspace_settings::Migration),
             Box::new(m20261202_000030_webhook_poison::Migration),
             Box::new(m20261203_000010_whatsapp_templates::Migration),
+            Box::new(m20261203_000040_messaging_limits::Migration),
             Box::new(m20261203_000050_event_delivery_once::Migration),
         ]
     }

@@ -5,7 +5,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 30] = [
     "ai_models",
     "api_keys",
     "audit_log",
@@ -30,6 +30,8 @@ const TABLES: [&str; 28] = [
     "users",
     "webhook_poison",
     "whatsapp_channels",
+    "whatsapp_reach",
+    "whatsapp_send_queue",
     "whatsapp_template_syncs",
     "whatsapp_templates",
     "workspace_settings",

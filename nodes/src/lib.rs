@@ -193,6 +193,7 @@ impl Ctx<'_> {
             run_id: self.run.id.clone(),
             node_id: self.node_id().to_owned(),
             body,
+            window_closed: !self.contact.window_open(self.now),
         });
     }
 }

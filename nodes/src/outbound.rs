@@ -24,6 +24,11 @@ pub struct Outbound {
     pub run_id: String,
     pub node_id: String,
     pub body: OutboundBody,
+    /// The contact's 24-hour window was closed when the run sent it: a business-initiated
+    /// message, which counts towards the number's messaging limit (unique people per
+    /// rolling 24 h) and waits in its queue when the limit is reached.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub window_closed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -64,6 +64,8 @@ struct Recorded {
     attempts: usize,
     fail_next: usize,
     reject_next: Option<(String, String)>,
+    /// Per contact: sends left to fail, and the wait they ask for.
+    failing: std::collections::HashMap<String, (usize, Option<std::time::Duration>)>,
 }
 
 impl RecordingChannel {
@@ -103,6 +105,14 @@ impl RecordingChannel {
         self.lock().fail_next = count;
     }
 
+    /// The next `count` sends to one contact fail with a retryable error asking to wait
+    /// `after`; other contacts' sends go through.
+    pub fn fail_contact(&self, contact_id: &str, count: usize, after: Option<std::time::Duration>) {
+        self.lock()
+            .failing
+            .insert(contact_id.to_owned(), (count, after));
+    }
+
     /// The next send is refused for good with `code`, as WhatsApp refuses a free-form
     /// message after the window closed.
     pub fn reject_next(&self, code: &str, reason: &str) {
@@ -118,6 +128,15 @@ impl Channel for RecordingChannel {
         if recorded.fail_next > 0 {
             recorded.fail_next -= 1;
             return Err(SendError::retry("the channel was told to fail"));
+        }
+        if let Some((left, after)) = recorded.failing.get_mut(&message.contact_id)
+            && *left > 0
+        {
+            *left -= 1;
+            return Err(SendError::Retryable {
+                reason: "the channel was told to fail for this contact".into(),
+                after: *after,
+            });
         }
         if let Some((code, reason)) = recorded.reject_next.take() {
             return Err(SendError::Rejected { code, reason });

@@ -181,6 +181,7 @@ fn message(contact: &str, key: &str) -> Outbound {
             text: format!("text of {key}"),
             preview_url: false,
         },
+        window_closed: false,
     }
 }
 

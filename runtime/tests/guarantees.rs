@@ -243,6 +243,18 @@ async fn a_channel_failure_is_retried_and_the_message_sent_once(h: Harness) {
     h.settle().await;
     assert!(h.received(ANA).is_empty(), "the channel is down");
     h.settle().await;
+    assert!(
+        h.received(ANA).is_empty(),
+        "the contact waits out the backoff"
+    );
+    h.advance(Duration::from_millis(500)).await;
+    assert!(h.received(ANA).is_empty(), "the channel is still down");
+    h.advance(Duration::from_millis(500)).await;
+    assert!(
+        h.received(ANA).is_empty(),
+        "the wait doubles at each failure"
+    );
+    h.advance(Duration::from_millis(500)).await;
     assert_eq!(h.received(ANA), ["echo hello"]);
     h.settle().await;
     assert_eq!(h.received(ANA), ["echo hello"]);

@@ -251,6 +251,18 @@ async fn a_contacts_message_is_answered_through_the_cloud_api(redis: bool) {
         1,
         "a batch sent again is applied once"
     );
+    // A reply inside the contact's window counts nothing towards the messaging limit.
+    let shown = admin.get(&format!("{WS}/channels/{channel}")).await;
+    assert_eq!(
+        (
+            &shown.body["reached_24h"],
+            &shown.body["queued"],
+            &shown.body["next_release_at"]
+        ),
+        (&json!(0), &json!(0), &Value::Null),
+        "{}",
+        shown.text
+    );
 
     // Meta reports what became of it, out of order and twice: the run sees the furthest.
     let statuses = String::from_utf8(fixture("statuses_read_before_delivered.json"))

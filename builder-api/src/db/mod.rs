@@ -22,6 +22,8 @@ pub mod template;
 pub mod template_sync;
 pub mod user;
 pub mod webhook_poison;
+pub mod whatsapp_reach;
+pub mod whatsapp_send_queue;
 pub mod workspace;
 pub mod workspace_setting;
 

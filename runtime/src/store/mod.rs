@@ -192,7 +192,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
 
     /// Up to `max` messages waiting to be sent, oldest first.
-    async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error>;
+    async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
+        self.outbox_after(partition, None, max).await
+    }
+    /// Up to `max` messages waiting to be sent after the one at `after` (from the oldest when
+    /// None), oldest first: the dispatcher reads past messages it holds back so that a
+    /// contact with many of them cannot keep the others waiting.
+    async fn outbox_after(
+        &self,
+        partition: u16,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<Pending>, Error>;
     /// Takes sent messages out of the outbox.
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error>;
 

@@ -8,20 +8,22 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use spool_nodes::identity::ContactIdentity;
-use spool_nodes::{InboundMessage, Millis, Outbound};
+use spool_nodes::{InboundMessage, Millis};
 use tokio::sync::Notify;
-use tracing::{debug, instrument, warn};
+use tracing::{debug, instrument};
 
 use crate::calls::{CallExecutor, CallLimits};
-use crate::channel::{Channel, SendError};
+use crate::channel::Channel;
 use crate::clock::Clock;
-use crate::delivery::{DeliveryError, DeliveryStatus, MessageRef, StatusReport};
 use crate::engine::Engine;
 use crate::notice::Observer;
 use crate::state::{ContactState, Event, EventKind};
 use crate::store::{Appended, Batch, Error, Lease, ReadBatch, Store};
 
+mod dispatch;
 mod tasks;
+
+pub use dispatch::Dispatched;
 
 #[derive(Clone, Debug)]
 pub struct RuntimeConfig {
@@ -35,8 +37,12 @@ pub struct RuntimeConfig {
     /// How often an idle partition, its outbox and its calls are looked at anyway when the
     /// store tells of every append (Redis): what a lost wake-up costs at most.
     pub safety_poll: Duration,
+    /// Messages a dispatch round takes up at most.
     pub outbox_batch: usize,
-    /// Wait before retrying the outbox after a temporary channel failure.
+    /// Contacts whose messages are sent at once, per partition (each contact's in order).
+    pub send_concurrency: usize,
+    /// How long a contact's messages wait after a temporary channel failure that did not say
+    /// (doubled at each failure in a row, up to a minute).
     pub retry_backoff: Duration,
     /// How many calls to other systems are made at once.
     pub calls: CallLimits,
@@ -53,6 +59,7 @@ impl Default for RuntimeConfig {
             idle_poll: Duration::from_secs(2),
             safety_poll: Duration::from_secs(10),
             outbox_batch: 128,
+            send_concurrency: 32,
             retry_backoff: Duration::from_millis(500),
             calls: CallLimits::default(),
             calls_poll: Duration::from_secs(10),
@@ -78,6 +85,8 @@ pub struct Runtime {
     next_timer: Vec<AtomicI64>,
     /// Who is told of runs, messages and consent changes (events out), before each commit.
     observer: Option<Arc<dyn Observer>>,
+    /// Contacts whose messages wait after a temporary failure.
+    holds: dispatch::Holds,
 }
 
 /// A partition without timers.
@@ -115,6 +124,7 @@ impl Runtime {
             held: (0..partitions).map(|_| AtomicU64::new(0)).collect(),
             next_timer: (0..partitions).map(|_| AtomicI64::new(NO_TIMER)).collect(),
             observer: None,
+            holds: dispatch::Holds::default(),
         }
     }
 
@@ -244,73 +254,6 @@ impl Runtime {
         Ok(logged.len())
     }
 
-    /// Sends what waits in a partition's outbox, in order; stops at a temporary failure so
-    /// later messages never overtake earlier ones. Returns how many were taken out.
-    #[instrument(skip_all, fields(partition))]
-    pub async fn dispatch(&self, partition: u16) -> Result<usize, Error> {
-        let pending = self
-            .store
-            .outbox(partition, self.config.outbox_batch)
-            .await?;
-        let mut done = Vec::with_capacity(pending.len());
-        let mut result = Ok(());
-        for item in pending {
-            match self.channel.send(&item.message).await {
-                Ok(_) => done.push(item),
-                Err(SendError::Rejected { code, reason }) => {
-                    warn!(key = %item.message.key, %code, %reason, "message refused by the channel");
-                    self.report_refusal(&item.message, code, reason).await?;
-                    done.push(item);
-                }
-                Err(SendError::Retryable { reason, after }) => {
-                    debug!(key = %item.message.key, %reason, "send failed; will retry");
-                    result = Err((reason, after));
-                    break;
-                }
-            }
-        }
-        let count = done.len();
-        self.store.mark_sent(partition, &done).await?;
-        match result {
-            Ok(()) => Ok(count),
-            Err(_) if count > 0 => Ok(count),
-            Err((reason, after)) => Err(Error::ChannelUnavailable { reason, after }),
-        }
-    }
-
-    /// Gives a refused message's run its failure, as an event in the contact's order: the
-    /// run leaves the sending node through `error` (or fails).
-    async fn report_refusal(
-        &self,
-        message: &Outbound,
-        code: String,
-        reason: String,
-    ) -> Result<(), Error> {
-        let report = StatusReport {
-            message: MessageRef::of(message),
-            status: DeliveryStatus::Failed,
-            wamid: None,
-            error: Some(DeliveryError {
-                code,
-                message: reason,
-            }),
-            pricing: None,
-            timestamp: self.clock.now(),
-        };
-        let mut event = Event::new(
-            message.contact_id.clone(),
-            message.to.clone(),
-            self.clock.now(),
-            EventKind::MessageStatus {
-                report: report.clone(),
-            },
-        );
-        event.dedupe_key = Some(report.dedupe_key());
-        self.store.append(&event).await?;
-        self.wake[usize::from(self.store.partition_of(&message.contact_id))].notify_one();
-        Ok(())
-    }
-
     /// Works every partition until nothing is left to do at the current time: due timers,
     /// events, the outbox. For tests and the simulator; servers use [`Runtime::spawn`].
     pub async fn run_until_idle(&self) -> Result<usize, Error> {
@@ -336,10 +279,11 @@ impl Runtime {
                     }
                     done += self.answer_calls_inline(partition).await?;
                     loop {
-                        match self.dispatch(partition).await {
-                            Ok(0) | Err(Error::ChannelUnavailable { .. }) => break,
-                            Ok(sent) => done += sent,
-                            Err(err) => return Err(err),
+                        // Contacts held back stay held until the clock passes their time.
+                        let round = self.dispatch(partition).await?;
+                        done += round.sent;
+                        if !round.more {
+                            break;
                         }
                     }
                     Ok::<usize, Error>(done)

@@ -231,12 +231,16 @@ impl Runtime {
                 poll
             } else {
                 match self.dispatch(partition).await {
-                    Ok(sent) if sent >= self.config.outbox_batch => continue,
-                    Ok(_) => poll,
-                    Err(Error::ChannelUnavailable {
-                        after: Some(after), ..
-                    }) => after.max(self.config.retry_backoff),
-                    Err(_) => self.config.retry_backoff,
+                    Ok(round) if round.more => continue,
+                    // Back when the earliest contact held back may go again.
+                    Ok(round) => round.next_at.map_or(poll, |at| {
+                        let wait = at.saturating_sub(self.clock.now()).max(1);
+                        Duration::from_millis(u64::try_from(wait).unwrap_or(1)).min(poll)
+                    }),
+                    Err(err) => {
+                        warn!(partition, %err, "cannot dispatch the outbox");
+                        self.config.retry_backoff
+                    }
                 }
             };
             tokio::select! {

@@ -508,8 +508,13 @@ impl Store for SharedStore {
         self.0.watch_appends(wake, stop)
     }
 
-    async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
-        self.0.outbox(partition, max).await
+    async fn outbox_after(
+        &self,
+        partition: u16,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<Pending>, Error> {
+        self.0.outbox_after(partition, after, max).await
     }
 
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {

@@ -84,6 +84,14 @@ pub struct ChannelInfo {
     pub paused_reason: Option<String>,
     /// Meta's quality rating of the number, when known.
     pub quality_rating: Option<String>,
+    /// Different people written to outside their 24-hour window in the last 24 h: what
+    /// counts towards `messaging_limit`.
+    pub reached_24h: u64,
+    /// Business-initiated messages waiting because the messaging limit is reached; they go
+    /// out, oldest first, as the rolling 24 h frees places.
+    pub queued: u64,
+    /// When the next place frees (RFC 3339), while messages are queued.
+    pub next_release_at: Option<String>,
     /// e.g. `…x9Qz sha256:1f2e3d4c`: enough to recognise the token, not to use it.
     pub access_token_fingerprint: String,
     pub app_secret_fingerprint: String,
@@ -125,7 +133,8 @@ pub(crate) fn key_missing() -> ApiError {
     )
 }
 
-fn info(state: &AppState, row: channel::Model) -> Result<ChannelInfo, ApiError> {
+async fn info(state: &AppState, row: channel::Model) -> Result<ChannelInfo, ApiError> {
+    let reach = crate::whatsapp::reach::status(&state.db, &row.id, state.now()).await?;
     let shown = |field| {
         state
             .channels
@@ -151,6 +160,9 @@ fn info(state: &AppState, row: channel::Model) -> Result<ChannelInfo, ApiError> 
         is_default: row.is_default,
         paused_reason: row.paused_reason,
         quality_rating: row.quality_rating,
+        reached_24h: reach.reached,
+        queued: reach.queued,
+        next_release_at: reach.next_release_at.map(rfc3339),
         created_by: row.created_by,
         updated_by: row.updated_by,
     })
@@ -241,10 +253,10 @@ pub async fn list_channels(
         .order_by_asc(channel::Column::Id)
         .all(&state.db)
         .await?;
-    let shown = rows
-        .into_iter()
-        .map(|row| info(&state, row))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut shown = Vec::with_capacity(rows.len());
+    for row in rows {
+        shown.push(info(&state, row).await?);
+    }
     Ok(HttpResponse::Ok().json(shown))
 }
 
@@ -339,7 +351,7 @@ pub async fn create_channel(
         Ok(None) => {}
         Err(err) => tracing::warn!(%err, "the new channel's templates cannot be synced"),
     }
-    Ok(HttpResponse::Created().json(info(&state, saved)?))
+    Ok(HttpResponse::Created().json(info(&state, saved).await?))
 }
 
 /// One channel.
@@ -355,7 +367,7 @@ pub async fn get_channel(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let row = find(&state.db, &caller.workspace, &path.channel).await?;
-    Ok(HttpResponse::Ok().json(info(&state, row)?))
+    Ok(HttpResponse::Ok().json(info(&state, row).await?))
 }
 
 /// Changes any of a channel's settings; a token or secret is replaced only when given. A new
@@ -472,7 +484,7 @@ pub async fn patch_channel(
         .await?;
     change.commit().await?;
     state.channels.forget();
-    Ok(HttpResponse::Ok().json(info(&state, saved)?))
+    Ok(HttpResponse::Ok().json(info(&state, saved).await?))
 }
 
 /// Removes a channel: its number no longer sends or receives through Spool. When it was the
@@ -541,7 +553,7 @@ pub async fn make_default(
     let row = find(&change.txn, &caller.workspace, &path.channel).await?;
     if row.is_default {
         change.commit().await?;
-        return Ok(HttpResponse::Ok().json(info(&state, row)?));
+        return Ok(HttpResponse::Ok().json(info(&state, row).await?));
     }
     // The old default is cleared first: the database holds one default per workspace.
     let previous = channel::Entity::find()
@@ -568,5 +580,5 @@ pub async fn make_default(
         .await?;
     change.commit().await?;
     state.channels.forget();
-    Ok(HttpResponse::Ok().json(info(&state, saved)?))
+    Ok(HttpResponse::Ok().json(info(&state, saved).await?))
 }

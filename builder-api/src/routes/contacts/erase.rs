@@ -33,10 +33,9 @@ pub async fn erase(
     caller.require(Role::Admin)?;
     let phone = phone_in_path(&path.phone)?;
     let wa_id = phone.digits().to_owned();
-    let gone = state
-        .store
-        .erase(&contact_id(&state, &caller, &phone).await?)
-        .await?;
+    let id = contact_id(&state, &caller, &phone).await?;
+    let gone = state.store.erase(&id).await?;
+    crate::whatsapp::reach::forget_contact(&state.db, &id).await?;
     if !gone.found() {
         return Err(unknown_contact());
     }

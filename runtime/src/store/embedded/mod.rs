@@ -287,8 +287,13 @@ impl Store for EmbeddedStore {
         self.earliest_timer(partition).await
     }
 
-    async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
-        self.pending_outbox(partition, max).await
+    async fn outbox_after(
+        &self,
+        partition: u16,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<Pending>, Error> {
+        self.pending_outbox(partition, after, max).await
     }
 
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {

@@ -10,20 +10,26 @@ use crate::store::{Calling, Error, Pending};
 
 impl EmbeddedStore {
     /// Up to `max` rows of a table whose rows hold one JSON value each (the outbox, the
-    /// pending calls), oldest first, with their positions.
+    /// pending calls), oldest first from after the position `after`, with their positions.
     async fn oldest<T: serde::de::DeserializeOwned>(
         &self,
         table: &'static str,
         partition: u16,
+        after: Option<&str>,
         max: usize,
         what: &str,
     ) -> Result<Vec<(String, T)>, Error> {
+        let after = after.map(position_of).transpose()?.unwrap_or(i64::MIN);
         let rows = self
             .db
             .query_all_raw(self.statement(
-                &format!("SELECT id, body FROM {table} WHERE partition_id = ? ORDER BY id LIMIT ?"),
+                &format!(
+                    "SELECT id, body FROM {table} WHERE partition_id = ? AND id > ? \
+                     ORDER BY id LIMIT ?"
+                ),
                 vec![
                     i32::from(partition).into(),
+                    after.into(),
                     i64::try_from(max).unwrap_or(i64::MAX).into(),
                 ],
             ))
@@ -41,10 +47,11 @@ impl EmbeddedStore {
     pub(super) async fn pending_outbox(
         &self,
         partition: u16,
+        after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Pending>, Error> {
         let messages = self
-            .oldest("runtime_outbox", partition, max, "outbound message")
+            .oldest("runtime_outbox", partition, after, max, "outbound message")
             .await?;
         Ok(messages
             .into_iter()
@@ -79,7 +86,7 @@ impl EmbeddedStore {
         max: usize,
     ) -> Result<Vec<Calling>, Error> {
         let calls = self
-            .oldest("runtime_calls", partition, max, "pending call")
+            .oldest("runtime_calls", partition, None, max, "pending call")
             .await?;
         Ok(calls
             .into_iter()

@@ -157,6 +157,7 @@ async fn expired_keys_count_again_and_are_purged() {
             text: "hi".into(),
             preview_url: false,
         },
+        window_closed: false,
     };
     let batch = Batch {
         position: logged[1].position.clone(),

@@ -97,16 +97,19 @@ impl std::fmt::Debug for RedisStore {
 
 impl RedisStore {
     /// Up to `max` entries of a stream whose entries hold one JSON value each (the outbox,
-    /// the pending calls), oldest first, with their positions.
+    /// the pending calls), oldest first from after the entry `after`, with their positions.
     async fn oldest<T: serde::de::DeserializeOwned>(
         &self,
         stream: String,
+        after: Option<&str>,
         max: usize,
         what: &str,
     ) -> Result<Vec<(String, T)>, Error> {
+        // `(id` is exclusive (Redis 6.2+).
+        let start = after.map_or_else(|| "-".to_owned(), |after| format!("({after}"));
         let entries: Vec<(String, Vec<Vec<u8>>)> = redis::cmd("XRANGE")
             .arg(stream)
-            .arg("-")
+            .arg(start)
             .arg("+")
             .arg("COUNT")
             .arg(max)
@@ -454,8 +457,13 @@ impl Store for RedisStore {
         )))
     }
 
-    async fn outbox(&self, partition: u16, max: usize) -> Result<Vec<Pending>, Error> {
-        self.pending_outbox(partition, max).await
+    async fn outbox_after(
+        &self,
+        partition: u16,
+        after: Option<&str>,
+        max: usize,
+    ) -> Result<Vec<Pending>, Error> {
+        self.pending_outbox(partition, after, max).await
     }
 
     async fn mark_sent(&self, partition: u16, sent: &[Pending]) -> Result<(), Error> {

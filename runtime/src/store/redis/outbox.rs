@@ -9,10 +9,16 @@ impl RedisStore {
     pub(super) async fn pending_outbox(
         &self,
         partition: u16,
+        after: Option<&str>,
         max: usize,
     ) -> Result<Vec<Pending>, Error> {
         let entries = self
-            .oldest(self.key(partition, "outbox"), max, "outbound message")
+            .oldest(
+                self.key(partition, "outbox"),
+                after,
+                max,
+                "outbound message",
+            )
             .await?;
         Ok(entries
             .into_iter()
@@ -42,7 +48,7 @@ impl RedisStore {
         max: usize,
     ) -> Result<Vec<Calling>, Error> {
         let entries = self
-            .oldest(self.key(partition, "calls"), max, "pending call")
+            .oldest(self.key(partition, "calls"), None, max, "pending call")
             .await?;
         Ok(entries
             .into_iter()
