@@ -546,7 +546,84 @@ async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(redis:
     assert!(server.stop());
 }
 
+/// The lead funnel (the example journey) on WhatsApp: an ad tap starts it, a typed budget
+/// and a tapped button move it on, each answer going out through the Cloud API.
+async fn an_ad_tap_starts_the_lead_funnel_and_a_button_tap_moves_it_on(redis: bool) {
+    let meta = meta().await;
+    let (server, admin, channel) = start(&meta, redis).await;
+    let example = workspace_root().join("flows/examples/ctwa-lead-qualification.json");
+    let text = std::fs::read_to_string(&example).expect("the example");
+    publish(&admin, serde_json::from_str(&text).expect("JSON")).await;
+
+    let said = |fixture_name: &str, replace: &[(&str, &str)]| {
+        let mut body = String::from_utf8(fixture(fixture_name)).expect("text");
+        for (from, to) in replace {
+            body = body.replace(from, to);
+        }
+        body
+    };
+    let tap = said("referral_ctwa.json", &[]);
+    assert_eq!(deliver(&server, &channel, tap.as_bytes(), None).await, 200);
+    let sent = sends(&meta, 1).await;
+    let first = sent[0]["text"]["body"].as_str().unwrap_or_default();
+    assert!(
+        first.starts_with("Hi Ana Souza, thanks for your interest in Frete grátis hoje!"),
+        "{first}"
+    );
+
+    let budget = said(
+        "text.json",
+        &[
+            ("wamid.AAA1", "wamid.LEAD2"),
+            ("Quero rastrear meu pedido", "800"),
+        ],
+    );
+    assert_eq!(
+        deliver(&server, &channel, budget.as_bytes(), None).await,
+        200
+    );
+    let sent = sends(&meta, 2).await;
+    assert_eq!(sent[1]["type"], "interactive", "{}", sent[1]);
+    assert_eq!(
+        sent[1]["interactive"]["body"]["text"],
+        "2/3: When would you like to start?"
+    );
+
+    let button = said(
+        "button_reply.json",
+        &[
+            ("wamid.AAA2", "wamid.LEAD3"),
+            ("opt_track", "this_month"),
+            ("Track order", "This month"),
+        ],
+    );
+    assert_eq!(
+        deliver(&server, &channel, button.as_bytes(), None).await,
+        200
+    );
+    let sent = sends(&meta, 3).await;
+    assert_eq!(
+        sent[2]["text"]["body"],
+        "3/3: In a sentence or two, what do you need help with?"
+    );
+    let contact = admin.get(&format!("{WS}/contacts/%2B{ANA}")).await.body;
+    assert_eq!(
+        contact["first_touch"]["headline"], "Frete grátis hoje",
+        "{contact}"
+    );
+    assert_eq!(
+        contact["runs"][0]["vars"]["timing"], "this_month",
+        "{contact}"
+    );
+    assert!(server.stop());
+}
+
 mod on_embedded {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_ad_tap_starts_the_lead_funnel_and_a_button_tap_moves_it_on() {
+        super::an_ad_tap_starts_the_lead_funnel_and_a_button_tap_moves_it_on(false).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted() {
         super::a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(false).await;
@@ -565,6 +642,11 @@ mod on_embedded {
 }
 
 mod on_redis {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_ad_tap_starts_the_lead_funnel_and_a_button_tap_moves_it_on() {
+        super::an_ad_tap_starts_the_lead_funnel_and_a_button_tap_moves_it_on(true).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_revoked_token_pauses_sending_until_the_check_finds_it_accepted() {
         super::a_revoked_token_pauses_sending_until_the_check_finds_it_accepted(true).await;
