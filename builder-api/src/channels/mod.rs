@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use spool_runtime::clock::Clock;
-use spool_whatsapp::client::PhoneNumber;
+use spool_whatsapp::client::{ChannelAuth, PhoneNumber};
 use tracing::warn;
 
 use crate::audit;
@@ -102,6 +102,16 @@ pub struct ChannelConfig {
 }
 
 impl ChannelConfig {
+    /// What the Cloud API client needs to act for this number.
+    pub fn auth(&self) -> ChannelAuth {
+        ChannelAuth {
+            phone_number_id: self.phone_number_id.clone(),
+            token: self.access_token.clone(),
+            api_version: self.api_version.clone(),
+            marketing_messages: self.marketing_messages_api,
+        }
+    }
+
     pub fn webhook_path(&self) -> String {
         webhook_path(&self.id)
     }

@@ -19,7 +19,7 @@ use spool_runtime::ScopedId;
 use spool_runtime::channel::{Channel, SendError, Sent};
 use spool_runtime::clock::Clock;
 use spool_runtime::delivery::MessageRef;
-use spool_whatsapp::client::{ChannelAuth, CloudApi};
+use spool_whatsapp::client::CloudApi;
 use spool_whatsapp::errors::SendFailure;
 use spool_whatsapp::outbound::{Recipient, SendRequest};
 use tracing::{debug, warn};
@@ -198,12 +198,7 @@ impl WhatsAppSender {
             callback_data: Some(MessageRef::of(message).callback_data()),
             body: &message.body,
         };
-        let auth = ChannelAuth {
-            phone_number_id: channel.phone_number_id.clone(),
-            token: channel.access_token.clone(),
-            api_version: channel.api_version.clone(),
-            marketing_messages: channel.marketing_messages_api,
-        };
+        let auth = channel.auth();
         match self.api.send(&auth, &request).await {
             Ok(sent) => {
                 self.pairs.sent(pair, self.clock.now());

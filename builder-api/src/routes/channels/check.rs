@@ -6,7 +6,6 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use spool_whatsapp::client::ChannelAuth;
 use utoipa::ToSchema;
 
 use super::ChannelPath;
@@ -71,12 +70,7 @@ pub async fn check_channel(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let channel = configured(&state, &caller, &path.channel).await?;
-    let auth = ChannelAuth {
-        phone_number_id: channel.phone_number_id.clone(),
-        token: channel.access_token.clone(),
-        api_version: channel.api_version.clone(),
-        marketing_messages: channel.marketing_messages_api,
-    };
+    let auth = channel.auth();
     let report = state.whatsapp.check(&auth, &channel.waba_id).await;
     let refreshed = match &report.phone_number {
         Some(number) => state
