@@ -509,3 +509,26 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// A webhook body from `tests/fixtures/whatsapp/` as Meta would send it now: its message
+/// timestamps moved to the present, so the contact's 24-hour window is open.
+#[allow(clippy::disallowed_methods)] // the server's clock is the real one: so is Meta's
+pub fn whatsapp_fixture(name: &str) -> String {
+    let file = workspace_root().join("tests/fixtures/whatsapp").join(name);
+    let text =
+        std::fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    let mut fresh = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("\"timestamp\": \"") {
+        let (before, after) = rest.split_at(at + "\"timestamp\": \"".len());
+        fresh.push_str(before);
+        fresh.push_str(&now.to_string());
+        rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    fresh.push_str(rest);
+    fresh
+}

@@ -6,10 +6,10 @@
 //! goes out through the Marketing Messages API; each contact gets the translation of their
 //! locale when Meta approved it; and a sync Meta refuses is shown and refuses nothing.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use spool_tests::{Client, Database, Options, Server, on_both_databases, workspace_root};
+use spool_tests::{Client, Database, Options, Server, on_both_databases};
 use spool_whatsapp::signature::sign;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -117,16 +117,8 @@ async fn start(
 }
 
 /// A fixture as Meta would send it now, its message id replaced by `wamid`.
-#[allow(clippy::disallowed_methods)] // the server's clock is the real one: so is Meta's
 fn fixture(name: &str, wamid: &str) -> Vec<u8> {
-    let file = workspace_root().join("tests/fixtures/whatsapp").join(name);
-    let text =
-        std::fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    text.replace("\"1760000001\"", &format!("\"{now}\""))
+    spool_tests::whatsapp_fixture(name)
         .replace("wamid.AAA1", wamid)
         .into_bytes()
 }

@@ -5,7 +5,7 @@
 //! be read is kept aside; a CTWA message leaves its ad on the contact; a message Meta
 //! refuses sends the run through the node's `error` port.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use spool_tests::{Client, Options, Server, workspace_root};
@@ -19,27 +19,9 @@ const APP_SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const VERIFY_TOKEN: &str = "loja-exemplo-verify-7781";
 const ANA: &str = "5511987654321";
 
-/// A fixture as Meta would send it now: its message timestamps moved to the present, so the
-/// 24-hour window is open.
-#[allow(clippy::disallowed_methods)] // the server's clock is the real one: so is Meta's
+/// A fixture as Meta would send it now (its window open).
 fn fixture(name: &str) -> Vec<u8> {
-    let file = workspace_root().join("tests/fixtures/whatsapp").join(name);
-    let text =
-        std::fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    let mut fresh = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("\"timestamp\": \"") {
-        let (before, after) = rest.split_at(at + "\"timestamp\": \"".len());
-        fresh.push_str(before);
-        fresh.push_str(&now.to_string());
-        rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    fresh.push_str(rest);
-    fresh.into_bytes()
+    spool_tests::whatsapp_fixture(name).into_bytes()
 }
 
 async fn meta() -> MockServer {
