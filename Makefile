@@ -15,7 +15,9 @@ run: build
 test: check-toolchain services
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) build --workspace --bins
+	# No separate `cargo build`: `cargo test` builds the spool binary the end-to-end tests run
+	# (builder-api has integration tests), and a build without the tests' features would
+	# compile much of the tree a second time.
 	$(CARGO) test --workspace --no-fail-fast
 
 ## build: the spool binary

@@ -1,7 +1,8 @@
 //! Helpers for Spool's end-to-end tests: they drive the real `spool` binary, as a user would.
 //!
-//! The binary is the one `cargo build` put beside the test executables (`make test` builds it
-//! first); a missing binary is a loud failure, never a skipped test.
+//! The binary is the one cargo put beside the test executables (`cargo test --workspace`
+//! builds it, as builder-api has integration tests); a missing binary is a loud failure,
+//! never a skipped test.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

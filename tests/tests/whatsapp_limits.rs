@@ -4,11 +4,10 @@
 //! templates beyond the messaging limit wait in a visible queue until the rolling 24 h
 //! frees a place. Each scenario runs on Redis and on the embedded store.
 
-mod limits;
-
 use std::time::Duration;
 
-use limits::{Rig, Setup, meta_error, texts_in_a_row, two_templates};
+use crate::limits;
+use crate::limits::{Rig, Setup, meta_error, texts_in_a_row, two_templates};
 use spool_builder_api::whatsapp::reach;
 use spool_nodes::{DAY, HOUR};
 use wiremock::ResponseTemplate;
