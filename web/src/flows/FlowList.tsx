@@ -84,6 +84,12 @@ export function FlowList({ workspace }: { workspace: string }) {
       {flows.isSuccess && list.length === 0 && <EmptyState onCreate={() => setCreating(true)} />}
       {list.length > 0 && (
         <table className="flow-table">
+          <colgroup>
+            <col className="col-name" />
+            <col className="col-status" />
+            <col className="col-edited" />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -102,7 +108,10 @@ export function FlowList({ workspace }: { workspace: string }) {
                 workspace={workspace}
                 list={list}
                 onDelete={() => setDeleting(flow)}
-                onError={setError}
+                onOutcome={(outcome) => {
+                  setNotice(outcome.notice ?? null);
+                  setError(outcome.error ?? null);
+                }}
               />
             ))}
           </tbody>
@@ -115,6 +124,7 @@ export function FlowList({ workspace }: { workspace: string }) {
           onClose={() => setCreating(false)}
           onCreated={(name) => {
             setCreating(false);
+            setError(null);
             setNotice(`Created “${name}”.`);
           }}
         />
@@ -125,6 +135,7 @@ export function FlowList({ workspace }: { workspace: string }) {
           flow={deleting}
           onClose={() => setDeleting(null)}
           onDeleted={() => {
+            setError(null);
             setNotice(`Deleted “${deleting.name}”.`);
             setDeleting(null);
           }}
@@ -155,10 +166,11 @@ interface RowProps {
   workspace: string;
   list: readonly FlowListItem[];
   onDelete: () => void;
-  onError: (error: string | null) => void;
+  /** What the last action on the row did, for the messages above the table. */
+  onOutcome: (outcome: { notice?: string; error?: string }) => void;
 }
 
-function FlowRow({ flow, workspace, list, onDelete, onError }: RowProps) {
+function FlowRow({ flow, workspace, list, onDelete, onOutcome }: RowProps) {
   const me = useSession((s) => s.session?.email);
   const actions = useFlowActions(workspace);
   const [editing, setEditing] = useState(false);
@@ -168,21 +180,23 @@ function FlowRow({ flow, workspace, list, onDelete, onError }: RowProps) {
 
   async function rename(event: FormEvent) {
     event.preventDefault();
-    onError(null);
+    onOutcome({});
     try {
-      await actions.rename.mutateAsync({ id: flow.id, name });
+      const saved = await actions.rename.mutateAsync({ id: flow.id, name });
       setEditing(false);
+      onOutcome({ notice: `Renamed “${flow.name}” to “${saved.name}”.` });
     } catch (failure) {
-      onError(`“${flow.name}” could not be renamed. ${messageOf(failure)}`);
+      onOutcome({ error: `“${flow.name}” could not be renamed. ${messageOf(failure)}` });
     }
   }
 
   async function duplicate() {
-    onError(null);
+    onOutcome({});
     try {
-      await actions.duplicate.mutateAsync({ id: flow.id, taken: takenBy(list) });
+      const copy = await actions.duplicate.mutateAsync({ id: flow.id, taken: takenBy(list) });
+      onOutcome({ notice: `Duplicated “${flow.name}” as “${copy.name}”.` });
     } catch (failure) {
-      onError(`“${flow.name}” could not be duplicated. ${messageOf(failure)}`);
+      onOutcome({ error: `“${flow.name}” could not be duplicated. ${messageOf(failure)}` });
     }
   }
 

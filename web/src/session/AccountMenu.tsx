@@ -6,6 +6,7 @@ import { api, ok } from "../api/client";
 import { ApiFailure, messageOf } from "../api/errors";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { DialogActions, Field } from "../ui/Field";
+import { navigate } from "../lib/router";
 import { useSession } from "./store";
 
 export function WorkspaceSwitcher() {
@@ -18,7 +19,14 @@ export function WorkspaceSwitcher() {
   return (
     <label className="workspace-switch">
       <span className="visually-hidden">Workspace</span>
-      <select value={workspace ?? ""} onChange={(e) => choose(e.target.value)}>
+      <select
+        value={workspace ?? ""}
+        onChange={(e) => {
+          choose(e.target.value);
+          // A flow open in one workspace is not in the other: start from its list.
+          navigate("/");
+        }}
+      >
         {workspaces.map((w) => (
           <option key={w.id} value={w.id}>
             {w.name}
@@ -53,7 +61,13 @@ export function AccountMenu() {
   }
 
   return (
-    <div className="account">
+    <div
+      className="account"
+      onBlur={(e) => {
+        // The menu closes when focus leaves it (a click elsewhere, Tab past its end).
+        if (!e.currentTarget.contains(e.relatedTarget)) setOpen(false);
+      }}
+    >
       <button
         className="button quiet"
         aria-haspopup="menu"
