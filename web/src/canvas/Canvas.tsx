@@ -197,7 +197,13 @@ function DrawnFlow({ drawn }: { drawn: ReturnType<typeof toCanvas> }) {
       >
         <Background gap={24} />
         <Controls showInteractive={false} fitViewOptions={fitViewOptions} />
-        <MiniMap pannable zoomable ariaLabel="Map of the whole flow" nodeColor={minimapColour} />
+        <MiniMap
+          pannable
+          zoomable
+          ariaLabel="Map of the whole flow"
+          nodeColor={minimapColour}
+          maskColor="rgb(20 28 40 / 0.08)"
+        />
       </ReactFlow>
     </div>
   );
