@@ -1,16 +1,16 @@
 // The flow list: every journey of the workspace, its status, who edited it last, and the
 // actions on it (open, rename, duplicate, export, delete), plus new and import.
 
-import { useRef, useState, type FormEvent } from "react";
+import { useMemo, useRef, useState, type FormEvent } from "react";
 import { messageOf } from "../api/errors";
 import { navigate } from "../lib/router";
-import { useSession } from "../session/store";
+import { roleIn, useSession } from "../session/store";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { DialogActions, Field } from "../ui/Field";
 import { exportUrl, takenBy, useFlowActions, useFlowList, type FlowListItem } from "./api";
 import { blankFlow, fromExample, NotAFlowFile, readFlowFile } from "./documents";
 import { examples } from "./examples";
-import { editorName, relativeTime, statusOf } from "./status";
+import { editorName, recentFirst, relativeTime, statusOf } from "./status";
 
 export function FlowList({ workspace }: { workspace: string }) {
   const flows = useFlowList(workspace);
@@ -20,7 +20,8 @@ export function FlowList({ workspace }: { workspace: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const list = flows.data ?? [];
+  const list = useMemo(() => recentFirst(flows.data ?? []), [flows.data]);
+  const canEdit = useSession((s) => roleIn(s.session, workspace) !== "viewer");
 
   async function importFile(file: File) {
     setError(null);
@@ -47,14 +48,18 @@ export function FlowList({ workspace }: { workspace: string }) {
             Each flow is a WhatsApp journey: what Spool sends, and what it does with the answers.
           </p>
         </div>
-        <div className="actions">
-          <button className="button" onClick={() => fileInput.current?.click()}>
-            Import a file…
-          </button>
-          <button className="button primary" onClick={() => setCreating(true)}>
-            New flow
-          </button>
-        </div>
+        {canEdit ? (
+          <div className="actions">
+            <button className="button" onClick={() => fileInput.current?.click()}>
+              Import a file…
+            </button>
+            <button className="button primary" onClick={() => setCreating(true)}>
+              New flow
+            </button>
+          </div>
+        ) : (
+          <p className="muted">You can look at the flows here; your role does not allow changes.</p>
+        )}
         <input
           ref={fileInput}
           type="file"
@@ -81,7 +86,9 @@ export function FlowList({ workspace }: { workspace: string }) {
           </button>
         </div>
       )}
-      {flows.isSuccess && list.length === 0 && <EmptyState onCreate={() => setCreating(true)} />}
+      {flows.isSuccess && list.length === 0 && (
+        <EmptyState onCreate={canEdit ? () => setCreating(true) : undefined} />
+      )}
       {list.length > 0 && (
         <table className="flow-table">
           <colgroup>
@@ -107,6 +114,7 @@ export function FlowList({ workspace }: { workspace: string }) {
                 flow={flow}
                 workspace={workspace}
                 list={list}
+                canEdit={canEdit}
                 onDelete={() => setDeleting(flow)}
                 onOutcome={(outcome) => {
                   setNotice(outcome.notice ?? null);
@@ -145,7 +153,7 @@ export function FlowList({ workspace }: { workspace: string }) {
   );
 }
 
-function EmptyState({ onCreate }: { onCreate: () => void }) {
+function EmptyState({ onCreate }: { onCreate: (() => void) | undefined }) {
   return (
     <section className="empty card">
       <h2>No flows yet</h2>
@@ -154,9 +162,11 @@ function EmptyState({ onCreate }: { onCreate: () => void }) {
         qualifying leads from an ad — and change it to fit your shop. Or start from a blank canvas,
         or import a flow file someone exported from Spool.
       </p>
-      <button className="button primary" onClick={onCreate}>
-        Create your first flow
-      </button>
+      {onCreate && (
+        <button className="button primary" onClick={onCreate}>
+          Create your first flow
+        </button>
+      )}
     </section>
   );
 }
@@ -165,12 +175,13 @@ interface RowProps {
   flow: FlowListItem;
   workspace: string;
   list: readonly FlowListItem[];
+  canEdit: boolean;
   onDelete: () => void;
   /** What the last action on the row did, for the messages above the table. */
   onOutcome: (outcome: { notice?: string; error?: string }) => void;
 }
 
-function FlowRow({ flow, workspace, list, onDelete, onOutcome }: RowProps) {
+function FlowRow({ flow, workspace, list, canEdit, onDelete, onOutcome }: RowProps) {
   const me = useSession((s) => s.session?.email);
   const actions = useFlowActions(workspace);
   const [editing, setEditing] = useState(false);
@@ -261,12 +272,20 @@ function FlowRow({ flow, workspace, list, onDelete, onOutcome }: RowProps) {
         {relativeTime(flow.updated_at)} by {editorName(flow.updated_by, me)}
       </td>
       <td className="row-actions">
-        <button className="button small" onClick={() => setEditing(true)} disabled={editing}>
-          Rename
-        </button>
-        <button className="button small" onClick={duplicate} disabled={actions.duplicate.isPending}>
-          Duplicate
-        </button>
+        {canEdit && (
+          <>
+            <button className="button small" onClick={() => setEditing(true)} disabled={editing}>
+              Rename
+            </button>
+            <button
+              className="button small"
+              onClick={duplicate}
+              disabled={actions.duplicate.isPending}
+            >
+              Duplicate
+            </button>
+          </>
+        )}
         <a
           className="button small"
           href={exportUrl(workspace, flow.id)}
@@ -274,9 +293,11 @@ function FlowRow({ flow, workspace, list, onDelete, onOutcome }: RowProps) {
         >
           Export
         </a>
-        <button className="button small danger" onClick={onDelete}>
-          Delete
-        </button>
+        {canEdit && (
+          <button className="button small danger" onClick={onDelete}>
+            Delete
+          </button>
+        )}
       </td>
     </tr>
   );

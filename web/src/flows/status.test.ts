@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editorName, relativeTime, statusOf } from "./status";
+import { editorName, recentFirst, relativeTime, statusOf } from "./status";
 
 describe("statusOf", () => {
   it("calls a never-published flow a draft", () => {
@@ -36,5 +36,16 @@ describe("relativeTime", () => {
   });
   it("gives a date for older edits", () => {
     expect(relativeTime("2026-03-12T12:00:00Z", now)).toBe("12 Mar 2026");
+  });
+});
+
+describe("recentFirst", () => {
+  it("puts the flow saved last on top, and ties in name order", () => {
+    const flows = [
+      { name: "B", updated_at: "2026-11-01T10:00:00.000Z" },
+      { name: "C", updated_at: "2026-12-01T10:00:00.000Z" },
+      { name: "A", updated_at: "2026-11-01T10:00:00.000Z" },
+    ];
+    expect(recentFirst(flows).map((f) => f.name)).toEqual(["C", "A", "B"]);
   });
 });

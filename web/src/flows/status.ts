@@ -46,6 +46,15 @@ export function editorName(label: string, myEmail?: string): string {
   return label;
 }
 
+/** The flows most recently saved first, as people look for what they were working on. */
+export function recentFirst<T extends { updated_at: string; name: string }>(
+  flows: readonly T[],
+): T[] {
+  return [...flows].sort(
+    (a, b) => b.updated_at.localeCompare(a.updated_at) || a.name.localeCompare(b.name),
+  );
+}
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { mayBeSignedIn, pickWorkspace, useSession, type SessionInfo } from "./store";
+import { mayBeSignedIn, pickWorkspace, roleIn, useSession, type SessionInfo } from "./store";
 
 const session: SessionInfo = {
   user_id: "u1",
@@ -20,6 +20,14 @@ describe("pickWorkspace", () => {
   it("falls back to the first when the remembered one is gone", () => {
     expect(pickWorkspace(session.workspaces, "gone")).toBe("default");
     expect(pickWorkspace([], null)).toBeNull();
+  });
+});
+
+describe("roleIn", () => {
+  it("finds the role the person has in a workspace", () => {
+    expect(roleIn(session, "shop")).toBe("editor");
+    expect(roleIn(session, "elsewhere")).toBeUndefined();
+    expect(roleIn(null, "shop")).toBeUndefined();
   });
 });
 

@@ -26,6 +26,14 @@ interface SessionState {
   chooseWorkspace(id: string): void;
 }
 
+/** The signed-in person's role in `workspace` (viewers see flows but change nothing). */
+export function roleIn(
+  session: SessionInfo | null,
+  workspace: string,
+): WorkspaceInfo["role"] | undefined {
+  return session?.workspaces.find((w) => w.id === workspace)?.role;
+}
+
 /** The workspace to open: the one chosen last time if still ours, else the first. */
 export function pickWorkspace(
   workspaces: readonly WorkspaceInfo[],
