@@ -179,6 +179,7 @@ describe("the flow list", () => {
     await page.getByRole("link", { name: "Ad lead qualification", exact: true }).click();
     await page.waitForURL(/\/flows\/ctwa-lead-qualification$/);
     await page.getByRole("heading", { name: "Ad lead qualification" }).waitFor();
+    assert.equal(await page.title(), "Ad lead qualification · Spool");
     const nodes = page.locator(".react-flow__node");
     await nodes.first().waitFor();
     assert.equal(await nodes.count(), 21);

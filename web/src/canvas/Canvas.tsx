@@ -17,6 +17,7 @@ import { api, ok } from "../api/client";
 import { messageOf } from "../api/errors";
 import { readDraft } from "../flows/api";
 import { navigate } from "../lib/router";
+import { useTitle } from "../lib/title";
 import { toCanvas } from "./draw";
 import { FlowNode, type FlowNodeType } from "./FlowNode";
 import type { CatalogEntry } from "./graph";
@@ -57,6 +58,7 @@ export function Canvas({ workspace, flowId }: { workspace: string; flowId: strin
     [draft.data, catalog.data],
   );
   const failed = draft.error ?? catalog.error;
+  useTitle(draft.data?.document.name ?? flowId);
 
   return (
     <main className="canvas-page">

@@ -4,6 +4,7 @@
 import { useMemo, useRef, useState, type FormEvent } from "react";
 import { messageOf } from "../api/errors";
 import { navigate } from "../lib/router";
+import { useTitle } from "../lib/title";
 import { roleIn, useSession } from "../session/store";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { DialogActions, Field } from "../ui/Field";
@@ -20,6 +21,7 @@ export function FlowList({ workspace }: { workspace: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  useTitle("Flows");
   const list = useMemo(() => recentFirst(flows.data ?? []), [flows.data]);
   const canEdit = useSession((s) => roleIn(s.session, workspace) !== "viewer");
 

@@ -7,6 +7,7 @@ import { api, ok } from "../api/client";
 import { messageOf } from "../api/errors";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { Field } from "../ui/Field";
+import { useTitle } from "../lib/title";
 import { useSession } from "./store";
 
 function SignInForm({ email: knownEmail, submitLabel }: { email?: string; submitLabel: string }) {
@@ -61,6 +62,7 @@ function SignInForm({ email: knownEmail, submitLabel }: { email?: string; submit
 }
 
 export function SignInPage() {
+  useTitle("Sign in");
   return (
     <main className="sign-in">
       <div className="card sign-in-card">
