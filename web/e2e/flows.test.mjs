@@ -2,7 +2,7 @@
 // with the printed password; create a flow from an example; rename, duplicate, delete;
 // export and import; see a flow's status follow publishing; sign in again after the
 // session ends without losing what was typed; change the password; switch workspace;
-// sign out. Screenshots of each screen land in web/e2e-artifacts/.
+// sign out; and what a viewer sees. Screenshots of each screen land in web/e2e-artifacts/.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -258,6 +258,24 @@ describe("the flow list", () => {
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await signIn(page, spool.email, password);
     await row("Cart nudge").waitFor();
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("shows a viewer the flows without the actions their role does not allow", async () => {
+    const added = await apiCall("POST", "/api/v1/workspaces/default/members", {
+      email: "viewer@shop.test",
+      role: "viewer",
+      password: "a viewer's long password",
+    });
+    assert.equal(added.status(), 201, await added.text());
+    await page.getByRole("button", { name: spool.email }).click();
+    await page.getByRole("menuitem", { name: "Sign out" }).click();
+    await signIn(page, "viewer@shop.test", "a viewer's long password");
+    await row("Cart nudge").waitFor();
+    await page.getByText("your role does not allow changes").waitFor();
+    assert.equal(await page.getByRole("button", { name: "New flow" }).count(), 0);
+    assert.equal(await row("Cart nudge").getByRole("button").count(), 0);
+    assert.equal(await row("Cart nudge").getByRole("link", { name: "Export" }).count(), 1);
     assert.deepEqual(page.problems(), []);
   });
 });
