@@ -2,7 +2,8 @@
 // with the printed password; create a flow from an example; rename, duplicate, delete;
 // export and import; see a flow's status follow publishing; sign in again after the
 // session ends without losing what was typed; change the password; switch workspace;
-// sign out; and what a viewer sees. Screenshots of each screen land in web/e2e-artifacts/.
+// sign out; what a viewer sees; a flow drawn on the canvas. Screenshots of each screen
+// land in web/e2e-artifacts/.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
