@@ -50,7 +50,7 @@ export function editorName(label: string, myEmail?: string): string {
 export function recentFirst<T extends { updated_at: string; name: string }>(
   flows: readonly T[],
 ): T[] {
-  return [...flows].sort(
+  return flows.toSorted(
     (a, b) => b.updated_at.localeCompare(a.updated_at) || a.name.localeCompare(b.name),
   );
 }
