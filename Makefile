@@ -3,7 +3,16 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench bench-http bench-whatsapp api-fuzz bench-idle bench-publish schema build check-toolchain services
+.PHONY: run test fmt lint bench bench-http bench-whatsapp api-fuzz bench-idle bench-publish schema build check-toolchain services web web-check web-e2e check-node
+
+# The editor (web/): `npm ci` again only when the lockfile changed (the stamp lives in
+# node_modules, so deleting that reinstalls too); `npm run build` again only when a source
+# changed. The spool binary embeds web/dist, so it is built after the editor.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts \
+	web/tsconfig.json web/package.json $(wildcard flows/examples/*.json)
+WEB_INSTALLED := web/node_modules/.stamp-npm-ci
+WEB_BUILT := web/dist/index.html
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 ## run: start Spool (API, webhooks, simulator, workers) on a SQLite file and the embedded store
 ## (channel secrets are encrypted with SPOOL_SECRET_KEY, else a key kept in .spool/secret-key)
@@ -12,16 +21,44 @@ run: build
 	SPOOL_SECRET_KEY="$${SPOOL_SECRET_KEY:-$$(cat .spool/secret-key)}" ./target/debug/spool serve
 
 ## test: formatting, lints, generated-file drift and every test
-test: check-toolchain services
+test: check-toolchain services web-check web
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	# No separate `cargo build`: `cargo test` builds the spool binary the end-to-end tests run
 	# (builder-api has integration tests), and a build without the tests' features would
 	# compile much of the tree a second time.
 	$(CARGO) test --workspace --no-fail-fast
+	$(MAKE) web-e2e
 
-## build: the spool binary
-build: check-toolchain
+## web: build the editor into web/dist when its sources changed
+web: $(WEB_BUILT)
+
+$(WEB_INSTALLED): web/package-lock.json | check-node
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB_BUILT): $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd web && npm run build
+
+## web-check: the editor's lint, formatting, types, unit tests, and generated API types' drift
+web-check: $(WEB_INSTALLED)
+	cd web && npm run -s lint && npm run -s format:check && npm run -s typecheck && npm run -s test
+	@fresh=$$(mktemp --suffix=.d.ts) && (cd web && npx openapi-typescript ../docs/openapi.json --empty-objects-unknown -o $$fresh >/dev/null 2>&1) \
+		&& cmp -s $$fresh web/src/api/schema.d.ts; stale=$$?; rm -f $$fresh; \
+		if [ $$stale -ne 0 ]; then echo "web/src/api/schema.d.ts is stale: run \`make schema\` and commit the result" >&2; exit 1; fi
+
+## web-e2e: the editor in Debian's Chromium against target/debug/spool (installs chromium through apt if missing)
+web-e2e: $(WEB_INSTALLED) /usr/bin/chromium
+	cd web && npm run -s e2e
+
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+check-node:
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (the editor in web/ is built with it)" >&2; exit 1; }
+
+## build: the spool binary (with the editor embedded)
+build: check-toolchain web
 	$(CARGO) build -p spool-builder-api --bin spool
 
 ## fmt: format the code
@@ -56,10 +93,11 @@ bench-idle: check-toolchain
 bench-publish: check-toolchain
 	./scripts/bench-publish.sh
 
-## schema: regenerate docs/flow.schema.json and docs/openapi.json from the Rust types
-schema:
+## schema: regenerate docs/flow.schema.json and docs/openapi.json from the Rust types, and the editor's API types
+schema: $(WEB_INSTALLED)
 	SPOOL_UPDATE_GENERATED=1 $(CARGO) test -p spool-flows --test schema
 	SPOOL_UPDATE_GENERATED=1 $(CARGO) test -p spool-builder-api --test openapi
+	cd web && npm run -s api-types
 
 ## services: make sure Redis and PostgreSQL answer for the tests (starts or installs them)
 services:

@@ -96,3 +96,21 @@ fn every_error_status_of_every_operation_carries_the_error_body() {
         }
     }
 }
+
+/// Generated clients (the editor's types among them) name an operation by its id, so two
+/// operations with one id make one of them unreachable.
+#[test]
+fn every_operation_has_its_own_id() {
+    let document =
+        serde_json::to_value(spool_builder_api::routes::openapi::document()).expect("serializes");
+    let mut seen = std::collections::HashMap::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("{method} {path} and {other} are both operationId {id:?}");
+            }
+        }
+    }
+}

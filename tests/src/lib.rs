@@ -33,6 +33,15 @@ pub fn spool_binary() -> PathBuf {
     binary
 }
 
+/// An example flow from `flows/examples/`, as JSON.
+pub fn example_flow(name: &str) -> serde_json::Value {
+    let path = workspace_root().join(format!("flows/examples/{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("{} is not JSON: {err}", path.display()))
+}
+
 /// A `spool serve` started for a test, in a directory of its own; stopped with SIGTERM.
 #[derive(Debug)]
 pub struct Served {

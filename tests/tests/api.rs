@@ -3,14 +3,8 @@
 //! secrets, the audit log, and that no one reaches another workspace's data.
 
 use serde_json::{Value, json};
+use spool_tests::example_flow as example;
 use spool_tests::{Client, Database, Served, Server, on_both_databases};
-
-fn example(name: &str) -> Value {
-    let path = spool_tests::workspace_root().join(format!("flows/examples/{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    serde_json::from_str(&text).expect("examples are JSON")
-}
 
 const FLOWS: &str = "/api/v1/workspaces/default/flows";
 

@@ -20,6 +20,7 @@ pub mod change;
 pub mod channels;
 pub mod contacts;
 pub mod contract;
+pub mod editor;
 pub mod event_deliveries;
 pub mod event_subscriptions;
 pub mod flows;
@@ -37,6 +38,7 @@ pub mod workspaces;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
+        .service(web::resource("/").route(web::get().to(editor::index)))
         .service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::scope("/hooks").configure(webhooks::configure))
@@ -165,13 +167,17 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
     serde_json::from_slice(body).map_err(|err| json_error(JsonPayloadError::Deserialize(err)))
 }
 
-/// What no route answered: 405 with `Allow` when the path has other methods, else 404.
+/// What no route answered: the editor's files and pages; else 405 with `Allow` when the
+/// path has other methods, else 404.
 async fn nothing_here(
     request: HttpRequest,
     paths: web::Data<PathMethods>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     let allowed = paths.allowed(request.path());
     if allowed.is_empty() {
+        if let Some(page) = editor::answer(&request) {
+            return Ok(page);
+        }
         return Err(ApiError::not_found(format!(
             "There is nothing at {} {}.",
             request.method(),

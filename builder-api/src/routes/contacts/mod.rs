@@ -284,7 +284,7 @@ fn contact_view(
 
 /// Reads a contact: profile, tags, properties, consent, the service window and its runs.
 #[utoipa::path(
-    get, path = "/api/v1/workspaces/{workspace}/contacts/{phone}", tag = "contacts",
+    get, path = "/api/v1/workspaces/{workspace}/contacts/{phone}", tag = "contacts", operation_id = "read_contact",
     params(("workspace" = String, Path),
            ("phone" = String, Path, description = "E.164, with or without `+` (%2B)")),
     responses(

@@ -3,16 +3,20 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::{Value, json};
 use spool_flows::Diagnostic;
 
 use super::{
-    FlowDetail, FlowPath, FlowSummary, Validation, check_flow_id, detail, find_flow,
+    FlowDetail, FlowListItem, FlowPath, Validation, check_flow_id, detail, find_flow,
     find_flow_for_update, if_match, name_of, read_draft, stale, summary, with_etag,
 };
 use crate::auth::{Caller, Role};
-use crate::db::flow;
+use crate::db::{flow, flow_version};
 use crate::error::{ApiError, Code};
 use crate::published::record_change;
 use crate::routes::change::Change;
@@ -20,9 +24,9 @@ use crate::state::AppState;
 
 /// Lists the workspace's flows.
 #[utoipa::path(
-    get, path = "/api/v1/workspaces/{workspace}/flows", tag = "flows",
+    get, path = "/api/v1/workspaces/{workspace}/flows", tag = "flows", operation_id = "list_flows",
     params(("workspace" = String, Path)),
-    responses((status = 200, body = Vec<FlowSummary>))
+    responses((status = 200, body = Vec<FlowListItem>))
 )]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let flows = flow::Entity::find()
@@ -30,7 +34,60 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
         .order_by_asc(flow::Column::Id)
         .all(&state.db)
         .await?;
-    Ok(HttpResponse::Ok().json(flows.iter().map(summary).collect::<Vec<_>>()))
+    let live = live_documents(&state, &caller.workspace, &flows).await?;
+    let items = flows
+        .iter()
+        .map(|model| FlowListItem {
+            summary: summary(model),
+            unpublished_changes: live
+                .get(&model.id)
+                .is_some_and(|live| !same_document(live, &model.document)),
+        })
+        .collect::<Vec<_>>();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// The live version's document of each published flow among `flows`, by flow id, in one query.
+async fn live_documents(
+    state: &AppState,
+    workspace: &str,
+    flows: &[flow::Model],
+) -> Result<HashMap<String, String>, ApiError> {
+    let mut published = Condition::any();
+    let mut any = false;
+    for model in flows {
+        if let Some(version) = model.published_version {
+            any = true;
+            published = published.add(
+                Condition::all()
+                    .add(flow_version::Column::FlowId.eq(&model.id))
+                    .add(flow_version::Column::Version.eq(version)),
+            );
+        }
+    }
+    if !any {
+        return Ok(HashMap::new());
+    }
+    let versions = flow_version::Entity::find()
+        .filter(flow_version::Column::WorkspaceId.eq(workspace))
+        .filter(published)
+        .all(&state.db)
+        .await?;
+    Ok(versions
+        .into_iter()
+        .map(|version| (version.flow_id, version.document))
+        .collect())
+}
+
+/// Compared as JSON, so that how a document was spelled (key order, spaces) is no change.
+fn same_document(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<Value>(a),
+        serde_json::from_str::<Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 async fn insert_draft(
@@ -104,7 +161,7 @@ async fn insert_draft(
 
 /// Creates a flow from a document (saved even when invalid).
 #[utoipa::path(
-    post, path = "/api/v1/workspaces/{workspace}/flows", tag = "flows",
+    post, path = "/api/v1/workspaces/{workspace}/flows", tag = "flows", operation_id = "create_flow",
     params(("workspace" = String, Path)),
     request_body(content = Object, description = "A flow document; `id` is generated when absent."),
     responses(
@@ -140,7 +197,7 @@ pub async fn import(
 
 /// Reads a flow: its draft, its diagnostics, its published version.
 #[utoipa::path(
-    get, path = "/api/v1/workspaces/{workspace}/flows/{flow}", tag = "flows",
+    get, path = "/api/v1/workspaces/{workspace}/flows/{flow}", tag = "flows", operation_id = "read_flow",
     params(("workspace" = String, Path), ("flow" = String, Path)),
     responses((status = 200, body = FlowDetail, headers(("ETag" = String))), (status = 404))
 )]
@@ -239,7 +296,7 @@ pub async fn save(
 
 /// Deletes a flow and stops new runs of it; runs already in it finish on their version.
 #[utoipa::path(
-    delete, path = "/api/v1/workspaces/{workspace}/flows/{flow}", tag = "flows",
+    delete, path = "/api/v1/workspaces/{workspace}/flows/{flow}", tag = "flows", operation_id = "delete_flow",
     params(("workspace" = String, Path), ("flow" = String, Path)),
     responses((status = 204), (status = 404), (status = 409, description = "If-Match is stale"))
 )]

@@ -67,7 +67,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         versions::version,
         versions::rollback
     ),
-    components(schemas(FlowSummary, FlowDetail, VersionSummary, VersionDetail, Validation))
+    components(schemas(
+        FlowSummary,
+        FlowListItem,
+        FlowDetail,
+        VersionSummary,
+        VersionDetail,
+        Validation
+    ))
 )]
 pub struct Api;
 
@@ -83,6 +90,16 @@ pub struct FlowSummary {
     pub created_at: String,
     pub updated_at: String,
     pub updated_by: String,
+}
+
+/// A flow in the workspace's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlowListItem {
+    #[serde(flatten)]
+    pub summary: FlowSummary,
+    /// True when the flow is live and its draft differs from the live version: edits that
+    /// contacts do not get until the flow is published again.
+    pub unpublished_changes: bool,
 }
 
 /// A flow with its draft document and what is wrong with it.

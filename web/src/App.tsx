@@ -1,0 +1,108 @@
+// The shell: checks the session once, then shows sign-in or the workspace's screens.
+
+import { useEffect, useState } from "react";
+import { api } from "./api/client";
+import { messageOf } from "./api/errors";
+import { Canvas } from "./canvas/Canvas";
+import { FlowList } from "./flows/FlowList";
+import { navigate, routeOf, usePath } from "./lib/router";
+import { AccountMenu, WorkspaceSwitcher } from "./session/AccountMenu";
+import { SessionExpiredDialog, SignInPage } from "./session/SignIn";
+import { mayBeSignedIn, useSession } from "./session/store";
+
+export function App() {
+  const status = useSession((s) => s.status);
+  const expired = useSession((s) => s.expired);
+  const [bootError, setBootError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    if (!mayBeSignedIn()) {
+      useSession.getState().signedOut();
+      return;
+    }
+    api
+      .GET("/api/v1/session")
+      .then(({ data, response }) => {
+        if (cancelled) return;
+        if (response.ok && data) useSession.getState().signedIn(data);
+        else useSession.getState().signedOut();
+      })
+      .catch((error: unknown) => !cancelled && setBootError(messageOf(error)));
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  if (bootError) {
+    return (
+      <main className="sign-in">
+        <div className="card sign-in-card" role="alert">
+          <h1>Spool is not answering</h1>
+          <p>{bootError}</p>
+          <button className="button primary" onClick={() => window.location.reload()}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (status === "checking") return <p className="loading">Loading…</p>;
+  if (status === "signed-out") return <SignInPage />;
+  return (
+    <>
+      <Header />
+      <Screen />
+      {expired && <SessionExpiredDialog />}
+    </>
+  );
+}
+
+function Header() {
+  return (
+    <header className="top">
+      <a
+        className="brand"
+        href="/"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/");
+        }}
+      >
+        Spool
+      </a>
+      <WorkspaceSwitcher />
+      <span className="spacer" />
+      <AccountMenu />
+    </header>
+  );
+}
+
+function Screen() {
+  const workspace = useSession((s) => s.workspace);
+  const route = routeOf(usePath());
+  if (!workspace) {
+    return (
+      <main className="page">
+        <h1>No workspace</h1>
+        <p>You are not a member of any workspace. Ask an administrator to add you to one.</p>
+      </main>
+    );
+  }
+  if (route.screen === "flows") return <FlowList key={workspace} workspace={workspace} />;
+  if (route.screen === "flow") {
+    return <Canvas key={`${workspace}/${route.id}`} workspace={workspace} flowId={route.id} />;
+  }
+  return (
+    <main className="page">
+      <h1>Nothing here</h1>
+      <p>
+        This address does not lead to a screen of Spool.{" "}
+        <a href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+          See all flows
+        </a>
+        .
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,34 @@
+// Client-side routes on the History API: few enough screens that a router library would
+// not earn its place. The server answers every non-API path with index.html.
+
+import { useSyncExternalStore } from "react";
+
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener("popstate", listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener("popstate", listener);
+  };
+}
+
+export function navigate(path: string): void {
+  if (path === window.location.pathname) return;
+  window.history.pushState(null, "", path);
+  listeners.forEach((listener) => listener());
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+export type Route = { screen: "flows" } | { screen: "flow"; id: string } | { screen: "missing" };
+
+export function routeOf(path: string): Route {
+  if (path === "/" || path === "/flows" || path === "/flows/") return { screen: "flows" };
+  const flow = /^\/flows\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
+  if (flow?.[1]) return { screen: "flow", id: flow[1] };
+  return { screen: "missing" };
+}
