@@ -112,8 +112,11 @@ impl Config {
         figment
             // SPOOL_LOG is the log filter, SPOOL_TEST_* belong to the test suite.
             .merge(
-                Env::prefixed("SPOOL_")
-                    .filter(|key| key.as_str() != "log" && !key.as_str().starts_with("test_")),
+                // Keys keep the variable's case here (`LOG`), hence the uncased comparisons.
+                Env::prefixed("SPOOL_").filter(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    key != "log" && !key.starts_with("test_")
+                }),
             )
             .merge(Serialized::defaults(flags))
             .extract()
@@ -183,6 +186,18 @@ mod tests {
             let err = Config::load(Some(Path::new("spool.toml")), &Overrides::default())
                 .expect_err("unknown key");
             assert!(err.to_string().contains("redis_ulr"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_log_filter_and_test_settings_are_not_serve_settings() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SPOOL_LOG", "warn");
+            jail.set_env("SPOOL_TEST_POSTGRES_URL", "postgres://elsewhere");
+            let config =
+                Config::load(None, &Overrides::default()).map_err(|err| err.to_string())?;
+            assert_eq!(config, Config::default());
             Ok(())
         });
     }
