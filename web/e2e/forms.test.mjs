@@ -95,6 +95,7 @@ describe("editing, checking and publishing a flow", () => {
     assert.equal(await page.getByRole("button", { name: "Publish…" }).isDisabled(), true);
     await page.getByText("Fix the error in Problems before publishing.").waitFor();
     await saved();
+    await title.evaluate((input) => input.scrollIntoView({ block: "center" }));
     await screenshot(page, "11-validation-error");
 
     // Chosen in the problems list: the step opens with the cursor in the field.

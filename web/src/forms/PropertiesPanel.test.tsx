@@ -130,6 +130,23 @@ describe("the properties form", () => {
     expect(container.textContent).not.toContain("Another step's problem.");
   });
 
+  it("lets the server's word on a field replace the limit flagged as typed", () => {
+    const long = { ...buttons, buttons: [{ id: "yes", title: "Yes please, tell me more" }] };
+    render(sendButtons, long);
+    expect(container.textContent).toContain("Too long:");
+    render(sendButtons, long, [
+      {
+        severity: "error",
+        code: "button_title_too_long",
+        message: "The button title is 24 characters long.",
+        node_id: "ask",
+        field: "config.buttons[0].title",
+      },
+    ]);
+    expect(container.textContent).toContain("The button title is 24 characters long.");
+    expect(container.textContent).not.toContain("Too long:");
+  });
+
   it("flags a title over WhatsApp's 20 characters as it is typed, and sends the whole config", () => {
     const changes = render(sendButtons, buttons);
     type(field("config.buttons[0].title"), "Yes please, tell me more");

@@ -57,6 +57,8 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
     undefined,
   );
   const [saving, setSaving] = useState(false);
+  // Edits not saved yet (waiting for the pause, or being saved).
+  const [dirty, setDirty] = useState(false);
 
   const save = useCallback(
     async (next: FlowDocument) => {
@@ -89,12 +91,14 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
   const edit = useCallback(
     (next: FlowDocument) => {
       setEdited(next);
+      setDirty(true);
       if (pending.current) clearTimeout(pending.current.timer);
       const run = async () => {
         setSaving(true);
         try {
           await save(next);
           setSaveError(null);
+          if (!pending.current) setDirty(false);
         } catch (failure) {
           setSaveError(messageOf(failure));
           throw failure;
@@ -165,7 +169,7 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
             flowId={flowId}
             diagnostics={validation.diagnostics}
             beforePublish={flush}
-            busy={saving}
+            busy={dirty}
           />
         )}
         <span className="muted save-state" aria-live="polite">
@@ -173,6 +177,8 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
             <span className="error-text">Not saved: {saveError}</span>
           ) : saving ? (
             "Saving…"
+          ) : dirty ? (
+            "Unsaved changes"
           ) : (
             "All changes saved"
           )}

@@ -31,7 +31,9 @@ interface FieldProps {
 export function Marks({ path, id }: { path: string; id: string }) {
   const { marks, limits } = useContext(Form);
   const found = marks.get(path) ?? [];
-  const broken = limits.get(path) ?? [];
+  // A limit broken as typed says it before the server does; once the server has a word on
+  // this field, its words are enough.
+  const broken = found.length > 0 ? [] : (limits.get(path) ?? []);
   if (found.length === 0 && broken.length === 0) return null;
   return (
     <ul className="field-marks" id={id}>

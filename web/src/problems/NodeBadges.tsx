@@ -21,6 +21,8 @@ function words(badge: Badge): string {
 
 function NodeBadgesView({ badges, onSelect }: Props) {
   const lookup = useStore((s) => s.nodeLookup);
+  // Readable however far out the canvas is zoomed: never smaller than at 100%.
+  const scale = useStore((s) => Math.max(1, 1 / s.transform[2]));
   return (
     <ViewportPortal>
       {[...badges].map(([id, badge]) => {
@@ -33,7 +35,11 @@ function NodeBadgesView({ badges, onSelect }: Props) {
             key={id}
             type="button"
             className={`node-badge ${badge.errors ? "badge-error" : "badge-warning"}`}
-            style={{ transform: `translate(${x + width - 12}px, ${y - 14}px)` }}
+            style={{
+              // Its bottom-left corner just inside the node's top-right corner.
+              transform: `translate(${x + width - 24}px, ${y + 6}px) scale(${scale}) translateY(-100%)`,
+              transformOrigin: "0 0",
+            }}
             onClick={() => onSelect(id)}
             aria-label={`${id}: ${words(badge)}`}
             data-node-badge={id}

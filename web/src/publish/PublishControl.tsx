@@ -2,7 +2,7 @@
 // dialog that asks for a short note, lists the warnings to accept, and says how many
 // contacts wait in steps this version changes or removes (they finish on the live version).
 
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { messageOf } from "../api/errors";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { DialogActions } from "../ui/Field";
@@ -90,7 +90,18 @@ function PublishDialog({
   const [note, setNote] = useState("");
   const [accepted, setAccepted] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const impact = useImpact(workspace, flowId, true);
+  // What is being edited is saved first: the impact is about the draft as saved.
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    let current = true;
+    beforePublish()
+      .catch(() => undefined)
+      .finally(() => current && setReady(true));
+    return () => {
+      current = false;
+    };
+  }, [beforePublish]);
+  const impact = useImpact(workspace, flowId, ready);
   const { publish } = usePublishActions(workspace, flowId);
   const waiting = impact.data?.contacts_waiting ?? 0;
 

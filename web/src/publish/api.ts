@@ -39,7 +39,8 @@ export function useImpact(workspace: string, flow: string, enabled: boolean) {
         ),
       )) as PublishImpact,
     enabled,
-    staleTime: 0,
+    // Never an answer about an earlier draft: dropped once the dialog closes.
+    gcTime: 0,
   });
 }
 
