@@ -100,6 +100,8 @@ codes! {
     FlowIdMismatch = "flow_id_mismatch",
     /// A flow document is not a JSON object.
     NotAFlow = "not_a_flow",
+    /// A version's note is longer than a note should be.
+    NoteTooLong = "note_too_long",
     /// The flow has errors (`details.diagnostics` lists them).
     FlowInvalid = "flow_invalid",
     /// A save needs `If-Match`.

@@ -9,6 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::values::{Duration, Expression, Input, Template};
+use crate::whatsapp::{
+    BUTTON_TITLE, CAPTION, FOOTER, HEADER, INTERACTIVE_BODY, LIST_BUTTON, LIST_ROW_DESCRIPTION,
+    LIST_ROW_TITLE, LIST_ROWS, LIST_SECTION_TITLE, LIST_SECTIONS, MAX_BUTTONS, TEXT_BODY,
+};
 
 /// What a node does, with its configuration. Serialized as `"type": "...", "config": {...}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -263,6 +267,7 @@ pub struct End {}
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendText {
+    #[schemars(extend("maxLength" = TEXT_BODY))]
     pub text: Template,
     /// Show a preview of the first link.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -277,6 +282,7 @@ pub struct SendMedia {
     /// A public https link to the file.
     pub url: Template,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxLength" = CAPTION))]
     pub caption: Option<Template>,
     /// For documents: the file name the contact sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -316,11 +322,15 @@ impl std::fmt::Display for MediaKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendButtons {
+    #[schemars(extend("maxLength" = INTERACTIVE_BODY))]
     pub text: Template,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxLength" = HEADER))]
     pub header: Option<Template>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxLength" = FOOTER))]
     pub footer: Option<Template>,
+    #[schemars(extend("maxItems" = MAX_BUTTONS))]
     pub buttons: Vec<Button>,
     /// Where to store the tapped button's id (`vars.<variable>`), if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -335,6 +345,7 @@ pub struct Button {
     /// The button's id, which is also the name of its output port.
     pub id: String,
     /// What the contact sees (at most 20 characters).
+    #[schemars(extend("maxLength" = BUTTON_TITLE))]
     pub title: String,
 }
 
@@ -342,13 +353,19 @@ pub struct Button {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendList {
+    #[schemars(extend("maxLength" = INTERACTIVE_BODY))]
     pub text: Template,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxLength" = HEADER))]
     pub header: Option<Template>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxLength" = FOOTER))]
     pub footer: Option<Template>,
     /// The label of the button that opens the list (at most 20 characters).
+    #[schemars(extend("maxLength" = LIST_BUTTON))]
     pub button: String,
+    /// At most ten rows in all, over every section.
+    #[schemars(extend("maxItems" = LIST_SECTIONS, "x-max-rows" = LIST_ROWS))]
     pub sections: Vec<ListSection>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variable: Option<String>,
@@ -359,6 +376,7 @@ pub struct SendList {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListSection {
+    #[schemars(extend("maxLength" = LIST_SECTION_TITLE))]
     pub title: String,
     pub rows: Vec<ListRow>,
 }
@@ -368,8 +386,10 @@ pub struct ListSection {
 pub struct ListRow {
     /// The row's id, which is also the name of its output port.
     pub id: String,
+    #[schemars(extend("maxLength" = LIST_ROW_TITLE))]
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxLength" = LIST_ROW_DESCRIPTION))]
     pub description: Option<String>,
 }
 

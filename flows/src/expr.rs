@@ -5,7 +5,7 @@
 
 use rhai::{AST, Dynamic, Engine, OptimizationLevel, ParseErrorType, Scope};
 
-use crate::diagnostic::{Location, excerpt};
+use crate::diagnostic::{Code, Diagnostic, Location, excerpt};
 
 /// The names every expression may read.
 pub const ROOT_NAMES: &[&str] = &["contact", "vars", "msg", "payload", "now"];
@@ -101,6 +101,65 @@ impl ExprError {
                 location: shift(location),
             },
         }
+    }
+}
+
+impl ExprError {
+    /// The problem in a flow builder's words, at its place in the text (no node or field:
+    /// the caller knows where the text is).
+    pub fn diagnostic(self) -> Diagnostic {
+        let location = self.location();
+        let (code, message) = match self {
+            ExprError::Syntax {
+                message, snippet, ..
+            } if snippet.is_empty() => (
+                Code::ExpressionSyntax,
+                format!("The expression is missing: {message}."),
+            ),
+            ExprError::Syntax {
+                message, snippet, ..
+            } => (
+                Code::ExpressionSyntax,
+                format!("`{snippet}` does not work as an expression: {message}."),
+            ),
+            ExprError::UnknownVariable { name, .. } => (
+                Code::UnknownVariable,
+                format!(
+                    "`{name}` is not something a flow can read; start with contact, vars, msg, payload or now (e.g. vars.{name})."
+                ),
+            ),
+            ExprError::Template { message, .. } => (Code::TemplateSyntax, message),
+        };
+        Diagnostic::error(code, message).at(location)
+    }
+}
+
+/// What a field holds: one expression, or text with `{{ }}` placeholders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TextKind {
+    Expression,
+    Template,
+}
+
+/// Compiles one field's text on its own, as the editor checks it while it is typed: every
+/// problem, with the same words and places validation gives them.
+pub fn check_text(kind: TextKind, source: &str, extra_names: &[&str]) -> Vec<Diagnostic> {
+    let compiler = Compiler::new();
+    match kind {
+        TextKind::Expression => compiler
+            .expression(source, extra_names)
+            .err()
+            .map(ExprError::diagnostic)
+            .into_iter()
+            .collect(),
+        TextKind::Template => compiler
+            .template(source, extra_names)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(ExprError::diagnostic)
+            .collect(),
     }
 }
 
@@ -315,6 +374,25 @@ mod tests {
                 .expression("response.status == 200", &["response"])
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_field_checked_alone_reads_like_validation() {
+        assert!(check_text(TextKind::Expression, "vars.score > 3", &[]).is_empty());
+        let unknown = check_text(TextKind::Expression, "cart.total > 50", &[]);
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].code, Code::UnknownVariable);
+        assert!(
+            unknown[0].message.contains("`cart`"),
+            "{}",
+            unknown[0].message
+        );
+        let broken = check_text(TextKind::Template, "Hi {{ contact.name", &[]);
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert_eq!(broken[0].code, Code::TemplateSyntax);
+        assert_eq!(broken[0].location, Some(Location { line: 1, column: 4 }));
+        assert!(check_text(TextKind::Template, "Hi {{ contact.name }}", &[]).is_empty());
+        assert!(check_text(TextKind::Expression, "response.status", &["response"]).is_empty());
     }
 
     #[test]

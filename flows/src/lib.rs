@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod compile;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod document;
 pub mod expr;
 pub mod fields;

@@ -86,6 +86,7 @@ impl JsonSchema for Duration {
         json_schema!({
             "type": "string",
             "description": "A duration such as \"90s\", \"30m\", \"1h 30m\" or \"2d\".",
+            "x-widget": "duration",
             "examples": ["30m", "1h", "24h", "2d"]
         })
     }
@@ -95,7 +96,8 @@ impl JsonSchema for Duration {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 #[schemars(
-    description = "Text with {{ expression }} placeholders, e.g. \"Hi {{ contact.name }}\"."
+    description = "Text with {{ expression }} placeholders, e.g. \"Hi {{ contact.name }}\".",
+    extend("x-widget" = "template")
 )]
 pub struct Template(pub String);
 
@@ -114,7 +116,10 @@ impl From<&str> for Template {
 /// A rhai expression evaluated against the run (`contact`, `vars`, `msg`, `payload`, `now`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-#[schemars(description = "A rhai expression, e.g. \"payload.cart.total > 50\".")]
+#[schemars(
+    description = "A rhai expression, e.g. \"payload.cart.total > 50\".",
+    extend("x-widget" = "expression")
+)]
 pub struct Expression(pub String);
 
 impl Expression {
@@ -193,6 +198,7 @@ impl JsonSchema for Input {
         let expression = generator.subschema_for::<Expression>();
         json_schema!({
             "description": "A fixed value ({\"value\": ...}) or an expression ({\"expr\": \"...\"}).",
+            "x-widget": "input",
             "oneOf": [
                 { "type": "object", "properties": { "value": {} }, "required": ["value"], "additionalProperties": false },
                 { "type": "object", "properties": { "expr": expression }, "required": ["expr"], "additionalProperties": false }

@@ -8,7 +8,7 @@
 //! each workspace's WhatsApp channels (tokens sealed), the audit log, event subscriptions
 //! and their deliveries, workspace settings, WhatsApp webhook bodies that could not be
 //! processed), each WhatsApp Business Account's message templates and when they were last
-//! synced. Each migration's name comes from its file name, so files are never renamed
+//! synced, and the notes versions are published with. Each migration's name comes from its file name, so files are never renamed
 //! once released.
 //! [`migrate`] applies whatever is pending.
 
@@ -28,6 +28,7 @@ mod m20261202_000030_webhook_poison;
 mod m20261203_000010_whatsapp_templates;
 mod m20261203_000040_messaging_limits;
 mod m20261203_000050_event_delivery_once;
+mod m20261204_000010_version_notes;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_whatsapp_templates::Migration),
             Box::new(m20261203_000040_messaging_limits::Migration),
             Box::new(m20261203_000050_event_delivery_once::Migration),
+            Box::new(m20261204_000010_version_notes::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod editor;
 mod events_out;
 mod flow_list;
 mod limits;
+mod publish_notes;
 mod publishing;
 mod redis_outage;
 mod serve;

@@ -3,8 +3,8 @@
 import { useEffect, useState } from "react";
 import { api } from "./api/client";
 import { messageOf } from "./api/errors";
-import { Canvas } from "./canvas/Canvas";
 import { FlowList } from "./flows/FlowList";
+import { FlowPage } from "./forms/adapter";
 import { navigate, routeOf, usePath } from "./lib/router";
 import { AccountMenu, WorkspaceSwitcher } from "./session/AccountMenu";
 import { SessionExpiredDialog, SignInPage } from "./session/SignIn";
@@ -91,7 +91,7 @@ function Screen() {
   }
   if (route.screen === "flows") return <FlowList key={workspace} workspace={workspace} />;
   if (route.screen === "flow") {
-    return <Canvas key={`${workspace}/${route.id}`} workspace={workspace} flowId={route.id} />;
+    return <FlowPage key={`${workspace}/${route.id}`} workspace={workspace} flowId={route.id} />;
   }
   return (
     <main className="page">

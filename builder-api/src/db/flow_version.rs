@@ -13,6 +13,8 @@ pub struct Model {
     pub document: String,
     pub published_at: i64,
     pub published_by: String,
+    /// What the author said the version changes, if anything.
+    pub note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,7 @@ pub mod contract;
 pub mod editor;
 pub mod event_deliveries;
 pub mod event_subscriptions;
+pub mod expressions;
 pub mod flows;
 pub mod health;
 pub mod members;
@@ -47,6 +48,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/node-types").route(web::get().to(node_types::list)))
+                .service(
+                    web::resource("/expressions/check").route(web::post().to(expressions::check)),
+                )
                 .configure(session::configure)
                 .configure(workspaces::configure)
                 .service(

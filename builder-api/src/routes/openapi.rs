@@ -10,8 +10,10 @@ use utoipa::OpenApi;
         title = "Spool API",
         description = "Flows, versions, the simulator, contacts and runs, analytics and webhooks of Spool. Everything a workspace owns is under /api/v1/workspaces/{workspace}. Authenticate with a session cookie (POST /api/v1/session; changes then need the X-CSRF-Token header) or an API key (Authorization: Bearer spool_…).",
     ),
-    paths(super::node_types::list),
+    paths(super::node_types::list, super::expressions::check),
     components(schemas(
+        super::expressions::CheckText,
+        super::expressions::TextCheck,
         crate::error::ErrorBody,
         crate::error::ErrorDetail,
         crate::error::Code

@@ -45,33 +45,7 @@ impl NodeCheck<'_> {
     }
 
     fn expr_error(&mut self, field: &str, err: ExprError) {
-        let location = err.location();
-        let (code, message) = match err {
-            ExprError::Syntax {
-                message, snippet, ..
-            } if snippet.is_empty() => (
-                Code::ExpressionSyntax,
-                format!("The expression is missing: {message}."),
-            ),
-            ExprError::Syntax {
-                message, snippet, ..
-            } => (
-                Code::ExpressionSyntax,
-                format!("`{snippet}` does not work as an expression: {message}."),
-            ),
-            ExprError::UnknownVariable { name, .. } => (
-                Code::UnknownVariable,
-                format!(
-                    "`{name}` is not something a flow can read; start with contact, vars, msg, payload or now (e.g. vars.{name})."
-                ),
-            ),
-            ExprError::Template { message, .. } => (Code::TemplateSyntax, message),
-        };
-        self.push(
-            Diagnostic::error(code, message)
-                .on_field(field)
-                .at(location),
-        );
+        self.push(err.diagnostic().on_field(field));
     }
 
     pub(super) fn expression(&mut self, field: Field, expression: &Expression, extra: &[&str]) {

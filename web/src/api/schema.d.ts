@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/expressions/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compiles one expression or template and says what is wrong with it. */
+        post: operations["check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/node-types": {
         parameters: {
             query?: never;
@@ -526,6 +543,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/flows/{flow}/publish/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What publishing the draft would change, and the contacts waiting where it changes. */
+        get: operations["impact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/flows/{flow}/unpublish": {
         parameters: {
             query?: never;
@@ -553,8 +587,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Validates the saved draft: every problem, with the node and field it is on, including
-         *     its template sends checked against the templates synced from Meta (as publishing does).
+         * Validates the saved draft, or the document sent (what the editor holds, before it is
+         *     saved): every problem, with the node and field it is on, including its template sends
+         *     checked against the templates synced from Meta (as publishing does).
          */
         post: operations["validate"];
         delete?: never;
@@ -1020,11 +1055,18 @@ export interface components {
             updated_at: string;
             updated_by: string;
         };
+        CheckText: {
+            /** @description `expression` (rhai, e.g. `vars.total > 50`) or `template` (text with `{{ }}`). */
+            kind: string;
+            source: string;
+            /** @description Extra names this field reads; only `response` (in an HTTP call's `save`) exists. */
+            names?: string[];
+        };
         /**
          * @description What went wrong, stable for clients to key on (`error.code`).
          * @enum {string}
          */
-        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
+        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
         /** @description Who the fake contact is. */
         ContactOptions: {
             /** @description Their WhatsApp number, in international form (`+15550100001`); this is the default. */
@@ -1391,6 +1433,26 @@ export interface components {
             /** @description At least 12 characters. */
             new_password: string;
         };
+        PublishImpact: {
+            /**
+             * Format: int32
+             * @description The live version the draft is compared with; absent when the flow is not live.
+             */
+            live_version?: number | null;
+            /**
+             * @description What the draft changes against the live version (absent when not live):
+             *     `{added, removed, changed}` node ids, `edges_added`, `edges_removed`,
+             *     `settings_changed`.
+             */
+            changes?: Record<string, unknown> | null;
+            /** @description Nodes the draft removes or changes where contacts of the live version wait now. */
+            waiting: components["schemas"]["WaitingAt"][];
+            /**
+             * Format: int64
+             * @description All of them: at most this many contacts finish on the live version's nodes as they are.
+             */
+            contacts_waiting: number;
+        };
         Range: {
             from: string;
             to: string;
@@ -1596,6 +1658,12 @@ export interface components {
             /** @description Why the last sync failed; absent when it succeeded. */
             last_error?: string | null;
         };
+        TextCheck: {
+            /** @description True when it compiles. */
+            ok: boolean;
+            /** @description What is wrong: `code`, `message`, and `location` (line and column in the text). */
+            diagnostics: Record<string, unknown>[];
+        };
         TimerView: {
             run_id: string;
             node_id: string;
@@ -1653,6 +1721,14 @@ export interface components {
             published_by: string;
             /** @description Whether new runs start on this version. */
             live: boolean;
+            /** @description What its author said it changes. */
+            note?: string | null;
+            /**
+             * @description In the list only: what changed since the version before (for the first, every node
+             *     is added). `{added, removed, changed}` node ids, `edges_added`, `edges_removed`,
+             *     `settings_changed`; positions are not changes.
+             */
+            changes?: Record<string, unknown> | null;
         };
         WaitView: {
             /** @description `reply`, `timer`, `handoff` or `call` (an HTTP request or an AI model is answering). */
@@ -1664,6 +1740,16 @@ export interface components {
              * @description Answers that were not valid so far (`wait_for_reply`).
              */
             attempts: number;
+        };
+        WaitingAt: {
+            node_id: string;
+            /** @description `removed` or `changed`. */
+            change: string;
+            /**
+             * Format: int64
+             * @description Contacts in the node now (an upper bound: see the module docs).
+             */
+            contacts: number;
         };
         Window: {
             open: boolean;
@@ -1685,6 +1771,83 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckText"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TextCheck"];
+                };
+            };
+            /** @description `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list: {
         parameters: {
             query?: never;
@@ -5239,7 +5402,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: `{"note": "what this version changes"}` (at most 500 characters), shown in the version history */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown> | null;
+            };
+        };
         responses: {
             /** @description The draft is the live version already */
             200: {
@@ -5304,8 +5472,101 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The draft has errors, or a template it sends does not match what Meta has (missing, not approved, another category, another number of values); details.diagnostics lists them */
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `note_too_long`; or `flow_invalid`: the draft has errors, or a template it sends does not match what Meta has (missing, not approved, another category, another number of values); details.diagnostics lists them */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    impact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                flow: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishImpact"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5419,7 +5680,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: a flow document to check instead of the saved draft; nothing is saved */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown> | null;
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -5458,6 +5724,33 @@ export interface operations {
             };
             /** @description No such workspace that the caller can see, or nothing at this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_a_flow`: the body is not a JSON object */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5648,7 +5941,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: `{"note": "why"}`; the note is "Back to version n" without one */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown> | null;
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -5695,6 +5993,33 @@ export interface operations {
             };
             /** @description `hook_taken`: a hook of that version now starts another live flow of the workspace (details.held_by names it) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `note_too_long` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

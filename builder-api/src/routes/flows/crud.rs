@@ -343,20 +343,31 @@ fn validation(diagnostics: Vec<Diagnostic>) -> Validation {
     }
 }
 
-/// Validates the saved draft: every problem, with the node and field it is on, including
-/// its template sends checked against the templates synced from Meta (as publishing does).
+/// Validates the saved draft, or the document sent (what the editor holds, before it is
+/// saved): every problem, with the node and field it is on, including its template sends
+/// checked against the templates synced from Meta (as publishing does).
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/flows/{flow}/validate", tag = "flows",
     params(("workspace" = String, Path), ("flow" = String, Path)),
-    responses((status = 200, body = Validation))
+    request_body(content = Option<Object>, description = "Optional: a flow document to check instead of the saved draft; nothing is saved"),
+    responses(
+        (status = 200, body = Validation),
+        (status = 422, description = "`not_a_flow`: the body is not a JSON object")
+    )
 )]
 pub async fn validate(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<FlowPath>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let model = find_flow(&state, &caller, &path.flow).await?;
-    let checked = spool_flows::check(&model.document);
+    let source = if body.iter().all(u8::is_ascii_whitespace) {
+        model.document
+    } else {
+        Value::Object(read_draft(&body)?).to_string()
+    };
+    let checked = spool_flows::check(&source);
     let mut diagnostics = checked.diagnostics;
     if let Some(flow) = &checked.flow {
         let accounts = crate::templates::check::accounts(&state.db, &caller.workspace).await?;

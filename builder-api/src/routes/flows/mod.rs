@@ -1,5 +1,6 @@
 //! Flows: drafts saved freely (even invalid) with optimistic concurrency, validation,
-//! publishing to immutable versions, rollback, import and export.
+//! publishing to immutable versions (with a note, and what publishing would change first),
+//! rollback, import and export.
 //!
 //! A flow's id is its document's `id`, unique in its workspace. Saves carry the revision they
 //! were based on in `If-Match` (the `ETag` of the last read or save); a save based on an older
@@ -21,6 +22,7 @@ use crate::routes::parse_json;
 use crate::state::AppState;
 
 mod crud;
+mod impact;
 mod publish;
 mod versions;
 
@@ -34,6 +36,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/flows/{flow}", web::delete().to(crud::delete))
         .route("/flows/{flow}/validate", web::post().to(crud::validate))
         .route("/flows/{flow}/publish", web::post().to(publish::publish))
+        .route(
+            "/flows/{flow}/publish/impact",
+            web::get().to(impact::impact),
+        )
         .route(
             "/flows/{flow}/unpublish",
             web::post().to(publish::unpublish),
@@ -61,6 +67,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         crud::delete,
         crud::validate,
         publish::publish,
+        impact::impact,
         publish::unpublish,
         crud::export,
         versions::versions,
@@ -73,7 +80,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         FlowDetail,
         VersionSummary,
         VersionDetail,
-        Validation
+        Validation,
+        impact::PublishImpact,
+        impact::WaitingAt
     ))
 )]
 pub struct Api;
@@ -124,6 +133,14 @@ pub struct VersionSummary {
     pub published_by: String,
     /// Whether new runs start on this version.
     pub live: bool,
+    /// What its author said it changes.
+    pub note: Option<String>,
+    /// In the list only: what changed since the version before (for the first, every node
+    /// is added). `{added, removed, changed}` node ids, `edges_added`, `edges_removed`,
+    /// `settings_changed`; positions are not changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub changes: Option<spool_flows::diff::Changes>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set, TransactionTrait,
 };
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::versions::version_detail;
@@ -16,20 +17,70 @@ use crate::db::{flow, flow_version};
 use crate::error::{ApiError, Code};
 use crate::published::{compile_in, record_change};
 use crate::routes::change::Change;
+use crate::routes::parse_json;
 use crate::state::AppState;
 use crate::templates;
 use spool_flows::Diagnostic;
 
-/// Writes `document` as the next version of the flow and makes it live, in `txn`.
+/// A version about to be written: its document, content hash and note, and what the audit
+/// log records about where it came from.
+pub(super) struct Publication<'a> {
+    pub document: &'a str,
+    pub hash: &'a str,
+    pub note: Option<String>,
+    pub details: Value,
+}
+
+/// The longest note a version keeps: a line or two, not a changelog.
+const MAX_NOTE_CHARS: usize = 500;
+
+/// `{"note": "..."}`, or nothing at all.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PublishBody {
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// The note a publish or rollback request carries (an empty body has none).
+pub(super) fn note_of(body: &[u8]) -> Result<Option<String>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let body: PublishBody = parse_json(body)?;
+    let note = body
+        .note
+        .map(|note| note.trim().to_owned())
+        .filter(|note| !note.is_empty());
+    if let Some(note) = &note
+        && note.chars().count() > MAX_NOTE_CHARS
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Code::NoteTooLong,
+            format!(
+                "A version's note is at most {MAX_NOTE_CHARS} characters; this one has {}.",
+                note.chars().count()
+            ),
+        ));
+    }
+    Ok(note)
+}
+
+/// Writes the publication as the next version of the flow and makes it live, in `txn`.
 pub(super) async fn publish_document(
     txn: &DatabaseTransaction,
     caller: &Caller,
     flow_model: flow::Model,
-    document: &str,
-    hash: &str,
+    publication: Publication<'_>,
     now: i64,
-    details: Value,
 ) -> Result<flow_version::Model, ApiError> {
+    let Publication {
+        document,
+        hash,
+        note,
+        details,
+    } = publication;
     let latest = flow_version::Entity::find()
         .filter(flow_version::Column::WorkspaceId.eq(&caller.workspace))
         .filter(flow_version::Column::FlowId.eq(&flow_model.id))
@@ -45,6 +96,7 @@ pub(super) async fn publish_document(
         document: Set(document.to_owned()),
         published_at: Set(now),
         published_by: Set(caller.actor.label()),
+        note: Set(note),
     }
     .insert(txn)
     .await?;
@@ -88,11 +140,12 @@ fn invalid(mut diagnostics: Vec<Diagnostic>) -> ApiError {
     post, path = "/api/v1/workspaces/{workspace}/flows/{flow}/publish", tag = "flows",
     params(("workspace" = String, Path), ("flow" = String, Path),
            ("If-Match" = Option<String>, Header, description = "Publish only if the draft is still at this revision")),
+    request_body(content = Option<Object>, description = "Optional: `{\"note\": \"what this version changes\"}` (at most 500 characters), shown in the version history"),
     responses(
         (status = 201, body = VersionDetail, description = "A new version, now live"),
         (status = 200, body = VersionDetail, description = "The draft is the live version already"),
         (status = 409, description = "`revision_conflict`: the draft changed since the revision in If-Match; or `hook_taken`: a webhook trigger's hook already starts another live flow of the workspace (details.held_by names it)"),
-        (status = 422, description = "The draft has errors, or a template it sends does not match what Meta has (missing, not approved, another category, another number of values); details.diagnostics lists them")
+        (status = 422, description = "`note_too_long`; or `flow_invalid`: the draft has errors, or a template it sends does not match what Meta has (missing, not approved, another category, another number of values); details.diagnostics lists them")
     )
 )]
 pub async fn publish(
@@ -100,9 +153,11 @@ pub async fn publish(
     caller: Caller,
     path: web::Path<FlowPath>,
     request: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let sent = if_match(&request)?;
+    let note = note_of(&body)?;
     let now = state.now();
     // Fresh before the hook check (and outside the transaction: SQLite has one connection).
     state.published.sync(&state.db).await?;
@@ -134,16 +189,13 @@ pub async fn publish(
     state.published.check_hooks(&compiled)?;
     let document = current.document.clone();
     let revision = current.revision;
-    let version = publish_document(
-        &txn,
-        &caller,
-        current,
-        &document,
-        compiled.hash(),
-        now,
-        json!({ "revision": revision }),
-    )
-    .await?;
+    let publication = Publication {
+        document: &document,
+        hash: compiled.hash(),
+        note,
+        details: json!({ "revision": revision }),
+    };
+    let version = publish_document(&txn, &caller, current, publication, now).await?;
     txn.commit().await?;
     state.published.compiled(compiled);
     state.published.sync(&state.db).await?;

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
 
-use super::publish::publish_document;
+use super::publish::{Publication, note_of, publish_document};
 use super::{
     FlowPath, VersionDetail, VersionPath, VersionSummary, find_flow, find_flow_for_update, rfc3339,
 };
@@ -21,13 +21,19 @@ fn version_summary(model: &flow_version::Model, live: Option<i32>) -> VersionSum
         published_at: rfc3339(model.published_at),
         published_by: model.published_by.clone(),
         live: live == Some(model.version),
+        note: model.note.clone(),
+        changes: None,
     }
+}
+
+fn document_of(model: &flow_version::Model) -> Value {
+    serde_json::from_str(&model.document).unwrap_or(Value::Null)
 }
 
 pub(super) fn version_detail(model: flow_version::Model, live: Option<i32>) -> VersionDetail {
     VersionDetail {
         summary: version_summary(&model, live),
-        document: serde_json::from_str(&model.document).unwrap_or(Value::Null),
+        document: document_of(&model),
     }
 }
 
@@ -49,12 +55,21 @@ pub async fn versions(
         .order_by_desc(flow_version::Column::Version)
         .all(&state.db)
         .await?;
-    Ok(HttpResponse::Ok().json(
-        versions
-            .iter()
-            .map(|version| version_summary(version, model.published_version))
-            .collect::<Vec<_>>(),
-    ))
+    // Newest first: each version is compared with the one after it in the list.
+    let documents: Vec<Value> = versions.iter().map(document_of).collect();
+    let empty = Value::Null;
+    let summaries = versions
+        .iter()
+        .enumerate()
+        .map(|(i, version)| VersionSummary {
+            changes: Some(spool_flows::diff::changes(
+                documents.get(i + 1).unwrap_or(&empty),
+                &documents[i],
+            )),
+            ..version_summary(version, model.published_version)
+        })
+        .collect::<Vec<_>>();
+    Ok(HttpResponse::Ok().json(summaries))
 }
 
 async fn find_version(
@@ -99,8 +114,10 @@ pub async fn version(
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/flows/{flow}/versions/{version}/rollback", tag = "flows",
     params(("workspace" = String, Path), ("flow" = String, Path), ("version" = i32, Path)),
+    request_body(content = Option<Object>, description = "Optional: `{\"note\": \"why\"}`; the note is \"Back to version n\" without one"),
     responses(
         (status = 201, body = VersionDetail),
+        (status = 422, description = "`note_too_long`"),
         (status = 404),
         (status = 409, description = "`hook_taken`: a hook of that version now starts another live flow of the workspace (details.held_by names it)")
     )
@@ -109,8 +126,10 @@ pub async fn rollback(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<VersionPath>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
+    let note = note_of(&body)?.or_else(|| Some(format!("Back to version {}", path.version)));
     let (_, old) = find_version(&state, &caller, &path).await?;
     let now = state.now();
     state.published.sync(&state.db).await?;
@@ -125,16 +144,13 @@ pub async fn rollback(
     }
     let txn = state.db.begin().await?;
     let current = find_flow_for_update(&txn, &caller, &path.flow).await?;
-    let version = publish_document(
-        &txn,
-        &caller,
-        current,
-        &old.document,
-        &old.hash,
-        now,
-        json!({ "rollback_to": old.version }),
-    )
-    .await?;
+    let publication = Publication {
+        document: &old.document,
+        hash: &old.hash,
+        note,
+        details: json!({ "rollback_to": old.version }),
+    };
+    let version = publish_document(&txn, &caller, current, publication, now).await?;
     txn.commit().await?;
     state.published.sync(&state.db).await?;
     let live = Some(version.version);
