@@ -9,6 +9,15 @@ export {
   useSelectedNode,
   updateNodeConfig,
 } from "./api";
-export { commit, getDocument, loadDocument, redo, select, undo, useDocumentStore } from "./store";
+export {
+  closeDocument,
+  commit,
+  getDocument,
+  loadDocument,
+  redo,
+  select,
+  undo,
+  useDocumentStore,
+} from "./store";
 export type { Selection } from "./store";
 export type { DocEdge, DocNode, DocNote, FlowDoc, Op, Step } from "./types";

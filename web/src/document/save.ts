@@ -157,7 +157,7 @@ export function startEditing(
       const body = JSON.stringify(document);
       etag = await put(document, flush && body.length < KEEPALIVE_LIMIT);
       base = document;
-      if (getDocument() === document) {
+      if (stopped || getDocument() === document) {
         forget();
         set({ status: "saved", message: null });
       } else {

@@ -49,6 +49,18 @@ export function loadDocument(flowId: string, document: FlowDoc): void {
   }));
 }
 
+/** Stops editing: nothing is open (the autosaver has flushed what it had). */
+export function closeDocument(): void {
+  useDocumentStore.setState((s) => ({
+    flowId: null,
+    document: null,
+    revision: s.revision + 1,
+    selection: EMPTY_SELECTION,
+    past: [],
+    future: [],
+  }));
+}
+
 /** Applies a change as one undo step (merged with the last one when `key` matches within ~1 s). */
 export function commit(label: string, ops: Op[], key?: string): void {
   const { document, past } = state();
