@@ -15,7 +15,8 @@ import { navigate } from "../lib/router";
 import { useTitle } from "../lib/title";
 import { roleIn, useSession } from "../session/store";
 import { Editor } from "./Editor";
-import type { CatalogEntry } from "./graph";
+import { layout, needsLayout, type CatalogEntry } from "./graph";
+import { heightOf } from "./view";
 import { ConflictBar, SaveStatusBadge } from "./SaveBar";
 import "./canvas.css";
 
@@ -25,6 +26,17 @@ export function useCatalog() {
     queryFn: async () => (await ok(api.GET("/api/v1/node-types"))) as unknown as CatalogEntry[],
     staleTime: Infinity,
   });
+}
+
+/** A flow imported without positions, laid out left to right (saved as the first change). */
+function laidOut(document: FlowDoc, catalog: readonly CatalogEntry[]): FlowDoc {
+  if (!needsLayout(document.nodes)) return document;
+  const byType = new Map(catalog.map((entry) => [entry.type, entry]));
+  const placed = layout(document.nodes, document.edges, (n) => heightOf(n, byType.get(n.type)));
+  return {
+    ...document,
+    nodes: document.nodes.map((node) => ({ ...node, position: placed.get(node.id) })),
+  };
 }
 
 export function Canvas({ workspace, flowId }: { workspace: string; flowId: string }) {
@@ -44,9 +56,10 @@ export function Canvas({ workspace, flowId }: { workspace: string; flowId: strin
   useTitle(name ?? flowId);
 
   const server = draft.data;
+  const types = catalog.data;
   useEffect(() => {
-    if (!server) return;
-    const document = server.document as FlowDoc;
+    if (!server || !types) return;
+    const document = laidOut(server.document as FlowDoc, types);
     if (readOnly) {
       loadDocument(flowId, document);
       return closeDocument;
@@ -57,7 +70,7 @@ export function Canvas({ workspace, flowId }: { workspace: string; flowId: strin
       editing.stop();
       closeDocument();
     };
-  }, [server, workspace, flowId, readOnly]);
+  }, [server, types, workspace, flowId, readOnly]);
 
   const failed = draft.error ?? catalog.error;
   return (
