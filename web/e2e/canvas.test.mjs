@@ -8,6 +8,27 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { newPage, openBrowser, screenshot, signIn, startSpool } from "./harness.mjs";
 
+const node = (p, id) => p.locator(`.react-flow__node[data-id="${id}"]`);
+const inlet = (p, id) => node(p, id).locator(".react-flow__handle.target");
+const handle = (p, id, port) => node(p, id).locator(`.react-flow__handle[data-handleid="${port}"]`);
+
+async function centre(locator) {
+  const box = await locator.boundingBox();
+  assert.ok(box, "on screen");
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags with the mouse from one point to another, in small moves as a hand would. */
+async function drag(p, from, to) {
+  await p.mouse.move(from.x, from.y);
+  await p.mouse.down();
+  await p.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+  await p.mouse.move(to.x, to.y, { steps: 5 });
+  await p.mouse.up();
+}
+
+const endY = (document) => document.nodes.find((n) => n.id === "end").position.y;
+
 describe("the canvas", () => {
   let spool;
   let browser;
@@ -31,37 +52,24 @@ describe("the canvas", () => {
     return (await response.json()).document;
   }
 
-  /** Waits (polling the API, no fixed delay) until the saved draft satisfies `check`. */
+  /**
+   * Waits until the saved draft satisfies `check`, polling the API; gives up (failing) after
+   * as long as any other wait of these tests.
+   */
   async function savedUntil(id, check) {
-    for (;;) {
-      const document = await draft(id);
+    let document;
+    for (let tries = 0; tries < 75; tries++) {
+      document = await draft(id);
       if (check(document)) return document;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  }
-
-  const node = (p, id) => p.locator(`.react-flow__node[data-id="${id}"]`);
-  const handle = (p, id, port) =>
-    node(p, id).locator(`.react-flow__handle[data-handleid="${port}"]`);
-
-  async function centre(locator) {
-    const box = await locator.boundingBox();
-    assert.ok(box, "on screen");
-    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-  }
-
-  /** Drags with the mouse from one point to another, in small moves as a hand would. */
-  async function drag(p, from, to) {
-    await p.mouse.move(from.x, from.y);
-    await p.mouse.down();
-    await p.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
-    await p.mouse.move(to.x, to.y, { steps: 5 });
-    await p.mouse.up();
+    assert.fail(`the saved draft never changed as expected: ${JSON.stringify(document)}`);
   }
 
   test("builds a journey from a blank canvas with the palette and wires", async () => {
     await page.getByRole("button", { name: "Create your first flow" }).click();
     const dialog = page.getByRole("dialog", { name: "New flow" });
+    await dialog.getByLabel("Blank flow").check();
     await dialog.getByLabel("Name").fill("Welcome");
     await dialog.getByRole("button", { name: "Create flow" }).click();
     await page.getByRole("link", { name: "Welcome", exact: true }).click();
@@ -84,7 +92,7 @@ describe("the canvas", () => {
     await drag(
       page,
       await centre(handle(page, "inbound_message", "next")),
-      await centre(node(page, "send_text")),
+      await centre(inlet(page, "send_text")),
     );
     await page.locator(".react-flow__edge").first().waitFor();
 
@@ -101,12 +109,12 @@ describe("the canvas", () => {
     await drag(
       page,
       await centre(handle(page, "inbound_message", "next")),
-      await centre(node(page, "end")),
+      await centre(inlet(page, "end")),
     );
     await page.getByRole("alert").filter({ hasText: "already leads to send_text" }).waitFor();
 
     const saved = await savedUntil("welcome", (d) => d.nodes.length === 3 && d.edges.length === 2);
-    assert.deepEqual(saved.edges.map((e) => `${e.from}.${e.port}→${e.to}`).sort(), [
+    assert.deepEqual(saved.edges.map((e) => `${e.from}.${e.port}→${e.to}`).toSorted(), [
       "inbound_message.next→send_text",
       "send_text.next→end",
     ]);
@@ -154,24 +162,28 @@ describe("the canvas", () => {
     await node(other, "end").waitFor();
 
     // This tab adds a step; the other moves the trigger from a revision without it.
+    await page.bringToFront();
     await page.getByRole("searchbox", { name: "Search steps" }).fill("delay");
     await page.getByRole("searchbox", { name: "Search steps" }).press("Enter");
     await node(page, "delay").waitFor();
-    await savedUntil("welcome", (d) => d.nodes.some((n) => n.id === "delay"));
-    const trigger = await centre(node(other, "inbound_message"));
+    const withDelay = await savedUntil("welcome", (d) => d.nodes.some((n) => n.id === "delay"));
+    const y0 = withDelay.nodes.find((n) => n.id === "inbound_message").position.y;
+    await other.bringToFront();
+    const trigger = await centre(node(other, "inbound_message").locator(".flow-node-head"));
     await drag(other, trigger, { x: trigger.x, y: trigger.y + 150 });
     const merged = await savedUntil(
       "welcome",
       (d) =>
         d.nodes.some((n) => n.id === "delay") &&
-        d.nodes.find((n) => n.id === "inbound_message").position.y > 250,
+        d.nodes.find((n) => n.id === "inbound_message").position.y > y0 + 50,
     );
     assert.equal(merged.nodes.length, 4);
     await node(other, "delay").waitFor();
     await other.locator('[data-status="saved"]').waitFor();
 
     // Both tabs move the same step: the later save cannot merge by itself.
-    const endHere = await centre(node(page, "end"));
+    await page.bringToFront();
+    const endHere = await centre(node(page, "end").locator(".flow-node-head"));
     await drag(page, endHere, { x: endHere.x + 120, y: endHere.y });
     await savedUntil(
       "welcome",
@@ -179,19 +191,19 @@ describe("the canvas", () => {
         d.nodes.find((n) => n.id === "end").position.x !==
         merged.nodes.find((n) => n.id === "end").position.x,
     );
-    const endThere = await centre(node(other, "end"));
+    await other.bringToFront();
+    const endThere = await centre(node(other, "end").locator(".flow-node-head"));
     await drag(other, endThere, { x: endThere.x, y: endThere.y + 160 });
-    const bar = other.getByRole("region", { name: "Conflicting changes" });
+    const bar = other.getByRole("alert", { name: "Conflicting changes" });
     await bar.waitFor();
     await bar.getByRole("button", { name: "Review the changes" }).click();
-    await bar.getByText("Step end: you both changed it.").waitFor();
+    await bar.getByText("Step end: you both moved it.").waitFor();
     await screenshot(other, "24-canvas-conflict");
     await bar.getByRole("button", { name: "Keep mine as a copy" }).click();
     await other.getByText("Your version is saved as a new flow, “Welcome (my version)”.").waitFor();
     const copy = await savedUntil("welcome-my-version", () => true);
     const theirs = await draft("welcome");
-    const y = (d) => d.nodes.find((n) => n.id === "end").position.y;
-    assert.ok(y(copy) > y(theirs), "the copy has this tab's move, the flow the other's");
+    assert.ok(endY(copy) > endY(theirs), "the copy has this tab's move, the flow the other's");
     assert.deepEqual(page.problems(), []);
     assert.deepEqual(other.problems?.() ?? [], []);
     await other.close();

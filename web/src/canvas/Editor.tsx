@@ -39,7 +39,8 @@ import { DRAG_TYPE, Palette } from "./Palette";
 import { NOTE_PREFIX, edgeOfId, edgesFor, heightOf, nodesFor, type CanvasNode } from "./view";
 
 const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode };
-const fitViewOptions = { padding: 0.15 };
+// Never zoomed in past 100%: a flow of one or two steps stays at a size to build on.
+const fitViewOptions = { padding: 0.15, maxZoom: 1 };
 const proOptions = { hideAttribution: true };
 const CATEGORY_COLOURS: Record<string, string> = {
   trigger: "#6b4fbb",
@@ -105,6 +106,9 @@ export function Editor({
     setView(next);
     setNodes(next.nodes);
   }
+  // Fitting an empty canvas would zoom onto the first step dropped and move the view under
+  // the person's hand: only a flow that has steps when it opens is fitted.
+  const [fitOnOpen] = useState(() => (doc?.nodes.length ?? 0) + (doc?.notes?.length ?? 0) > 0);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [pending, setPending] = useState<{
     node: string;
@@ -329,7 +333,7 @@ export function Editor({
           onConnect={onConnect}
           onConnectEnd={onConnectEnd}
           nodeTypes={nodeTypes}
-          fitView
+          fitView={fitOnOpen}
           fitViewOptions={fitViewOptions}
           nodesDraggable={!readOnly}
           nodesConnectable={!readOnly}

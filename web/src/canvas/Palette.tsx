@@ -15,12 +15,16 @@ const CATEGORY_NAMES: Record<string, string> = {
   integration: "Other systems",
 };
 
-function matches(entry: CatalogEntry, query: string): boolean {
+/** How well an entry matches: its name first, then its type, then its description; 0 = not. */
+function score(entry: CatalogEntry, query: string): number {
   const q = query.trim().toLowerCase();
-  if (q === "") return true;
-  return [entry.label, entry.type, entry.description, entry.category].some((text) =>
-    text.toLowerCase().includes(q),
-  );
+  if (q === "") return 1;
+  const label = entry.label.toLowerCase();
+  if (label.startsWith(q)) return 5;
+  if (label.split(/\s+/).some((word) => word.startsWith(q))) return 4;
+  if (label.includes(q) || entry.type.includes(q)) return 3;
+  if (entry.description.toLowerCase().includes(q)) return 2;
+  return 0;
 }
 
 interface PaletteProps {
@@ -35,14 +39,22 @@ interface PaletteProps {
 function PaletteView({ catalog, connecting, searchRef, onPick, onCancel }: PaletteProps) {
   const [query, setQuery] = useState("");
   const groups = useMemo(() => {
-    const found = catalog.filter((entry) => matches(entry, query));
+    const found = catalog.filter((entry) => score(entry, query) > 0);
     const byCategory = new Map<string, CatalogEntry[]>();
     for (const entry of found) {
       byCategory.set(entry.category, [...(byCategory.get(entry.category) ?? []), entry]);
     }
     return [...byCategory];
   }, [catalog, query]);
-  const first = groups[0]?.[1][0];
+  // Enter takes the best match, wherever its group is.
+  const first = useMemo(
+    () =>
+      catalog.reduce<CatalogEntry | undefined>(
+        (best, entry) => (score(entry, query) > (best ? score(best, query) : 0) ? entry : best),
+        undefined,
+      ),
+    [catalog, query],
+  );
 
   return (
     <aside className="palette" aria-label="Steps you can add">

@@ -44,7 +44,9 @@ function describe(conflict: Conflict): string {
     case "node":
       if (conflict.theirs === null) return `Step ${conflict.key}: you changed it, they deleted it.`;
       if (conflict.mine === null) return `Step ${conflict.key}: you deleted it, they changed it.`;
-      return `Step ${conflict.key}: you both changed it.`;
+      return onlyMoved(conflict)
+        ? `Step ${conflict.key}: you both moved it.`
+        : `Step ${conflict.key}: you both changed it.`;
     case "note":
       return `A note: you both changed it.`;
     case "edge":
@@ -54,8 +56,24 @@ function describe(conflict: Conflict): string {
   }
 }
 
+/** Whether both sides kept the step as it was but put it in different places. */
+function strip(value: unknown): string {
+  return JSON.stringify({ ...(value as Record<string, unknown>), position: undefined });
+}
+
+function onlyMoved(conflict: Conflict): boolean {
+  return (
+    conflict.kind === "node" &&
+    conflict.mine !== null &&
+    conflict.theirs !== null &&
+    strip(conflict.mine) === strip(conflict.theirs)
+  );
+}
+
 /** A short view of one side of a conflict, for people, not JSON. */
-function side(value: unknown): string {
+function side(conflict: Conflict, which: "mine" | "theirs"): string {
+  const value = conflict[which];
+  if (onlyMoved(conflict)) return which === "mine" ? "where you put it" : "where they put it";
   if (value === null || value === undefined) return "(deleted)";
   if (typeof value === "string") return value;
   if (typeof value === "object" && value !== null) {
@@ -160,7 +178,7 @@ export function ConflictBar({ workspace }: { workspace: string }) {
                     checked={chosen === "mine"}
                     onChange={() => choose("mine")}
                   />{" "}
-                  Keep mine: {side(c.mine)}
+                  Keep mine: {side(c, "mine")}
                 </label>
                 <label>
                   <input
@@ -169,7 +187,7 @@ export function ConflictBar({ workspace }: { workspace: string }) {
                     checked={chosen === "theirs"}
                     onChange={() => choose("theirs")}
                   />{" "}
-                  Take theirs: {side(c.theirs)}
+                  Take theirs: {side(c, "theirs")}
                 </label>
               </fieldset>
             );
