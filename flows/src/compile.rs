@@ -127,9 +127,11 @@ impl CompiledFlow {
 
 fn content_hash(flow: &Flow) -> String {
     let mut canonical = flow.clone();
+    // Where things are drawn and the notes beside them are not part of the journey.
     for node in &mut canonical.nodes {
         node.position = Position::default();
     }
+    canonical.notes.clear();
     let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
     hex::encode(Sha256::digest(&bytes))
 }

@@ -52,6 +52,26 @@ pub struct Flow {
     pub edges: Vec<Edge>,
     #[serde(default)]
     pub settings: Settings,
+    /// Sticky notes the editor shows on the canvas; the runtime ignores them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+/// A sticky note on the editor's canvas: text for the people who build the flow. Like
+/// positions, notes are not part of the journey: the runtime never reads them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// Unique among the flow's notes.
+    pub id: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub position: Position,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<f64>,
 }
 
 /// One step of the journey.

@@ -24,7 +24,7 @@ pub use compile::CompiledFlow;
 pub use config::NodeKind;
 pub use diagnostic::{Code, Diagnostic, Location, Severity};
 pub use document::{
-    Edge, Flow, MAX_FLOW_ID, Node, Position, Reentry, SCHEMA_VERSION, Settings, check_flow_id,
+    Edge, Flow, MAX_FLOW_ID, Node, Note, Position, Reentry, SCHEMA_VERSION, Settings, check_flow_id,
 };
 pub use validate::whatsapp;
 

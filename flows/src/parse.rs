@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::catalog::NodeType;
 use crate::config::NodeKind;
 use crate::diagnostic::{Code, Diagnostic, Location};
-use crate::document::{Edge, Flow, Node, Position, SCHEMA_VERSION, Settings};
+use crate::document::{Edge, Flow, Node, Note, Position, SCHEMA_VERSION, Settings};
 use crate::validate::Lenient;
 
 /// What could be read of a document.
@@ -29,6 +29,7 @@ const FLOW_FIELDS: &[&str] = &[
     "nodes",
     "edges",
     "settings",
+    "notes",
 ];
 const NODE_FIELDS: &[&str] = &["id", "type", "position", "config"];
 const EDGE_FIELDS: &[&str] = &["from", "port", "to"];
@@ -190,6 +191,20 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Box<Diagnostic>> {
             }
         },
     };
+    let notes = match root.remove("notes") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(value) => match serde_path_to_error::deserialize::<_, Vec<Note>>(value) {
+            Ok(notes) => notes,
+            Err(err) => {
+                let (field, message) = describe_serde_error(&err, "notes");
+                diagnostics.push(
+                    Diagnostic::error(Code::InvalidFlow, format!("Notes: {message}"))
+                        .on_field(field),
+                );
+                Vec::new()
+            }
+        },
+    };
 
     let flow = Flow {
         schema,
@@ -199,6 +214,7 @@ pub(crate) fn parse(source: &str) -> Result<Partial, Box<Diagnostic>> {
         nodes,
         edges,
         settings,
+        notes,
     };
     Ok(Partial {
         flow,

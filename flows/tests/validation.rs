@@ -361,3 +361,32 @@ fn two_webhook_triggers_need_two_hooks() {
         report.diagnostics[0].message
     );
 }
+
+#[test]
+fn notes_are_kept_checked_and_ignored_by_the_journey() {
+    let journey = |notes: Value| {
+        json!({
+            "schema": 1, "id": "t", "name": "Test",
+            "nodes": [hook(), { "id": "end", "type": "end" }],
+            "edges": [edge("start", "next", "end")],
+            "notes": notes,
+        })
+        .to_string()
+    };
+    let noted = journey(json!([
+        { "id": "note", "text": "Ask Ana before changing the wording", "position": { "x": 10.0, "y": -80.0 }, "width": 220.0, "height": 140.0 }
+    ]));
+    assert_eq!(codes(&noted), Vec::<String>::new());
+    let hash = |source: &str| compile_source(source).expect("compiles").hash().to_owned();
+    assert_eq!(hash(&noted), hash(&journey(json!([]))));
+
+    let misspelt = journey(json!([{ "id": "note", "txt": "typo" }]));
+    let diagnostics = check(&misspelt).diagnostics;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, Code::InvalidFlow);
+    assert!(
+        diagnostics[0].message.contains("txt"),
+        "{}",
+        diagnostics[0].message
+    );
+}

@@ -1,31 +1,24 @@
-// The canvas of one flow: its nodes and edges drawn with React Flow, laid out with dagre
-// when the flow has no positions, with zoom, pan, fit view and a minimap. Read-only for
-// now: editing (and saving) comes with the next part of the editor.
+// The flow's page: loads the draft and the node catalog, hands the draft to the document
+// store and the autosaver, and shows the editing canvas with where saving stands. People
+// whose role cannot change flows get the same canvas, read-only and never saved.
 
-import { useMemo } from "react";
+import { useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
-import {
-  Background,
-  Controls,
-  MiniMap,
-  ReactFlow,
-  useNodesState,
-  type NodeTypes,
-} from "@xyflow/react";
+import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { api, ok } from "../api/client";
 import { messageOf } from "../api/errors";
+import { closeDocument, loadDocument, useDocumentStore, type FlowDoc } from "../document";
+import { startEditing } from "../document/save";
 import { readDraft } from "../flows/api";
 import { navigate } from "../lib/router";
 import { useTitle } from "../lib/title";
-import { toCanvas } from "./draw";
-import { FlowNode, type FlowNodeType } from "./FlowNode";
-import type { CatalogEntry } from "./graph";
+import { roleIn, useSession } from "../session/store";
+import { Editor } from "./Editor";
+import { layout, needsLayout, type CatalogEntry } from "./graph";
+import { heightOf } from "./view";
+import { ConflictBar, SaveStatusBadge } from "./SaveBar";
 import "./canvas.css";
-
-const nodeTypes: NodeTypes = { flow: FlowNode };
-const fitViewOptions = { padding: 0.15 };
-const proOptions = { hideAttribution: true };
 
 export function useCatalog() {
   return useQuery({
@@ -35,31 +28,51 @@ export function useCatalog() {
   });
 }
 
-const CATEGORY_COLOURS: Record<string, string> = {
-  trigger: "#6b4fbb",
-  messaging: "#0a6b4d",
-  logic: "#b26b00",
-  contact: "#1a5fd0",
-  integration: "#a8251c",
-};
-
-function minimapColour(node: FlowNodeType): string {
-  return CATEGORY_COLOURS[node.data.category] ?? "#8a94a3";
+/** A flow imported without positions, laid out left to right (saved as the first change). */
+function laidOut(document: FlowDoc, catalog: readonly CatalogEntry[]): FlowDoc {
+  if (!needsLayout(document.nodes)) return document;
+  const byType = new Map(catalog.map((entry) => [entry.type, entry]));
+  const placed = layout(document.nodes, document.edges, (n) => heightOf(n, byType.get(n.type)));
+  return {
+    ...document,
+    nodes: document.nodes.map((node) => ({ ...node, position: placed.get(node.id) })),
+  };
 }
 
 export function Canvas({ workspace, flowId }: { workspace: string; flowId: string }) {
+  // Read once per opening: later revisions arrive through saving and merging, not refetches.
   const draft = useQuery({
     queryKey: ["flow", workspace, flowId],
     queryFn: () => readDraft(workspace, flowId),
+    staleTime: Infinity,
+    gcTime: 0,
+    refetchOnWindowFocus: false,
   });
   const catalog = useCatalog();
-  const drawn = useMemo(
-    () => (draft.data && catalog.data ? toCanvas(draft.data.document, catalog.data) : undefined),
-    [draft.data, catalog.data],
-  );
-  const failed = draft.error ?? catalog.error;
-  useTitle(draft.data?.document.name ?? flowId);
+  const role = useSession((s) => roleIn(s.session, workspace));
+  const readOnly = role === "viewer";
+  const ready = useDocumentStore((s) => s.flowId === flowId && s.document !== null);
+  const name = useDocumentStore((s) => (s.flowId === flowId ? s.document?.name : undefined));
+  useTitle(name ?? flowId);
 
+  const server = draft.data;
+  const types = catalog.data;
+  useEffect(() => {
+    if (!server || !types) return;
+    const document = laidOut(server.document as FlowDoc, types);
+    if (readOnly) {
+      loadDocument(flowId, document);
+      return closeDocument;
+    }
+    const editing = startEditing(workspace, flowId, { document, etag: server.etag });
+    return () => {
+      editing.saveNow();
+      editing.stop();
+      closeDocument();
+    };
+  }, [server, types, workspace, flowId, readOnly]);
+
+  const failed = draft.error ?? catalog.error;
   return (
     <main className="canvas-page">
       <div className="canvas-bar">
@@ -72,58 +85,25 @@ export function Canvas({ workspace, flowId }: { workspace: string; flowId: strin
         >
           ← All flows
         </a>
-        <h1>{draft.data?.document.name ?? flowId}</h1>
-        <span className="muted">View only: editing on the canvas comes next.</span>
+        <h1>{name ?? flowId}</h1>
+        {readOnly ? (
+          <span className="muted">View only: your role does not allow changes.</span>
+        ) : (
+          ready && <SaveStatusBadge />
+        )}
       </div>
+      {!readOnly && <ConflictBar workspace={workspace} />}
       {failed && (
         <p className="error-note" role="alert">
           This flow could not be opened. {messageOf(failed)}
         </p>
       )}
-      {!failed && !drawn && <p className="loading">Opening the flow…</p>}
-      {drawn && drawn.undrawn > 0 && (
-        <p className="notice">
-          {drawn.undrawn === 1 ? "One connection" : `${drawn.undrawn} connections`} could not be
-          drawn: {drawn.undrawn === 1 ? "it leads" : "they lead"} from a way out or to a step that
-          does not exist.
-        </p>
+      {!failed && !(ready && catalog.data) && <p className="loading">Opening the flow…</p>}
+      {ready && catalog.data && (
+        <ReactFlowProvider>
+          <Editor catalog={catalog.data} readOnly={readOnly} />
+        </ReactFlowProvider>
       )}
-      {drawn && <DrawnFlow key={draft.data?.etag} drawn={drawn} />}
     </main>
-  );
-}
-
-/** React Flow over one drawn revision; its node state takes React Flow's measurements. */
-function DrawnFlow({ drawn }: { drawn: ReturnType<typeof toCanvas> }) {
-  const [nodes, , onNodesChange] = useNodesState(drawn.nodes);
-  const openOn = useMemo(
-    () => ({ padding: 0.1, maxZoom: 1, minZoom: 0.5, nodes: drawn.start.map((id) => ({ id })) }),
-    [drawn.start],
-  );
-  return (
-    <div className="canvas" data-testid="canvas">
-      <ReactFlow
-        nodes={nodes}
-        edges={drawn.edges}
-        onNodesChange={onNodesChange}
-        nodeTypes={nodeTypes}
-        fitView
-        fitViewOptions={openOn}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        minZoom={0.1}
-        proOptions={proOptions}
-      >
-        <Background gap={24} />
-        <Controls showInteractive={false} fitViewOptions={fitViewOptions} />
-        <MiniMap
-          pannable
-          zoomable
-          ariaLabel="Map of the whole flow"
-          nodeColor={minimapColour}
-          maskColor="rgb(20 28 40 / 0.08)"
-        />
-      </ReactFlow>
-    </div>
   );
 }

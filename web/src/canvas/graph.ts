@@ -17,6 +17,8 @@ export interface CatalogEntry {
   category: string;
   description: string;
   ports: CatalogPort[];
+  /** Whether the node waits (for a reply, a timer, an operator); a loop must pass one. */
+  waits?: boolean;
 }
 
 export interface DocNode {

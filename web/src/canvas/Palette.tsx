@@ -1,0 +1,122 @@
+// The palette: every node type from the catalog, grouped by category and searchable. Drag a
+// type onto the canvas, or pick it with the keyboard (Enter) to add it at the centre of the
+// view, or (after a wire was dropped on empty canvas) where the wire ended, already joined.
+
+import { memo, useMemo, useState, type RefObject } from "react";
+import type { CatalogEntry } from "./graph";
+
+export const DRAG_TYPE = "application/x-spool-node-type";
+
+const CATEGORY_NAMES: Record<string, string> = {
+  trigger: "Start the journey",
+  messaging: "Send and ask",
+  logic: "Decide and wait",
+  contact: "Contact",
+  integration: "Other systems",
+};
+
+/** How well an entry matches: its name first, then its type, then its description; 0 = not. */
+function score(entry: CatalogEntry, query: string): number {
+  const q = query.trim().toLowerCase();
+  if (q === "") return 1;
+  const label = entry.label.toLowerCase();
+  if (label.startsWith(q)) return 5;
+  if (label.split(/\s+/).some((word) => word.startsWith(q))) return 4;
+  if (label.includes(q) || entry.type.includes(q)) return 3;
+  if (entry.description.toLowerCase().includes(q)) return 2;
+  return 0;
+}
+
+interface PaletteProps {
+  catalog: readonly CatalogEntry[];
+  /** Set when a dropped wire waits for its new step: says what the new step will follow. */
+  connecting: string | null;
+  searchRef: RefObject<HTMLInputElement | null>;
+  onPick(type: string): void;
+  onCancel(): void;
+}
+
+function PaletteView({ catalog, connecting, searchRef, onPick, onCancel }: PaletteProps) {
+  const [query, setQuery] = useState("");
+  const groups = useMemo(() => {
+    const found = catalog.filter((entry) => score(entry, query) > 0);
+    const byCategory = new Map<string, CatalogEntry[]>();
+    for (const entry of found) {
+      byCategory.set(entry.category, [...(byCategory.get(entry.category) ?? []), entry]);
+    }
+    return [...byCategory];
+  }, [catalog, query]);
+  // Enter takes the best match, wherever its group is.
+  const first = useMemo(
+    () =>
+      catalog.reduce<CatalogEntry | undefined>(
+        (best, entry) => (score(entry, query) > (best ? score(best, query) : 0) ? entry : best),
+        undefined,
+      ),
+    [catalog, query],
+  );
+
+  return (
+    <aside className="palette" aria-label="Steps you can add">
+      {connecting && (
+        <p className="palette-connecting" role="status">
+          Choose the step that {connecting} leads to.{" "}
+          <button type="button" className="button quiet small" onClick={onCancel}>
+            Cancel
+          </button>
+        </p>
+      )}
+      <input
+        ref={searchRef}
+        type="search"
+        className="palette-search"
+        placeholder="Search steps (N)"
+        aria-label="Search steps"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && first) {
+            e.preventDefault();
+            onPick(first.type);
+            setQuery("");
+          } else if (e.key === "Escape") {
+            setQuery("");
+            onCancel();
+            e.currentTarget.blur();
+          }
+        }}
+      />
+      <div className="palette-groups">
+        {groups.length === 0 && <p className="muted">No step matches “{query}”.</p>}
+        {groups.map(([category, entries]) => (
+          <section key={category}>
+            <h2>{CATEGORY_NAMES[category] ?? category}</h2>
+            <ul>
+              {entries.map((entry) => (
+                <li key={entry.type}>
+                  <button
+                    type="button"
+                    className={`palette-item category-${entry.category}`}
+                    draggable
+                    title={entry.description}
+                    data-type={entry.type}
+                    onDragStart={(e) => {
+                      e.dataTransfer.setData(DRAG_TYPE, entry.type);
+                      e.dataTransfer.effectAllowed = "copy";
+                    }}
+                    onClick={() => onPick(entry.type)}
+                  >
+                    <span className="palette-label">{entry.label}</span>
+                    <span className="palette-description">{entry.description}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
+      </div>
+    </aside>
+  );
+}
+
+export const Palette = memo(PaletteView);

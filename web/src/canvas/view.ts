@@ -1,0 +1,135 @@
+// The document as React Flow's nodes and edges while editing. Each node's view data is
+// cached by the document node's identity, so a change to one step hands React Flow one new
+// node object and the memoized views of all the others are left alone.
+
+import type { Edge, Node } from "@xyflow/react";
+import type { DocEdge, DocNode, DocNote, FlowDoc } from "../document";
+import type { Selection } from "../document";
+import { nodeHeight, type FlowNodeData, type FlowNodeType } from "./FlowNode";
+import { portsOf, summaryOf, type CatalogEntry } from "./graph";
+
+export interface NoteData extends Record<string, unknown> {
+  note: DocNote;
+}
+
+export type NoteNodeType = Node<NoteData, "note">;
+export type CanvasNode = FlowNodeType | NoteNodeType;
+
+/** React Flow ids of notes: apart from step ids, which may be any text. */
+export const NOTE_PREFIX = "note::";
+
+export function edgeId(edge: DocEdge): string {
+  return JSON.stringify([edge.from, edge.port, edge.to]);
+}
+
+export function edgeOfId(id: string): DocEdge | undefined {
+  try {
+    const [from, port, to] = JSON.parse(id) as string[];
+    return from !== undefined && port !== undefined && to !== undefined
+      ? { from, port, to }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function dataOf(node: DocNode, entry: CatalogEntry | undefined): FlowNodeData {
+  return {
+    typeLabel: entry?.label ?? node.type,
+    category: entry?.category ?? "unknown",
+    summary: summaryOf(node),
+    ports: portsOf(node, entry),
+  };
+}
+
+export function heightOf(node: DocNode, entry: CatalogEntry | undefined): number {
+  const data = dataOf(node, entry);
+  return nodeHeight(data.ports.length, Boolean(data.summary));
+}
+
+/**
+ * React Flow nodes for `doc`, reusing the previous objects of nodes whose document node (and
+ * selection) did not change, and keeping what React Flow measured of the others.
+ */
+export function nodesFor(
+  doc: FlowDoc,
+  byType: ReadonlyMap<string, CatalogEntry>,
+  selection: Selection,
+  previous: ReadonlyMap<string, { source: DocNode | DocNote; node: CanvasNode }>,
+): { nodes: CanvasNode[]; index: Map<string, { source: DocNode | DocNote; node: CanvasNode }> } {
+  const selectedNodes = new Set(selection.nodes);
+  const selectedNotes = new Set(selection.notes);
+  const index = new Map<string, { source: DocNode | DocNote; node: CanvasNode }>();
+  const nodes: CanvasNode[] = [];
+  for (const note of doc.notes ?? []) {
+    const id = NOTE_PREFIX + note.id;
+    const selected = selectedNotes.has(note.id);
+    const before = previous.get(id);
+    const node: NoteNodeType =
+      before && before.source === note && Boolean(before.node.selected) === selected
+        ? (before.node as NoteNodeType)
+        : {
+            id,
+            type: "note",
+            position: note.position,
+            data: { note },
+            selected,
+            zIndex: -1,
+            width: note.width ?? 220,
+            height: note.height ?? 140,
+            ...(before?.node.measured ? { measured: before.node.measured } : {}),
+          };
+    index.set(id, { source: note, node });
+    nodes.push(node);
+  }
+  for (const step of doc.nodes) {
+    const selected = selectedNodes.has(step.id);
+    const before = previous.get(step.id);
+    let node: FlowNodeType;
+    if (before && before.source === step && Boolean(before.node.selected) === selected) {
+      node = before.node as FlowNodeType;
+    } else if (before && before.source === step) {
+      node = { ...(before.node as FlowNodeType), selected };
+    } else {
+      node = {
+        id: step.id,
+        type: "flow",
+        position: step.position ?? { x: 0, y: 0 },
+        data: dataOf(step, byType.get(step.type)),
+        selected,
+        ...(before?.node.measured ? { measured: before.node.measured } : {}),
+      };
+    }
+    index.set(step.id, { source: step, node });
+    nodes.push(node);
+  }
+  return { nodes, index };
+}
+
+/** The edges that can be drawn (both ends and the port exist); the others are counted. */
+export function edgesFor(
+  doc: FlowDoc,
+  nodes: ReadonlyMap<string, { node: CanvasNode }>,
+  selected: ReadonlySet<string>,
+): { edges: Edge[]; undrawn: number } {
+  const edges: Edge[] = [];
+  let undrawn = 0;
+  for (const edge of doc.edges) {
+    const from = nodes.get(edge.from)?.node as FlowNodeType | undefined;
+    const fromOk = from?.type === "flow" && from.data.ports.some((p) => p.name === edge.port);
+    if (!fromOk || nodes.get(edge.to)?.node.type !== "flow") {
+      undrawn++;
+      continue;
+    }
+    const id = edgeId(edge);
+    edges.push({
+      id,
+      source: edge.from,
+      sourceHandle: edge.port,
+      target: edge.to,
+      selected: selected.has(id),
+      ariaLabel: `Connects ${edge.from} (${edge.port}) to ${edge.to}`,
+    });
+  }
+  return { edges, undrawn };
+}

@@ -1,0 +1,23 @@
+// The document store's public face: see README.md.
+
+export {
+  useCanRedo,
+  useCanUndo,
+  useDocument,
+  useNode,
+  useRevision,
+  useSelectedNode,
+  updateNodeConfig,
+} from "./api";
+export {
+  closeDocument,
+  commit,
+  getDocument,
+  loadDocument,
+  redo,
+  select,
+  undo,
+  useDocumentStore,
+} from "./store";
+export type { Selection } from "./store";
+export type { DocEdge, DocNode, DocNote, FlowDoc, Op, Step } from "./types";
