@@ -98,7 +98,8 @@ describe("the canvas", () => {
 
     // A wire dropped on empty canvas opens the palette; the chosen step arrives connected.
     const from = await centre(handle(page, "send_text", "next"));
-    await drag(page, from, { x: from.x + 200, y: from.y + 120 });
+    // (Below, not beside: the side panel takes the right of a 1280-pixel window.)
+    await drag(page, from, { x: from.x + 40, y: from.y + 170 });
     await page.getByText("Choose the step that “next” of send_text leads to.").waitFor();
     await page.getByRole("searchbox", { name: "Search steps" }).fill("end");
     await screenshot(page, "21-canvas-wire-dropped");

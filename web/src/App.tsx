@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { api } from "./api/client";
 import { messageOf } from "./api/errors";
 import { FlowList } from "./flows/FlowList";
-import { FlowPage } from "./forms/adapter";
+import { FlowPage } from "./flows/FlowPage";
 import { navigate, routeOf, usePath } from "./lib/router";
 import { AccountMenu, WorkspaceSwitcher } from "./session/AccountMenu";
 import { SessionExpiredDialog, SignInPage } from "./session/SignIn";

@@ -4,7 +4,6 @@
 
 import { useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { api, ok } from "../api/client";
 import { messageOf } from "../api/errors";
@@ -39,6 +38,8 @@ function laidOut(document: FlowDoc, catalog: readonly CatalogEntry[]): FlowDoc {
   };
 }
 
+/** The editing canvas; inside a `ReactFlowProvider` that the flow page shares with its side
+ * panel (whose badges sit on the canvas). */
 export function Canvas({ workspace, flowId }: { workspace: string; flowId: string }) {
   // Read once per opening: later revisions arrive through saving and merging, not refetches.
   const draft = useQuery({
@@ -99,11 +100,7 @@ export function Canvas({ workspace, flowId }: { workspace: string; flowId: strin
         </p>
       )}
       {!failed && !(ready && catalog.data) && <p className="loading">Opening the flow…</p>}
-      {ready && catalog.data && (
-        <ReactFlowProvider>
-          <Editor catalog={catalog.data} readOnly={readOnly} />
-        </ReactFlowProvider>
-      )}
+      {ready && catalog.data && <Editor catalog={catalog.data} readOnly={readOnly} />}
     </main>
   );
 }

@@ -19,5 +19,6 @@ export {
   undo,
   useDocumentStore,
 } from "./store";
+export { flushSave, useSaveState } from "./save";
 export type { Selection } from "./store";
 export type { DocEdge, DocNode, DocNote, FlowDoc, Op, Step } from "./types";

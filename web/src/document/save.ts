@@ -79,6 +79,8 @@ export function startEditing(
   let etag = server.etag;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight = false;
+  // Read through a function: a save under way sets it back from another task.
+  const saving = () => inFlight;
   let again = false;
   let stopped = false;
   const key = storageKey(workspace, flowId);
@@ -240,6 +242,13 @@ export function startEditing(
   window.addEventListener("online", onOnline);
 
   resolver = {
+    async flush() {
+      while (saving()) await new Promise((wait) => setTimeout(wait, 50));
+      await save(false);
+      const { status, message } = useSaveState.getState();
+      if (status !== "saved") throw new Error(message ?? "The latest changes are not saved yet.");
+      return etag;
+    },
     takeTheirs() {
       const conflict = useSaveState.getState().conflict;
       if (!conflict) return;
@@ -281,9 +290,19 @@ export function startEditing(
 export type Choice = "mine" | "theirs";
 
 let resolver: {
+  flush(): Promise<string>;
   takeTheirs(): void;
   apply(choices: Map<string, Choice>): void;
 } | null = null;
+
+/**
+ * Saves what is being edited now (publishing starts from the saved draft); resolves to the
+ * saved revision's ETag, or fails in words when it cannot be saved (a conflict, signed out,
+ * offline). Nothing open: nothing to save.
+ */
+export function flushSave(): Promise<string | undefined> {
+  return resolver ? resolver.flush() : Promise.resolve(undefined);
+}
 
 /** Drops my conflicting changes for the newer saved draft. */
 export function takeTheirs(): void {

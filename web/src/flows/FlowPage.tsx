@@ -1,0 +1,134 @@
+// The flow's page: the editing canvas, and beside it the side panel — publish, the selected
+// step's settings, problems, versions. The flow being edited lives in the document store
+// (`../document`): the panel reads the selected step from it and changes its settings
+// through it (one undo step per change, typing merged), and the store's autosaver saves it.
+
+import { useCallback, useMemo, useState } from "react";
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { Canvas, useCatalog } from "../canvas/Canvas";
+import {
+  flushSave,
+  select,
+  updateNodeConfig,
+  useDocument,
+  useDocumentStore,
+  useSaveState,
+} from "../document";
+import type { FlowDocument } from "./documents";
+import { badgesOf } from "../problems/marks";
+import { NodeBadges } from "../problems/NodeBadges";
+import { ProblemsPanel } from "../problems/ProblemsPanel";
+import { useValidation } from "../problems/useValidation";
+import { PublishControl } from "../publish/PublishControl";
+import { VersionHistory } from "../publish/VersionHistory";
+import { roleIn, useSession } from "../session/store";
+import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
+import { scopeOf } from "../forms/scope";
+
+export function FlowPage({ workspace, flowId }: { workspace: string; flowId: string }) {
+  return (
+    <ReactFlowProvider>
+      <div className="flow-page">
+        <Canvas workspace={workspace} flowId={flowId} />
+        <SidePanel workspace={workspace} flowId={flowId} />
+      </div>
+    </ReactFlowProvider>
+  );
+}
+
+function SidePanel({ workspace, flowId }: { workspace: string; flowId: string }) {
+  const catalog = useCatalog();
+  const canEdit = useSession((s) => roleIn(s.session, workspace) !== "viewer");
+  const open = useDocumentStore((s) => s.flowId === flowId);
+  const document = useDocument() as FlowDocument | null;
+  const current = open ? (document ?? undefined) : undefined;
+  const saveStatus = useSaveState((s) => s.status);
+
+  const validation = useValidation(workspace, flowId, current, []);
+  const badges = useMemo(() => badgesOf(validation.diagnostics), [validation.diagnostics]);
+
+  // The selected step: one node selected on the canvas, or a problem chosen in the list.
+  const selected = useDocumentStore((s) =>
+    s.selection.nodes.length === 1 ? s.selection.nodes[0] : undefined,
+  );
+  const [focus, setFocus] = useState<{ field: string }>();
+  const flow = useReactFlow();
+  const choose = useCallback(
+    (nodeId: string, field?: string) => {
+      select({ nodes: [nodeId], notes: [], edges: [] });
+      setFocus({ field: field ?? "" });
+      void flow.fitView({ nodes: [{ id: nodeId }], maxZoom: 1, minZoom: 0.6, duration: 0 });
+    },
+    [flow],
+  );
+
+  const nodes = useMemo(() => (current?.nodes ?? []) as PanelNode[], [current]);
+  const node = nodes.find((n) => n.id === selected);
+  const nodeType = catalog.data?.find((entry) => entry.type === node?.type) as
+    PanelNodeType | undefined;
+  const scope = useMemo(
+    () => (current && selected ? scopeOf(current, selected) : []),
+    [current, selected],
+  );
+  const labels = useMemo(
+    () =>
+      new Map(
+        nodes.map((n) => [
+          n.id,
+          `${n.id} (${catalog.data?.find((c) => c.type === n.type)?.label ?? n.type})`,
+        ]),
+      ),
+    [nodes, catalog.data],
+  );
+
+  if (!current) return <aside className="side-panel" aria-label="Flow tools" />;
+  return (
+    <aside className="side-panel" aria-label="Flow tools">
+      <NodeBadges badges={badges} onSelect={(id) => choose(id)} />
+      {canEdit && (
+        <div className="side-status">
+          <PublishControl
+            workspace={workspace}
+            flowId={flowId}
+            diagnostics={validation.diagnostics}
+            beforePublish={flushSave}
+            busy={saveStatus === "saving" || saveStatus === "unsaved"}
+          />
+        </div>
+      )}
+      {node && (
+        <div className="side-section">
+          <button
+            type="button"
+            className="button small quiet close-panel"
+            onClick={() => select({ nodes: [], notes: [], edges: [] })}
+          >
+            Close settings
+          </button>
+          <PropertiesPanel
+            key={node.id}
+            node={node}
+            nodeType={nodeType}
+            scope={scope}
+            diagnostics={validation.diagnostics}
+            focus={focus}
+            workspace={workspace}
+            readOnly={!canEdit}
+            onChange={(config) => updateNodeConfig(node.id, config)}
+          />
+        </div>
+      )}
+      <div className="side-section">
+        <ProblemsPanel
+          diagnostics={validation.diagnostics}
+          onSelect={choose}
+          labels={labels}
+          checking={validation.checking}
+        />
+      </div>
+      <div className="side-section">
+        <VersionHistory workspace={workspace} flowId={flowId} canEdit={canEdit} />
+      </div>
+    </aside>
+  );
+}
