@@ -65,6 +65,12 @@ const buttons = {
 };
 
 describe("the properties form", () => {
+  it("says a step without settings has none, instead of a JSON box", () => {
+    render({ type: "object", additionalProperties: false } as JsonSchema, {});
+    expect(container.textContent).toContain("This step has no settings.");
+    expect(container.querySelector("textarea")).toBeNull();
+  });
+
   it("draws each widget of send_buttons", () => {
     render(sendButtons, buttons);
     expect(field("config.text")?.tagName).toBe("TEXTAREA");

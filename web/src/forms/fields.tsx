@@ -112,6 +112,10 @@ export function ConfigFields({
   onChange: (config: Record<string, unknown>) => void;
 }) {
   const { root } = useContext(Form);
+  // A step without settings (End, say) says so, rather than offering its empty object as JSON.
+  if (shapeOf(root, root).kind === "json" && (root.type === "object" || !root.type)) {
+    return <p className="muted">This step has no settings.</p>;
+  }
   return (
     <SchemaField
       schema={root}
