@@ -5680,7 +5680,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Optional: a flow document to check instead of the saved draft; nothing is saved */
+        /** @description Optional: a flow document to check instead of the saved draft (none, or `{}`, checks the draft); nothing is saved */
         requestBody?: {
             content: {
                 "application/json": Record<string, unknown> | null;

@@ -349,7 +349,7 @@ fn validation(diagnostics: Vec<Diagnostic>) -> Validation {
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/flows/{flow}/validate", tag = "flows",
     params(("workspace" = String, Path), ("flow" = String, Path)),
-    request_body(content = Option<Object>, description = "Optional: a flow document to check instead of the saved draft; nothing is saved"),
+    request_body(content = Option<Object>, description = "Optional: a flow document to check instead of the saved draft (none, or `{}`, checks the draft); nothing is saved"),
     responses(
         (status = 200, body = Validation),
         (status = 422, description = "`not_a_flow`: the body is not a JSON object")
@@ -362,10 +362,16 @@ pub async fn validate(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let model = find_flow(&state, &caller, &path.flow).await?;
-    let source = if body.iter().all(u8::is_ascii_whitespace) {
-        model.document
+    // No body, or an empty object (what many clients send with a POST), means the saved
+    // draft: a flow document is never empty.
+    let sent = if body.iter().all(u8::is_ascii_whitespace) {
+        None
     } else {
-        Value::Object(read_draft(&body)?).to_string()
+        Some(read_draft(&body)?).filter(|document| !document.is_empty())
+    };
+    let source = match sent {
+        Some(document) => Value::Object(document).to_string(),
+        None => model.document,
     };
     let checked = spool_flows::check(&source);
     let mut diagnostics = checked.diagnostics;
