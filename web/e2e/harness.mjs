@@ -35,9 +35,12 @@ export async function startSpool() {
   const child = spawn(binary, ["serve", "--bind", "127.0.0.1:0"], {
     cwd: dir,
     // Only this test's settings: none inherited that would point it at another database.
+    // SPOOL_EDITOR_DIR is kept: it serves a fresh `npm run build` without recompiling.
     env: {
       ...Object.fromEntries(
-        Object.entries(process.env).filter(([key]) => !key.startsWith("SPOOL_")),
+        Object.entries(process.env).filter(
+          ([key]) => !key.startsWith("SPOOL_") || key === "SPOOL_EDITOR_DIR",
+        ),
       ),
       SPOOL_DATABASE_URL: `sqlite://${path.join(dir, "spool.sqlite")}?mode=rwc`,
     },

@@ -5,9 +5,16 @@
 //! Client-side routes (`/flows/abandoned-cart`) are the editor's too: a page a browser asks
 //! for (`Accept: text/html`) outside the API, webhooks and probes gets `index.html`. Programs
 //! asking for a path that does not exist keep getting the API's JSON 404.
+//!
+//! For working on the editor, `SPOOL_EDITOR_DIR=web/dist` makes `spool serve` read the files
+//! from that directory instead, so a `npm run build` shows without recompiling Spool.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use actix_web::http::Method;
 use actix_web::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 mod assets {
@@ -32,11 +39,29 @@ so it has only the API. Run <code>make run</code>, which builds both, or build t
 </body></html>
 "#;
 
-fn file(path: &str) -> Option<&'static [u8]> {
+/// The directory `SPOOL_EDITOR_DIR` names, read once.
+fn editor_dir() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| std::env::var_os("SPOOL_EDITOR_DIR").map(PathBuf::from))
+        .as_deref()
+}
+
+fn file(path: &str) -> Option<Bytes> {
+    if let Some(dir) = editor_dir() {
+        // Only plain names below the directory: never `..` or an absolute path.
+        let relative = Path::new(path);
+        if !relative
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)))
+        {
+            return None;
+        }
+        return std::fs::read(dir.join(relative)).ok().map(Bytes::from);
+    }
     assets::FILES
         .iter()
         .find(|(name, _)| *name == path)
-        .map(|(_, bytes)| *bytes)
+        .map(|(_, bytes)| Bytes::from_static(bytes))
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -61,7 +86,7 @@ pub async fn index() -> HttpResponse {
 
 /// `index.html`, never cached without asking, or the page saying the editor is not built.
 fn index_page() -> HttpResponse {
-    let body = file("index.html").unwrap_or(NOT_BUILT.as_bytes());
+    let body = file("index.html").unwrap_or(Bytes::from_static(NOT_BUILT.as_bytes()));
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((CACHE_CONTROL, REVALIDATE))
@@ -82,7 +107,9 @@ pub fn answer(request: &HttpRequest) -> Option<HttpResponse> {
         return None;
     }
     let name = path.trim_start_matches('/');
-    if let Some(bytes) = file(name) {
+    if !name.is_empty()
+        && let Some(bytes) = file(name)
+    {
         let cache = if name.starts_with("assets/") {
             IMMUTABLE
         } else {
