@@ -43,6 +43,9 @@ pub struct Config {
     pub events_first_retry_ms: u64,
     /// Where Meta's Graph API is (`https://graph.facebook.com`); a local stand-in in tests.
     pub whatsapp_api_url: String,
+    /// Serves the editor from this directory (`web/dist`) instead of the copy built into the
+    /// binary: for working on the editor, a `npm run build` then shows without recompiling.
+    pub editor_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -62,6 +65,7 @@ impl std::fmt::Debug for Config {
             .field("allow_private_targets", &self.allow_private_targets)
             .field("events_first_retry_ms", &self.events_first_retry_ms)
             .field("whatsapp_api_url", &self.whatsapp_api_url)
+            .field("editor_dir", &self.editor_dir)
             .finish()
     }
 }
@@ -81,6 +85,7 @@ impl Default for Config {
             allow_private_targets: false,
             events_first_retry_ms: 10_000,
             whatsapp_api_url: "https://graph.facebook.com".into(),
+            editor_dir: None,
         }
     }
 }

@@ -108,7 +108,7 @@ fn serve(file: Option<&std::path::Path>, flags: &Overrides) -> anyhow::Result<Ex
         if let Some(admin) = &running.first_admin {
             let password = admin.generated_password.as_deref().map_or_else(
                 || "the password in SPOOL_ADMIN_PASSWORD".to_owned(),
-                |password| format!("the password {password} (shown once; change it with PUT /api/v1/session/password)"),
+                |password| format!("the password {password} (shown once: change it from your account menu once signed in)"),
             );
             std::io::Write::write_fmt(
                 &mut stdout,

@@ -150,6 +150,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             .with_network(network.clone()),
     );
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    crate::routes::editor::serve_from(config.editor_dir.clone());
     crate::events_out::check_at_start(&db, secret_key.as_ref()).await?;
     let channels = Arc::new(WhatsAppChannels::new(
         db.clone(),

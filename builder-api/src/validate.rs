@@ -85,6 +85,7 @@ fn check_file(path: &Path) -> Checked {
                 field: None,
                 location: None,
             }],
+            closed_window: Vec::new(),
         },
     }
 }

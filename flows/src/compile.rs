@@ -33,6 +33,7 @@ impl CompiledFlow {
             graph,
             ports,
             artifacts,
+            closed_window: _,
         } = analysis;
         let index = flow
             .nodes

@@ -27,6 +27,7 @@ pub use document::{
     Edge, Flow, MAX_FLOW_ID, Node, Note, Position, Reentry, SCHEMA_VERSION, Settings, check_flow_id,
 };
 pub use validate::whatsapp;
+pub use window::ClosedWindowEdge;
 
 /// Why a flow cannot be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,9 @@ pub struct Checked {
     pub flow: Option<Flow>,
     /// Every problem found: errors first, then warnings, each in document order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Edges along which the 24-hour window may be closed (none when the document could not
+    /// be read whole).
+    pub closed_window: Vec<ClosedWindowEdge>,
 }
 
 impl Checked {
@@ -81,6 +85,7 @@ fn read_and_analyse(source: &str, id_rule: IdRule) -> (Checked, Option<validate:
             let checked = Checked {
                 flow: None,
                 diagnostics: vec![*diagnostic],
+                closed_window: Vec::new(),
             };
             return (checked, None);
         }
@@ -98,9 +103,15 @@ fn read_and_analyse(source: &str, id_rule: IdRule) -> (Checked, Option<validate:
     diagnostics.append(&mut analysis.diagnostics);
     diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
     analysis.diagnostics = diagnostics.clone();
+    let closed_window = if complete {
+        analysis.closed_window.clone()
+    } else {
+        Vec::new()
+    };
     let checked = Checked {
         flow: complete.then_some(partial.flow),
         diagnostics,
+        closed_window,
     };
     (checked, complete.then_some(analysis))
 }
@@ -131,6 +142,7 @@ pub fn compile_source(source: &str) -> Result<CompiledFlow, Error> {
             Checked {
                 flow: Some(flow),
                 diagnostics,
+                ..
             },
             Some(analysis),
         ) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(CompiledFlow::new(flow, analysis)),

@@ -6,10 +6,15 @@
 //! 24 hours. Only the contact writing reopens the window: a template does not (it invites a
 //! reply, and the reply reopens it). A journey started by a webhook, an event or a broadcast
 //! cannot know when the contact last wrote, so it starts as if the window were closed.
+//!
+//! The same numbers give the editor its marks: every edge along which the window may be
+//! closed, with the reason ([`ClosedWindowEdge`]).
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
+
+use serde::Serialize;
 
 use crate::config::NodeKind;
 use crate::diagnostic::{Code, Diagnostic};
@@ -18,6 +23,64 @@ use crate::document::Flow;
 const WINDOW_SECS: u64 = 24 * 3600;
 /// Anything past the window is the same for this check; capping keeps loops finite.
 const PAST_WINDOW: u64 = WINDOW_SECS + 1;
+
+/// An edge along which the 24-hour window may be closed: the one leaving `node_id` through
+/// `port` (a port leads to one node only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClosedWindowEdge {
+    pub node_id: String,
+    pub port: String,
+    /// Why, in words for the person building the journey.
+    pub reason: String,
+}
+
+/// What closed the window, when it may be closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Closed {
+    /// A webhook, an event or a broadcast started the journey.
+    ByTheStart,
+    /// Delays, waits and timeouts on the way add up to more than 24 hours.
+    ByWaiting,
+}
+
+impl Closed {
+    fn reason(self) -> &'static str {
+        match self {
+            Self::ByTheStart => {
+                "The journey starts without the contact writing (a webhook, an event or a broadcast), so the 24-hour window may be closed here: WhatsApp delivers only templates until the contact replies."
+            }
+            Self::ByWaiting => {
+                "More than 24 hours may have passed here since the contact last wrote (the delays and waits before this add up): WhatsApp delivers only templates until the contact replies."
+            }
+        }
+    }
+}
+
+/// Seconds since the contact last wrote, at most [`PAST_WINDOW`], and what closed the window
+/// when it is past.
+#[derive(Clone, Copy, Debug)]
+struct Since {
+    secs: u64,
+    closed: Closed,
+}
+
+impl Since {
+    fn is_past(self) -> bool {
+        self.secs > WINDOW_SECS
+    }
+
+    /// Leaving `kind` through `port` after entering it at `self`.
+    fn leaving(self, kind: &NodeKind, port: &str) -> Self {
+        let secs = leaving(kind, port, self.secs);
+        // Past already: the same cause; just past: the waiting did it.
+        let closed = if self.is_past() {
+            self.closed
+        } else {
+            Closed::ByWaiting
+        };
+        Self { secs, closed }
+    }
+}
 
 /// Seconds since the contact last wrote when leaving `kind` through `port`, given the seconds
 /// on entering it.
@@ -39,19 +102,61 @@ fn leaving(kind: &NodeKind, port: &str, entered: u64) -> u64 {
     }
 }
 
+/// Warns on free-form sends the window may be closed for; returns the edges it may be closed
+/// along.
 pub(crate) fn check(
     flow: &Flow,
     graph: &DiGraph<usize, String>,
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> Vec<ClosedWindowEdge> {
     let kind = |ix: NodeIndex| &flow.nodes[graph[ix]].kind;
-    let mut entered: Vec<Option<u64>> = vec![None; graph.node_count()];
+    let entered = entered(flow, graph);
+
+    for ix in graph.node_indices() {
+        let node = &flow.nodes[graph[ix]];
+        if node.kind.node_type().sends_free_form()
+            && entered[ix.index()].is_some_and(Since::is_past)
+        {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::WindowMayBeClosed,
+                    "This message may go out more than 24 hours after the contact last wrote (or before they ever wrote), when WhatsApp only delivers templates. Send a template and wait for the reply before it, or connect its error port.",
+                )
+                .on_node(node.id.clone()),
+            );
+        }
+    }
+
+    graph
+        .edge_references()
+        .filter_map(|edge| {
+            let out = entered[edge.source().index()]?.leaving(kind(edge.source()), edge.weight());
+            out.is_past().then(|| ClosedWindowEdge {
+                node_id: flow.nodes[graph[edge.source()]].id.clone(),
+                port: edge.weight().clone(),
+                reason: out.closed.reason().to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// For every node a contact can reach, the longest time since the contact last wrote when
+/// entering it, along any path from a trigger.
+fn entered(flow: &Flow, graph: &DiGraph<usize, String>) -> Vec<Option<Since>> {
+    let kind = |ix: NodeIndex| &flow.nodes[graph[ix]].kind;
+    let mut entered: Vec<Option<Since>> = vec![None; graph.node_count()];
     for ix in graph.node_indices() {
         entered[ix.index()] = match kind(ix) {
             // The contact has just written.
-            NodeKind::InboundMessage(_) | NodeKind::CtwaReferral(_) => Some(0),
+            NodeKind::InboundMessage(_) | NodeKind::CtwaReferral(_) => Some(Since {
+                secs: 0,
+                closed: Closed::ByWaiting,
+            }),
             // Started by the business: the contact may not have written for days, or ever.
-            NodeKind::Webhook(_) | NodeKind::Event(_) | NodeKind::Broadcast(_) => Some(PAST_WINDOW),
+            NodeKind::Webhook(_) | NodeKind::Event(_) | NodeKind::Broadcast(_) => Some(Since {
+                secs: PAST_WINDOW,
+                closed: Closed::ByTheStart,
+            }),
             _ => None,
         };
     }
@@ -67,13 +172,13 @@ pub(crate) fn check(
         }
     }
     let relax =
-        |entered: &mut Vec<Option<u64>>, from: NodeIndex, to: NodeIndex, port: &str| -> bool {
+        |entered: &mut Vec<Option<Since>>, from: NodeIndex, to: NodeIndex, port: &str| -> bool {
             let Some(value) = entered[from.index()] else {
                 return false;
             };
-            let out = leaving(kind(from), port, value);
+            let out = value.leaving(kind(from), port);
             match entered[to.index()] {
-                Some(existing) if existing >= out => false,
+                Some(existing) if existing.secs >= out.secs => false,
                 _ => {
                     entered[to.index()] = Some(out);
                     true
@@ -104,7 +209,10 @@ pub(crate) fn check(
                     // Still growing after every simple path was tried: some loop adds time
                     // on each round, so what it reaches can be past the window.
                     for ix in grown {
-                        entered[ix.index()] = Some(PAST_WINDOW);
+                        entered[ix.index()] = Some(Since {
+                            secs: PAST_WINDOW,
+                            closed: Closed::ByWaiting,
+                        });
                     }
                 }
             }
@@ -117,19 +225,5 @@ pub(crate) fn check(
             }
         }
     }
-
-    for ix in graph.node_indices() {
-        let node = &flow.nodes[graph[ix]];
-        if node.kind.node_type().sends_free_form()
-            && entered[ix.index()].is_some_and(|secs| secs > WINDOW_SECS)
-        {
-            diagnostics.push(
-                Diagnostic::warning(
-                    Code::WindowMayBeClosed,
-                    "This message may go out more than 24 hours after the contact last wrote (or before they ever wrote), when WhatsApp only delivers templates. Send a template and wait for the reply before it, or connect its error port.",
-                )
-                .on_node(node.id.clone()),
-            );
-        }
-    }
+    entered
 }

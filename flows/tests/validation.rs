@@ -140,6 +140,69 @@ fn a_reminder_loop_with_delays_reaches_past_the_window() {
     assert_eq!(codes(&source), vec!["window_may_be_closed@text"]);
 }
 
+/// The editor's marks: `node.port` for every edge along which the window may be closed.
+fn closed_edges(source: &str) -> Vec<String> {
+    check(source)
+        .closed_window
+        .into_iter()
+        .map(|edge| format!("{}.{}", edge.node_id, edge.port))
+        .collect()
+}
+
+#[test]
+fn edges_are_marked_closed_from_a_business_start_until_the_contact_replies() {
+    let source = flow(
+        json!([
+            hook(),
+            { "id": "invite", "type": "send_template", "config": { "name": "hello", "language": "en", "category": "utility" } },
+            { "id": "answer", "type": "wait_for_reply", "config": { "variable": "a" } },
+            { "id": "thanks", "type": "send_text", "config": { "text": "Thanks" } },
+            { "id": "end", "type": "end" },
+        ]),
+        json!([
+            edge("start", "next", "invite"),
+            edge("invite", "next", "answer"),
+            edge("answer", "reply", "thanks"),
+            edge("answer", "timeout", "end"),
+            edge("thanks", "next", "end"),
+        ]),
+    );
+    let checked = check(&source);
+    assert_eq!(
+        closed_edges(&source),
+        vec!["start.next", "invite.next", "answer.timeout"]
+    );
+    let reason = &checked.closed_window[0].reason;
+    assert!(
+        reason.contains("starts without the contact writing"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn an_edge_is_marked_closed_once_the_waits_add_up_with_that_reason() {
+    let source = flow(
+        json!([
+            { "id": "start", "type": "inbound_message" },
+            { "id": "d1", "type": "delay", "config": { "for": "13h" } },
+            { "id": "d2", "type": "delay", "config": { "for": "13h" } },
+            { "id": "second", "type": "send_template", "config": { "name": "hello", "language": "en", "category": "utility" } },
+        ]),
+        json!([
+            edge("start", "next", "d1"),
+            edge("d1", "next", "d2"),
+            edge("d2", "next", "second"),
+        ]),
+    );
+    assert_eq!(closed_edges(&source), vec!["d2.next"]);
+    let checked = check(&source);
+    assert!(
+        checked.closed_window[0].reason.contains("delays and waits"),
+        "{}",
+        checked.closed_window[0].reason
+    );
+}
+
 #[test]
 fn every_problem_is_reported_at_once() {
     let source = flow(

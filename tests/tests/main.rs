@@ -22,6 +22,7 @@ mod smoke;
 mod templates;
 mod webhooks;
 mod whatsapp;
+mod whatsapp_cart;
 mod whatsapp_limits;
 
 /// `autotests = false` means cargo no longer finds test files by itself: a file in this

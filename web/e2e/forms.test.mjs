@@ -6,10 +6,15 @@
 // web/e2e-artifacts/ (10- to 16-).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { newPage, openBrowser, repo, screenshot, signIn, startSpool } from "./harness.mjs";
+import {
+  createFromExample,
+  newPage,
+  openBrowser,
+  screenshot,
+  signIn,
+  startSpool,
+} from "./harness.mjs";
 
 const FLOW = "ctwa-lead-qualification";
 
@@ -23,15 +28,7 @@ describe("editing, checking and publishing a flow", () => {
     browser = await openBrowser();
     page = await newPage(browser, spool.url);
     await signIn(page, spool.email, spool.password);
-    const example = JSON.parse(
-      readFileSync(path.join(repo, `flows/examples/${FLOW}.json`), "utf8"),
-    );
-    const session = await (await page.request.get("/api/v1/session")).json();
-    const created = await page.request.post("/api/v1/workspaces/default/flows", {
-      headers: { "X-CSRF-Token": session.csrf_token },
-      data: example,
-    });
-    assert.equal(created.status(), 201, await created.text());
+    await createFromExample(page, FLOW);
   });
 
   after(async () => {

@@ -3,7 +3,7 @@
 // Any console error or warning in the page fails the test that caused it.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import readline from "node:readline";
@@ -126,4 +126,17 @@ export async function signIn(page, email, password) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Flows", exact: true }).waitFor();
+}
+
+/** Creates the example flow `name` (flows/examples/<name>.json) through the API, signed in. */
+export async function createFromExample(page, name) {
+  const example = JSON.parse(readFileSync(path.join(repo, `flows/examples/${name}.json`), "utf8"));
+  const session = await (await page.request.get("/api/v1/session")).json();
+  const created = await page.request.post("/api/v1/workspaces/default/flows", {
+    headers: { "X-CSRF-Token": session.csrf_token },
+    data: example,
+  });
+  if (created.status() !== 201) {
+    throw new Error(`the example ${name} was not created: ${await created.text()}`);
+  }
 }

@@ -6,8 +6,9 @@
 //! for (`Accept: text/html`) outside the API, webhooks and probes gets `index.html`. Programs
 //! asking for a path that does not exist keep getting the API's JSON 404.
 //!
-//! For working on the editor, `SPOOL_EDITOR_DIR=web/dist` makes `spool serve` read the files
-//! from that directory instead, so a `npm run build` shows without recompiling Spool.
+//! For working on the editor, the setting `editor_dir` (`SPOOL_EDITOR_DIR=web/dist`) makes
+//! `spool serve` read the files from that directory instead, so a `npm run build` shows
+//! without recompiling Spool.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
@@ -39,11 +40,18 @@ so it has only the API. Run <code>make run</code>, which builds both, or build t
 </body></html>
 "#;
 
-/// The directory `SPOOL_EDITOR_DIR` names, read once.
+static EDITOR_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// Serves the editor from `dir` rather than from the binary (the `editor_dir` setting); the
+/// first server started in a process decides.
+pub fn serve_from(dir: Option<PathBuf>) {
+    if let Some(dir) = dir {
+        let _ = EDITOR_DIR.set(dir);
+    }
+}
+
 fn editor_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| std::env::var_os("SPOOL_EDITOR_DIR").map(PathBuf::from))
-        .as_deref()
+    EDITOR_DIR.get().map(PathBuf::as_path)
 }
 
 fn file(path: &str) -> Option<Bytes> {

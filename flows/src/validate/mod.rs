@@ -43,6 +43,8 @@ pub(crate) struct Analysis {
     /// For each node, its ports with the node each leads to.
     pub ports: PortTable,
     pub artifacts: Vec<NodeArtifacts>,
+    /// Edges along which the 24-hour window may be closed.
+    pub closed_window: Vec<window::ClosedWindowEdge>,
 }
 
 /// Nodes that could not be typed, with the type they declared when it is a known one.
@@ -103,13 +105,14 @@ pub(crate) fn analyse(flow: &Flow, lenient: &Lenient) -> Analysis {
         graph::reachability(flow, &graph, untyped, &owner, &mut diagnostics);
     }
     graph::loops_without_wait(flow, &graph, &mut diagnostics);
-    window::check(flow, &graph, &mut diagnostics);
+    let closed_window = window::check(flow, &graph, &mut diagnostics);
 
     Analysis {
         diagnostics,
         graph,
         ports,
         artifacts,
+        closed_window,
     }
 }
 

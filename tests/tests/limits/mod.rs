@@ -46,6 +46,8 @@ pub struct Attempt {
     pub what: String,
     pub accepted: bool,
     pub at: Instant,
+    /// The message id Meta answered with, when it accepted.
+    pub wamid: Option<String>,
 }
 
 /// How the stand-in answers: everyone 503 while `down`, else each recipient's scripted
@@ -118,17 +120,19 @@ impl Respond for Meta {
         } else {
             script.failures.get_mut(&to).and_then(VecDeque::pop_front)
         };
+        let wamid = failure.is_none().then(|| format!("wamid.{}", unique()));
         script.attempts.push(Attempt {
             to: to.clone(),
             what,
             accepted: failure.is_none(),
             at: Instant::now(),
+            wamid: wamid.clone(),
         });
         failure.unwrap_or_else(|| {
             ResponseTemplate::new(200).set_body_json(json!({
                 "messaging_product": "whatsapp",
                 "contacts": [{ "input": to, "wa_id": to }],
-                "messages": [{ "id": format!("wamid.{}", unique()) }]
+                "messages": [{ "id": wamid }]
             }))
         })
     }
@@ -293,11 +297,42 @@ impl Rig {
 
     /// A system calls the flow's webhook for `phone` (who may never have written).
     pub async fn webhook(&self, phone: &str, flow_id: &str) {
+        self.webhook_with(phone, flow_id, json!({})).await;
+    }
+
+    /// A system calls the flow's webhook for `phone` with `payload`.
+    pub async fn webhook_with(&self, phone: &str, flow_id: &str, payload: Value) {
         let kind = EventKind::Webhook {
             flow_id: flow_id.to_owned(),
             trigger: None,
-            payload: json!({}),
+            payload,
         };
+        self.runtime
+            .accept(Event::new(contact_id_for(phone), phone, self.now(), kind))
+            .await
+            .expect("accepted");
+    }
+
+    /// A Meta webhook body arrives for the channel: every message in it is taken in as
+    /// `POST /webhooks/whatsapp/{channel}` takes it in (signature checks aside).
+    pub async fn meta_webhook(&self, body: &Value) {
+        let raw = serde_json::to_vec(body).expect("JSON");
+        let notifications = spool_whatsapp::inbound::parse(&raw).expect("a webhook body");
+        for notification in notifications {
+            if let spool_whatsapp::inbound::Notification::Message { mut message, .. } = notification
+            {
+                message.channel = Some(self.channel_id.clone());
+                self.runtime
+                    .accept_inbound("", message)
+                    .await
+                    .expect("accepted");
+            }
+        }
+    }
+
+    /// The contact's profile changes from outside (as the contacts API changes it).
+    pub async fn update_contact(&self, phone: &str, change: spool_runtime::state::ContactChange) {
+        let kind = EventKind::UpdateContact { change };
         self.runtime
             .accept(Event::new(contact_id_for(phone), phone, self.now(), kind))
             .await

@@ -1062,6 +1062,13 @@ export interface components {
             /** @description Extra names this field reads; only `response` (in an HTTP call's `save`) exists. */
             names?: string[];
         };
+        /** @description An edge along which the 24-hour window may be closed (a port leads to one node only). */
+        ClosedWindowEdge: {
+            node_id: string;
+            port: string;
+            /** @description Why, in words for the person building the journey. */
+            reason: string;
+        };
         /**
          * @description What went wrong, stable for clients to key on (`error.code`).
          * @enum {string}
@@ -1708,6 +1715,11 @@ export interface components {
             errors: number;
             warnings: number;
             diagnostics: Record<string, unknown>[];
+            /**
+             * @description Edges along which the 24-hour window may be closed, each named by the node and port
+             *     it leaves, with the reason: the editor draws them differently.
+             */
+            closed_window: components["schemas"]["ClosedWindowEdge"][];
         };
         VersionDetail: components["schemas"]["VersionSummary"] & {
             document: Record<string, unknown>;

@@ -13,6 +13,7 @@ import {
   useReactFlow,
   type Connection,
   type EdgeChange,
+  type EdgeTypes,
   type FinalConnectionState,
   type NodeChange,
   type NodeTypes,
@@ -35,10 +36,14 @@ import { FlowNode, type FlowNodeType } from "./FlowNode";
 import { layout } from "./graph";
 import type { CatalogEntry } from "./graph";
 import { NoteNode } from "./NoteNode";
+import { ShortcutSheet } from "./Shortcuts";
 import { DRAG_TYPE, Palette } from "./Palette";
 import { NOTE_PREFIX, edgeOfId, edgesFor, heightOf, nodesFor, type CanvasNode } from "./view";
+import { WindowEdge, WindowReason } from "../problems/WindowEdge";
+import { useClosedWindow, type ClosedWindow } from "../problems/window";
 
 const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode };
+const edgeTypes: EdgeTypes = { window: WindowEdge };
 // Never zoomed in past 100%: a flow of one or two steps stays at a size to build on.
 const fitViewOptions = { padding: 0.15, maxZoom: 1 };
 const proOptions = { hideAttribution: true };
@@ -59,15 +64,16 @@ function build(
   doc: FlowDoc | null,
   byType: ReadonlyMap<string, CatalogEntry>,
   selection: Selection,
+  closed: ClosedWindow,
   previous: Parameters<typeof nodesFor>[3],
 ) {
   const drawn = doc
     ? nodesFor(doc, byType, selection, previous)
     : { nodes: [] as CanvasNode[], index: new Map() };
   const lines = doc
-    ? edgesFor(doc, drawn.index, new Set(selection.edges))
+    ? edgesFor(doc, drawn.index, new Set(selection.edges), closed)
     : { edges: [], undrawn: 0 };
-  return { doc, byType, selection, ...drawn, ...lines };
+  return { doc, byType, selection, closed, ...drawn, ...lines };
 }
 
 /** Keys typed into a field are the field's, not the canvas's. */
@@ -87,6 +93,7 @@ export function Editor({
 }) {
   const doc = useDocumentStore((s) => s.document);
   const selection = useDocumentStore((s) => s.selection);
+  const closed = useClosedWindow((s) => s.closed);
   const byType = useMemo(() => new Map(catalog.map((e) => [e.type, e])), [catalog]);
   const factsOf = useCallback(
     (type: string): TypeFacts | undefined => {
@@ -99,10 +106,15 @@ export function Editor({
   // React Flow's own copy of the nodes, which moves during a drag without touching the
   // document; rebuilt (reusing unchanged nodes' objects, see view.ts) when the document or
   // the selection changes.
-  const [view, setView] = useState(() => build(doc, byType, selection, new Map()));
+  const [view, setView] = useState(() => build(doc, byType, selection, closed, new Map()));
   const [nodes, setNodes] = useState<CanvasNode[]>(view.nodes);
-  if (view.doc !== doc || view.byType !== byType || view.selection !== selection) {
-    const next = build(doc, byType, selection, view.index);
+  if (
+    view.doc !== doc ||
+    view.byType !== byType ||
+    view.selection !== selection ||
+    view.closed !== closed
+  ) {
+    const next = build(doc, byType, selection, closed, view.index);
     setView(next);
     setNodes(next.nodes);
   }
@@ -110,6 +122,7 @@ export function Editor({
   // the person's hand: only a flow that has steps when it opens is fitted.
   const [fitOnOpen] = useState(() => (doc?.nodes.length ?? 0) + (doc?.notes?.length ?? 0) > 0);
   const [refusal, setRefusal] = useState<string | null>(null);
+  const [sheet, setSheet] = useState(false);
   const [pending, setPending] = useState<{
     node: string;
     port: string;
@@ -255,6 +268,12 @@ export function Editor({
       } else if (!mod && e.shiftKey && key === "s" && !readOnly) {
         e.preventDefault();
         addNote(centre());
+      } else if (!mod && !e.altKey && e.key === "?") {
+        e.preventDefault();
+        setSheet(true);
+      } else if (!mod && !e.altKey && !e.shiftKey && key === "f") {
+        e.preventDefault();
+        void flow.fitView(fitViewOptions);
       }
     };
     const selected = () => {
@@ -289,7 +308,7 @@ export function Editor({
       document.removeEventListener("cut", onCut);
       document.removeEventListener("paste", onPaste);
     };
-  }, [centre, readOnly]);
+  }, [centre, readOnly, flow]);
 
   const pendingLabel = pending ? `“${pending.port}” of ${pending.node}` : null;
   return (
@@ -333,6 +352,7 @@ export function Editor({
           onConnect={onConnect}
           onConnectEnd={onConnectEnd}
           nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
           fitView={fitOnOpen}
           fitViewOptions={fitViewOptions}
           nodesDraggable={!readOnly}
@@ -353,6 +373,13 @@ export function Editor({
             nodeColor={minimapColour}
             maskColor="rgb(20 28 40 / 0.08)"
           />
+          {readOnly && (
+            <Panel position="top-right" className="canvas-tools">
+              <button type="button" className="button small" onClick={() => setSheet(true)}>
+                Shortcuts
+              </button>
+            </Panel>
+          )}
           {!readOnly && (
             <Panel position="top-right" className="canvas-tools">
               <button
@@ -387,8 +414,17 @@ export function Editor({
               >
                 Tidy up
               </button>
+              <button
+                type="button"
+                className="button small"
+                onClick={() => setSheet(true)}
+                title="Keyboard shortcuts (?)"
+              >
+                Shortcuts
+              </button>
             </Panel>
           )}
+          <WindowReason />
           {refusal && (
             <Panel position="bottom-center" className="refusal" role="alert">
               {refusal}{" "}
@@ -399,6 +435,7 @@ export function Editor({
           )}
         </ReactFlow>
       </div>
+      {sheet && <ShortcutSheet readOnly={readOnly} onClose={() => setSheet(false)} />}
     </div>
   );
 }

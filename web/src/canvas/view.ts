@@ -4,6 +4,7 @@
 
 import type { Edge, Node } from "@xyflow/react";
 import type { DocEdge, DocNode, DocNote, FlowDoc } from "../document";
+import { NO_CLOSED_WINDOW, closedKey, type ClosedWindow } from "../problems/window";
 import type { Selection } from "../document";
 import { nodeHeight, type FlowNodeData, type FlowNodeType } from "./FlowNode";
 import { portsOf, summaryOf, type CatalogEntry } from "./graph";
@@ -106,11 +107,15 @@ export function nodesFor(
   return { nodes, index };
 }
 
-/** The edges that can be drawn (both ends and the port exist); the others are counted. */
+/**
+ * The edges that can be drawn (both ends and the port exist); the others are counted. Edges
+ * along which the 24-hour window may be closed are drawn as `window` edges, with the reason.
+ */
 export function edgesFor(
   doc: FlowDoc,
   nodes: ReadonlyMap<string, { node: CanvasNode }>,
   selected: ReadonlySet<string>,
+  closed: ClosedWindow = NO_CLOSED_WINDOW,
 ): { edges: Edge[]; undrawn: number } {
   const edges: Edge[] = [];
   let undrawn = 0;
@@ -122,14 +127,25 @@ export function edgesFor(
       continue;
     }
     const id = edgeId(edge);
-    edges.push({
+    const reason = closed.get(closedKey(edge.from, edge.port));
+    const line = {
       id,
       source: edge.from,
       sourceHandle: edge.port,
       target: edge.to,
       selected: selected.has(id),
       ariaLabel: `Connects ${edge.from} (${edge.port}) to ${edge.to}`,
-    });
+    };
+    edges.push(
+      reason === undefined
+        ? line
+        : {
+            ...line,
+            type: "window",
+            data: { reason },
+            ariaLabel: `${line.ariaLabel}; only templates are delivered along it`,
+          },
+    );
   }
   return { edges, undrawn };
 }

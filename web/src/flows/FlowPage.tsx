@@ -3,7 +3,7 @@
 // (`../document`): the panel reads the selected step from it and changes its settings
 // through it (one undo step per change, typing merged), and the store's autosaver saves it.
 
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { Canvas, useCatalog } from "../canvas/Canvas";
 import {
@@ -19,6 +19,7 @@ import { badgesOf } from "../problems/marks";
 import { NodeBadges } from "../problems/NodeBadges";
 import { ProblemsPanel } from "../problems/ProblemsPanel";
 import { useValidation } from "../problems/useValidation";
+import { showClosedWindow } from "../problems/window";
 import { PublishControl } from "../publish/PublishControl";
 import { VersionHistory } from "../publish/VersionHistory";
 import { roleIn, useSession } from "../session/store";
@@ -46,6 +47,9 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
 
   const validation = useValidation(workspace, flowId, current, []);
   const badges = useMemo(() => badgesOf(validation.diagnostics), [validation.diagnostics]);
+  // The canvas draws these edges dashed; cleared when the flow closes.
+  useEffect(() => showClosedWindow(validation.closedWindow), [validation.closedWindow]);
+  useEffect(() => () => showClosedWindow([]), []);
 
   // The selected step: one node selected on the canvas, or a problem chosen in the list.
   const selected = useDocumentStore((s) =>

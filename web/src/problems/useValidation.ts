@@ -4,11 +4,14 @@
 import { useEffect, useState } from "react";
 import { api, ok } from "../api/client";
 import type { Diagnostic } from "./marks";
+import type { ClosedWindowEdge } from "./window";
 
 const AFTER_MS = 400;
 
 export interface Validation {
   diagnostics: Diagnostic[];
+  /** Edges along which the 24-hour window may be closed. */
+  closedWindow: ClosedWindowEdge[];
   errors: number;
   warnings: number;
   checking: boolean;
@@ -21,9 +24,14 @@ export function useValidation(
   initial: readonly Diagnostic[] = [],
 ): Validation {
   // The last answer and the document it is about: checking until it is about this one.
-  const [result, setResult] = useState<{ about: object | undefined; diagnostics: Diagnostic[] }>({
+  const [result, setResult] = useState<{
+    about: object | undefined;
+    diagnostics: Diagnostic[];
+    closedWindow: ClosedWindowEdge[];
+  }>({
     about: undefined,
     diagnostics: [...initial],
+    closedWindow: [],
   });
   useEffect(() => {
     if (!document) return;
@@ -40,6 +48,7 @@ export function useValidation(
           setResult({
             about: document,
             diagnostics: answer.diagnostics as unknown as Diagnostic[],
+            closedWindow: answer.closed_window,
           });
         })
         .catch(() => current && setResult((r) => ({ ...r, about: document })));
@@ -52,6 +61,7 @@ export function useValidation(
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   return {
     diagnostics: result.diagnostics,
+    closedWindow: result.closedWindow,
     errors,
     warnings: result.diagnostics.length - errors,
     checking: result.about !== document,

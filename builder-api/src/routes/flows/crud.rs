@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use spool_flows::Diagnostic;
 
 use super::{
-    FlowDetail, FlowListItem, FlowPath, Validation, check_flow_id, detail, find_flow,
-    find_flow_for_update, if_match, name_of, read_draft, stale, summary, with_etag,
+    ClosedWindowEdge, FlowDetail, FlowListItem, FlowPath, Validation, check_flow_id, detail,
+    find_flow, find_flow_for_update, if_match, name_of, read_draft, stale, summary, with_etag,
 };
 use crate::auth::{Caller, Role};
 use crate::db::{flow, flow_version};
@@ -333,13 +333,14 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn validation(diagnostics: Vec<Diagnostic>) -> Validation {
+fn validation(diagnostics: Vec<Diagnostic>, closed_window: Vec<ClosedWindowEdge>) -> Validation {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     Validation {
         valid: errors == 0,
         errors,
         warnings: diagnostics.len() - errors,
         diagnostics,
+        closed_window,
     }
 }
 
@@ -380,7 +381,8 @@ pub async fn validate(
         diagnostics.extend(crate::templates::check::check(flow, &accounts));
         diagnostics.sort_by_key(|d| d.severity);
     }
-    Ok(HttpResponse::Ok().json(validation(diagnostics)))
+    let closed_window = checked.closed_window.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(validation(diagnostics, closed_window)))
 }
 
 /// The draft as a file to download (and import elsewhere).

@@ -159,6 +159,28 @@ pub struct Validation {
     pub warnings: usize,
     #[schema(value_type = Vec<Object>)]
     pub diagnostics: Vec<Diagnostic>,
+    /// Edges along which the 24-hour window may be closed, each named by the node and port
+    /// it leaves, with the reason: the editor draws them differently.
+    pub closed_window: Vec<ClosedWindowEdge>,
+}
+
+/// An edge along which the 24-hour window may be closed (a port leads to one node only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedWindowEdge {
+    pub node_id: String,
+    pub port: String,
+    /// Why, in words for the person building the journey.
+    pub reason: String,
+}
+
+impl From<spool_flows::ClosedWindowEdge> for ClosedWindowEdge {
+    fn from(edge: spool_flows::ClosedWindowEdge) -> Self {
+        Self {
+            node_id: edge.node_id,
+            port: edge.port,
+            reason: edge.reason,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
