@@ -37,6 +37,8 @@ import { layout } from "./graph";
 import type { CatalogEntry } from "./graph";
 import { NoteNode } from "./NoteNode";
 import { ShortcutSheet } from "./Shortcuts";
+import { markEdges, markNodes, useCanvasOverlay } from "./overlay";
+import "./overlay.css";
 import { DRAG_TYPE, Palette } from "./Palette";
 import { NOTE_PREFIX, edgeOfId, edgesFor, heightOf, nodesFor, type CanvasNode } from "./view";
 import { WindowEdge, WindowReason } from "../problems/WindowEdge";
@@ -94,6 +96,7 @@ export function Editor({
   const doc = useDocumentStore((s) => s.document);
   const selection = useDocumentStore((s) => s.selection);
   const closed = useClosedWindow((s) => s.closed);
+  const overlay = useCanvasOverlay((s) => s.overlay);
   const byType = useMemo(() => new Map(catalog.map((e) => [e.type, e])), [catalog]);
   const factsOf = useCallback(
     (type: string): TypeFacts | undefined => {
@@ -120,6 +123,12 @@ export function Editor({
   }
   // Fitting an empty canvas would zoom onto the first step dropped and move the view under
   // the person's hand: only a flow that has steps when it opens is fitted.
+  // What the test chat or the funnel draws over the canvas (overlay.ts).
+  const shownNodes = useMemo(() => markNodes(nodes, overlay.nodes), [nodes, overlay.nodes]);
+  const shownEdges = useMemo(
+    () => markEdges(view.edges, overlay.edges),
+    [view.edges, overlay.edges],
+  );
   const [fitOnOpen] = useState(() => (doc?.nodes.length ?? 0) + (doc?.notes?.length ?? 0) > 0);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [sheet, setSheet] = useState(false);
@@ -342,8 +351,8 @@ export function Editor({
           </p>
         )}
         <ReactFlow<CanvasNode>
-          nodes={nodes}
-          edges={view.edges}
+          nodes={shownNodes}
+          edges={shownEdges}
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
           onSelectionChange={onSelectionChange}
