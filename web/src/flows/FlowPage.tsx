@@ -14,6 +14,7 @@ import {
   useDocumentStore,
   useSaveState,
 } from "../document";
+import { renameNode } from "../document/edits";
 import type { FlowDocument } from "./documents";
 import { badgesOf } from "../problems/marks";
 import { NodeBadges } from "../problems/NodeBadges";
@@ -115,6 +116,7 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
             workspace={workspace}
             readOnly={!canEdit}
             onChange={(config) => updateNodeConfig(node.id, config)}
+            onRename={(name) => renameNode(node.id, name)}
           />
         </div>
       )}
