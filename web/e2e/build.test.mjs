@@ -106,7 +106,7 @@ async function template(form, c) {
   await field(form, "config.language").fill(c.language);
   await field(form, "config.category").selectOption(c.category);
   for (const [i, value] of c.body.entries()) {
-    await field(form, "config.body").getByRole("button", { name: "+ Add body" }).click();
+    await field(form, "config.body").getByRole("button", { name: "+ Add", exact: true }).click();
     await field(form, `config.body[${i}]`).fill(value);
   }
   for (const [i, button] of c.buttons.entries()) {

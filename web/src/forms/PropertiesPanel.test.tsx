@@ -170,4 +170,29 @@ describe("the properties form", () => {
     type(field("config.timeout"), "3");
     expect(changes.at(-1)?.timeout).toBe("3d");
   });
+
+  it("draws a list of single values one input a row, and adds to a verb-named list plainly", () => {
+    const tag: JsonSchema = {
+      type: "object",
+      properties: {
+        add: { type: "array", items: { type: "string" } },
+        remove: { type: "array", items: { type: "string" } },
+      },
+    };
+    const changes = render(tag, { add: ["vip", "cart-open"] });
+    const add = field("config.add") as HTMLElement;
+    expect(add.querySelector(".form-item-head")).toBeNull();
+    expect(add.querySelectorAll(".form-item-compact")).toHaveLength(2);
+    expect((field("config.add[1]") as HTMLInputElement).value).toBe("cart-open");
+    expect(add.querySelector("label")?.textContent).toBe("Add 1");
+    expect(add.lastElementChild?.textContent).toBe("+ Add");
+    act(() => (add.querySelector('[aria-label="Move add 2 up"]') as HTMLButtonElement).click());
+    expect(changes.at(-1)).toEqual({ add: ["cart-open", "vip"] });
+    // A list of records keeps a header per item, and its add button names the item.
+    render(sendButtons, buttons);
+    expect(field("config.buttons")?.querySelector(".form-item-head")?.textContent).toContain(
+      "Button 1",
+    );
+    expect(field("config.buttons")?.lastElementChild?.textContent).toBe("+ Add button");
+  });
 });
