@@ -4,18 +4,10 @@
 // showed guesses (a 1-hour timeout where the runtime waits 24) and validation could only say
 // the whole step failed to read, not which field to fill.
 
-import { emptyOf, resolve, shapeOf, type JsonSchema } from "./schema";
+import { emptyOf, shapeOf, type JsonSchema } from "./schema";
 
 /** The settings a new step of a type with this config schema starts with. */
 export function initialConfig(schema: JsonSchema): Record<string, unknown> {
-  const shape = shapeOf(schema, schema);
-  if (shape.kind !== "object") return {};
-  const config: Record<string, unknown> = {};
-  for (const field of shape.fields) {
-    const stated = resolve(field.schema, schema).default;
-    // A stated `null` is what "left out" already means: nothing to write.
-    if (stated !== undefined && stated !== null) config[field.name] = structuredClone(stated);
-    else if (field.required) config[field.name] = emptyOf(field.schema, schema);
-  }
-  return config;
+  if (shapeOf(schema, schema).kind !== "object") return {};
+  return emptyOf(schema, schema) as Record<string, unknown>;
 }

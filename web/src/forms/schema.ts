@@ -176,7 +176,7 @@ export function shapeOf(schema: JsonSchema, root: JsonSchema): Shape {
 /** An empty value of a shape: what a new list item or a filled-in optional starts as. */
 export function emptyOf(schema: JsonSchema, root: JsonSchema): unknown {
   const shape = shapeOf(schema, root);
-  if (shape.schema.default !== undefined) return shape.schema.default;
+  if (shape.schema.default !== undefined) return structuredClone(shape.schema.default);
   switch (shape.kind) {
     case "number":
       return shape.schema.minimum ?? 0;
@@ -195,8 +195,12 @@ export function emptyOf(schema: JsonSchema, root: JsonSchema): unknown {
     case "map":
       return {};
     case "object":
+      // What is required, and what has a default: the value it gets when left out, written
+      // so the form shows it (a stated null is what leaving it out means already).
       return Object.fromEntries(
-        shape.fields.filter((f) => f.required).map((f) => [f.name, emptyOf(f.schema, root)]),
+        shape.fields
+          .filter((f) => f.required || (resolve(f.schema, root).default ?? null) !== null)
+          .map((f) => [f.name, emptyOf(f.schema, root)]),
       );
     case "variant": {
       const first = shape.variants[0];
