@@ -2,27 +2,15 @@
 // when the name cannot be used, Escape putting the old name back.
 
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StepName } from "./StepName";
+import { testRoot } from "./testRoot";
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLDivElement;
-let root: Root;
-beforeEach(() => {
-  container = document.createElement("div");
-  document.body.append(container);
-  root = createRoot(container);
-});
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+const view = testRoot();
 
 function render(onRename: (name: string) => string | undefined) {
-  act(() => root.render(<StepName id="send_text_2" onRename={onRename} />));
-  return container.querySelector("input") as HTMLInputElement;
+  view.render(<StepName id="send_text_2" onRename={onRename} />);
+  return view.container.querySelector("input") as HTMLInputElement;
 }
 
 function type(input: HTMLInputElement, value: string) {
@@ -53,11 +41,13 @@ describe("naming a step", () => {
     const input = render(() => "Another step is already called end.");
     type(input, "end");
     press(input, "Enter");
-    expect(container.textContent).toContain("Not renamed: Another step is already called end.");
+    expect(view.container.textContent).toContain(
+      "Not renamed: Another step is already called end.",
+    );
     expect(input.getAttribute("aria-invalid")).toBe("true");
     press(input, "Escape");
     expect(input.value).toBe("send_text_2");
-    expect(container.textContent).not.toContain("Not renamed");
+    expect(view.container.textContent).not.toContain("Not renamed");
   });
 
   it("leaves an unchanged name alone", () => {

@@ -2,11 +2,11 @@
 // template's body values and its buttons' parameters can be filled in.
 
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PropertiesPanel } from "./PropertiesPanel";
 import type { JsonSchema } from "./schema";
+import { testRoot } from "./testRoot";
 
 vi.mock("../api/client", () => ({
   api: {
@@ -43,8 +43,6 @@ vi.mock("../api/client", () => ({
   ok: async (call: Promise<{ data: unknown }>) => (await call).data,
 }));
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
 const sendTemplate: JsonSchema = {
   type: "object",
   properties: {
@@ -76,19 +74,8 @@ const sendTemplate: JsonSchema = {
   required: ["name", "language", "category"],
 };
 
-let container: HTMLDivElement;
-let root: Root;
-beforeEach(() => {
-  container = document.createElement("div");
-  document.body.append(container);
-  root = createRoot(container);
-});
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
-
-const field = (path: string) => container.querySelector<HTMLElement>(`[data-field="${path}"]`);
+const view = testRoot();
+const field = (path: string) => view.field(path);
 
 describe("the template picker", () => {
   it("offers the chosen template's body values and its buttons' parameters", async () => {
@@ -100,36 +87,34 @@ describe("the template picker", () => {
       buttons: [{ type: "url", text: "{{ payload.cart.id }}" }],
     };
     const changes: Record<string, unknown>[] = [];
-    await act(async () =>
-      root.render(
-        <QueryClientProvider client={new QueryClient()}>
-          <PropertiesPanel
-            node={{ id: "cart_reminder", type: "send_template", config }}
-            nodeType={{
-              type: "send_template",
-              label: "Send template",
-              description: "Sends an approved template.",
-              config_schema: sendTemplate,
-            }}
-            scope={[]}
-            diagnostics={[]}
-            workspace="default"
-            onChange={(next) => changes.push(next)}
-          />
-        </QueryClientProvider>,
-      ),
+    await view.settle(
+      <QueryClientProvider client={new QueryClient()}>
+        <PropertiesPanel
+          node={{ id: "cart_reminder", type: "send_template", config }}
+          nodeType={{
+            type: "send_template",
+            label: "Send template",
+            description: "Sends an approved template.",
+            config_schema: sendTemplate,
+          }}
+          scope={[]}
+          diagnostics={[]}
+          workspace="default"
+          onChange={(next) => changes.push(next)}
+        />
+      </QueryClientProvider>,
     );
-    // The templates arrive (the stub answers at once): let the query settle inside act.
-    await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
     expect(field("config.body[1]")).not.toBeNull();
     expect((field("config.name") as HTMLSelectElement).value).toBe("cart_reminder|en");
     expect((field("config.buttons[0]") as HTMLSelectElement).value).toBe("url");
     expect((field("config.buttons[0].text") as HTMLInputElement).value).toBe(
       "{{ payload.cart.id }}",
     );
-    expect(container.textContent).toContain("+ Add button parameter");
+    expect(view.container.textContent).toContain("+ Add button parameter");
     act(() =>
-      container.querySelector<HTMLButtonElement>('[data-field="config.buttons"] > button')?.click(),
+      view.container
+        .querySelector<HTMLButtonElement>('[data-field="config.buttons"] > button')
+        ?.click(),
     );
     expect(changes.at(-1)?.buttons).toEqual([
       { type: "url", text: "{{ payload.cart.id }}" },
