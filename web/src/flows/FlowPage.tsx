@@ -10,6 +10,7 @@ import {
   flushSave,
   select,
   updateNodeConfig,
+  updateSettings,
   useDocument,
   useDocumentStore,
   useSaveState,
@@ -23,6 +24,7 @@ import { useValidation } from "../problems/useValidation";
 import { PublishControl } from "../publish/PublishControl";
 import { VersionHistory } from "../publish/VersionHistory";
 import { roleIn, useSession } from "../session/store";
+import { FlowSettings } from "../forms/FlowSettings";
 import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
 import { scopeOf } from "../forms/scope";
 
@@ -128,6 +130,16 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
           checking={validation.checking}
         />
       </div>
+      {!node && (
+        <div className="side-section">
+          <FlowSettings
+            settings={(current.settings as Record<string, unknown> | undefined) ?? {}}
+            diagnostics={validation.diagnostics}
+            onChange={updateSettings}
+            readOnly={!canEdit}
+          />
+        </div>
+      )}
       <div className="side-section">
         <VersionHistory workspace={workspace} flowId={flowId} canEdit={canEdit} />
       </div>
