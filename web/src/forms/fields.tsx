@@ -92,6 +92,19 @@ function OptionalField(props: FieldProps & { inner: JsonSchema }) {
       </div>
     );
   }
+  // A group of fields (quiet hours' start, end and time zone) is framed under its name.
+  if (shapeOf(inner, root).kind === "object") {
+    return (
+      <fieldset className="form-list optional" data-field={path} tabIndex={-1}>
+        <legend>{label}</legend>
+        {inner.description && <small className="form-hint">{hintOf(inner)}</small>}
+        <SchemaField {...props} schema={inner} />
+        <button type="button" className="button small quiet" onClick={() => onChange(undefined)}>
+          Remove {label.toLowerCase()}
+        </button>
+      </fieldset>
+    );
+  }
   return (
     <div className="optional">
       <SchemaField {...props} schema={inner} />

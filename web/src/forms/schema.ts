@@ -84,7 +84,15 @@ export function labelOf(name: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-const WORDS: Record<string, string> = { url: "URL", id: "ID", ids: "IDs", ai: "AI", http: "HTTP" };
+const WORDS: Record<string, string> = {
+  url: "URL",
+  id: "ID",
+  ids: "IDs",
+  ai: "AI",
+  http: "HTTP",
+  reentry: "re-entry",
+  timezone: "time zone",
+};
 
 /** Enum values in words: "tag_added" → "Tag added". */
 export function optionsOf(schema: JsonSchema, root: JsonSchema): Option[] | undefined {
