@@ -1,10 +1,10 @@
 // The abandoned-cart journey (flows/examples/abandoned-cart.json) built by hand in a real
-// browser against a real `spool serve`, as a marketer would: a blank flow, every step
-// dragged from the palette onto the canvas and its settings typed into its form, every way
-// out wired to the next step by dragging from its port. Then what that person sees: no
-// errors in Problems, and the flow published with a note and live as version 1. Last, the
-// saved draft (read through the API) has the example's steps, wires and settings.
-// Screenshots land in web/e2e-artifacts/ (30- to 38-).
+// browser against a real `spool serve`, as a marketer would: a blank flow, its re-entry and
+// quiet hours chosen, every step dragged from the palette onto the canvas, named, and its
+// settings typed into its form, every way out wired to the next step by dragging from its
+// port. Then what that person sees: no errors in Problems, and the flow published with a
+// note and live as version 1. Last, the saved draft (read through the API) has the
+// example's steps, wires and settings. Screenshots land in web/e2e-artifacts/ (30- to 38-).
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -244,7 +244,18 @@ describe("building the abandoned-cart journey by hand", () => {
           getComputedStyle(document.querySelector(".react-flow__viewport")).transform,
         ).a < 0.5,
     );
-    await screenshot(page, "30-build-blank");
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("sets the journey's re-entry and quiet hours", async () => {
+    const journey = page.getByRole("region", { name: "Journey settings" });
+    const { reentry, quiet_hours: quiet } = example.settings;
+    await field(journey, "settings.reentry").selectOption(reentry);
+    await field(journey, "settings.quiet_hours").click(); // "+ Quiet hours"
+    await field(journey, "settings.quiet_hours.start").fill(quiet.start);
+    await field(journey, "settings.quiet_hours.end").fill(quiet.end);
+    await field(journey, "settings.quiet_hours.timezone").fill(quiet.timezone);
+    await screenshot(page, "30-build-journey-settings");
     assert.deepEqual(page.problems(), []);
   });
 
@@ -349,6 +360,7 @@ describe("building the abandoned-cart journey by hand", () => {
 
   test("saved the example's steps, wires and settings", async () => {
     const { document } = await draft();
+    assert.deepEqual(document.settings, example.settings);
     assert.deepEqual(typesOf(document.nodes), typesOf(example.nodes));
     assert.deepEqual(document.edges.map(wire).toSorted(), example.edges.map(wire).toSorted());
     for (const want of example.nodes) {
