@@ -56,4 +56,18 @@ describe("naming a step", () => {
     press(input, "Enter");
     expect(names).toEqual([]);
   });
+
+  it("keeps the focus in the field of the renamed step after Enter", () => {
+    // As on the flow page: the settings are drawn anew (a new key) for the renamed step.
+    const show = (id: string) =>
+      view.render(<StepName key={id} id={id} onRename={(name) => void show(name)} />);
+    show("send_text_2");
+    const input = view.container.querySelector("input") as HTMLInputElement;
+    type(input, "ask_support");
+    press(input, "Enter");
+    const renamed = view.container.querySelector("input") as HTMLInputElement;
+    expect(renamed).not.toBe(input);
+    expect(renamed.value).toBe("ask_support");
+    expect(document.activeElement).toBe(renamed);
+  });
 });

@@ -3,7 +3,7 @@
 // do ("ask_support") is what makes a long journey readable. Renamed when the field is left
 // or Enter is pressed; a name that cannot be used is said, and Escape puts the old one back.
 
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 interface Props {
   id: string;
@@ -11,11 +11,28 @@ interface Props {
   onRename: (name: string) => string | undefined;
 }
 
+/**
+ * The name a step was just given with Enter. The settings are drawn anew for the renamed
+ * step; its name field takes the focus back, so the next key (Backspace, say) goes to the
+ * field and not to the canvas, where it would delete the step.
+ */
+let renamedWithEnter: string | undefined;
+
 export function StepName({ id, onRename }: Props) {
   const field = useId();
+  const input = useRef<HTMLInputElement>(null);
   const [text, setText] = useState(id);
   const [refusal, setRefusal] = useState<string>();
-  const rename = () => setRefusal(text.trim() === id ? undefined : onRename(text));
+  const rename = () => {
+    const reason = text.trim() === id ? undefined : onRename(text);
+    setRefusal(reason);
+    return reason === undefined && text.trim() !== id;
+  };
+  useEffect(() => {
+    if (renamedWithEnter !== id) return;
+    renamedWithEnter = undefined;
+    input.current?.focus();
+  }, [id]);
   return (
     <div className={`form-row step-name${refusal ? " has-marks" : ""}`}>
       <div className="form-label">
@@ -23,6 +40,7 @@ export function StepName({ id, onRename }: Props) {
       </div>
       <input
         id={field}
+        ref={input}
         value={text}
         spellCheck={false}
         aria-invalid={refusal ? true : undefined}
@@ -32,7 +50,7 @@ export function StepName({ id, onRename }: Props) {
         onKeyDown={(e) => {
           if (e.key === "Enter") {
             e.preventDefault();
-            rename();
+            if (rename()) renamedWithEnter = text.trim();
           } else if (e.key === "Escape") {
             setText(id);
             setRefusal(undefined);
