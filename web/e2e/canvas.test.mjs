@@ -6,26 +6,11 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { newPage, openBrowser, screenshot, signIn, startSpool } from "./harness.mjs";
+import { centre, drag, newPage, openBrowser, screenshot, signIn, startSpool } from "./harness.mjs";
 
 const node = (p, id) => p.locator(`.react-flow__node[data-id="${id}"]`);
 const inlet = (p, id) => node(p, id).locator(".react-flow__handle.target");
 const handle = (p, id, port) => node(p, id).locator(`.react-flow__handle[data-handleid="${port}"]`);
-
-async function centre(locator) {
-  const box = await locator.boundingBox();
-  assert.ok(box, "on screen");
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Drags with the mouse from one point to another, in small moves as a hand would. */
-async function drag(p, from, to) {
-  await p.mouse.move(from.x, from.y);
-  await p.mouse.down();
-  await p.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
-  await p.mouse.move(to.x, to.y, { steps: 5 });
-  await p.mouse.up();
-}
 
 const endY = (document) => document.nodes.find((n) => n.id === "end").position.y;
 

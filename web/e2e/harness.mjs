@@ -140,3 +140,19 @@ export async function createFromExample(page, name) {
     throw new Error(`the example ${name} was not created: ${await created.text()}`);
   }
 }
+
+/** The middle of an element on screen (it must be on screen). */
+export async function centre(locator) {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error(`not on screen: ${locator}`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drags with the mouse from one point to another, in small moves as a hand would. */
+export async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+  await page.mouse.move(to.x, to.y, { steps: 5 });
+  await page.mouse.up();
+}

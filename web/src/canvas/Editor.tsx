@@ -31,9 +31,13 @@ import {
   remove,
   selectAll,
 } from "../document/edits";
+import { freeSpot } from "../document/placement";
 import type { TypeFacts } from "../document/rules";
+import type { Point } from "../document/types";
+import { initialConfig } from "../forms/defaults";
+import type { JsonSchema } from "../forms/schema";
 import { FlowNode, type FlowNodeType } from "./FlowNode";
-import { layout } from "./graph";
+import { layout, NODE_WIDTH } from "./graph";
 import type { CatalogEntry } from "./graph";
 import { NoteNode } from "./NoteNode";
 import { ShortcutSheet } from "./Shortcuts";
@@ -224,17 +228,35 @@ export function Editor({
     return { x: c.x - 100, y: c.y - 40 };
   }, [flow]);
 
+  // A new step starts with its type's default settings (so its form shows what will really
+  // happen, and validation names the fields still to fill), clear of the steps around it.
+  const addStep = useCallback(
+    (type: string, at: Point, from?: { node: string; port: string }) => {
+      const entry = byType.get(type) as (CatalogEntry & { config_schema?: JsonSchema }) | undefined;
+      const config = entry?.config_schema ? initialConfig(entry.config_schema) : undefined;
+      const sizeOf = (node: { id: string; type: string; config?: Record<string, unknown> }) =>
+        heightOf(node, byType.get(node.type));
+      const others = useDocumentStore.getState().document?.nodes ?? [];
+      const spot = freeSpot(at, sizeOf({ id: "", type, config }), others, {
+        width: NODE_WIDTH,
+        heightOf: sizeOf,
+      });
+      addNode(type, spot, config, from);
+    },
+    [byType],
+  );
+
   const onPick = useCallback(
     (type: string) => {
       if (readOnly) return;
       if (pending) {
-        addNode(type, pending.at, undefined, { node: pending.node, port: pending.port });
+        addStep(type, pending.at, { node: pending.node, port: pending.port });
         setPending(null);
       } else {
-        addNode(type, centre(), undefined);
+        addStep(type, centre());
       }
     },
-    [pending, centre, readOnly],
+    [pending, centre, readOnly, addStep],
   );
 
   const onDrop = useCallback(
@@ -243,9 +265,9 @@ export function Editor({
       if (!type || readOnly) return;
       event.preventDefault();
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      addNode(type, { x: at.x - 100, y: at.y - 20 }, undefined);
+      addStep(type, { x: at.x - 100, y: at.y - 20 });
     },
-    [flow, readOnly],
+    [flow, readOnly, addStep],
   );
 
   const tidyUp = useCallback(() => {

@@ -1,6 +1,7 @@
-// The palette: every node type from the catalog, grouped by category and searchable. Drag a
-// type onto the canvas, or pick it with the keyboard (Enter) to add it at the centre of the
-// view, or (after a wire was dropped on empty canvas) where the wire ended, already joined.
+// The palette: every node type from the catalog, grouped by category and searchable (the
+// best match on top). Drag a type onto the canvas, or pick it with the keyboard (Enter) to
+// add it at the centre of the view, or (after a wire was dropped on empty canvas) where the
+// wire ended, already joined.
 
 import { memo, useMemo, useState, type RefObject } from "react";
 import type { CatalogEntry } from "./graph";
@@ -15,16 +16,46 @@ const CATEGORY_NAMES: Record<string, string> = {
   integration: "Other systems",
 };
 
+function words(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
 /** How well an entry matches: its name first, then its type, then its description; 0 = not. */
 function score(entry: CatalogEntry, query: string): number {
   const q = query.trim().toLowerCase();
   if (q === "") return 1;
   const label = entry.label.toLowerCase();
   if (label.startsWith(q)) return 5;
-  if (label.split(/\s+/).some((word) => word.startsWith(q))) return 4;
-  if (label.includes(q) || entry.type.includes(q)) return 3;
-  if (entry.description.toLowerCase().includes(q)) return 2;
+  if (words(entry.label).some((word) => word.startsWith(q))) return 4;
+  if (words(entry.type).some((word) => word.startsWith(q))) return 3;
+  // Inside a word only for a longer search ("hook" finds Webhook; "end" is not in "Send").
+  if (q.length >= 4 && (label.includes(q) || entry.type.includes(q))) return 3;
+  const description = entry.description.toLowerCase();
+  if (q.includes(" ") ? description.includes(q) : words(description).some((w) => w.startsWith(q)))
+    return 2;
   return 0;
+}
+
+/**
+ * The entries matching `query`, by category: the best match first within its category, and
+ * the category holding it first, so what was searched for is at the top of the list.
+ */
+export function search(
+  catalog: readonly CatalogEntry[],
+  query: string,
+): [category: string, entries: CatalogEntry[]][] {
+  const found = catalog
+    .map((entry) => ({ entry, score: score(entry, query) }))
+    .filter((match) => match.score > 0)
+    .toSorted((a, b) => b.score - a.score);
+  const byCategory = new Map<string, CatalogEntry[]>();
+  for (const { entry } of found) {
+    byCategory.set(entry.category, [...(byCategory.get(entry.category) ?? []), entry]);
+  }
+  return [...byCategory];
 }
 
 interface PaletteProps {
@@ -38,14 +69,7 @@ interface PaletteProps {
 
 function PaletteView({ catalog, connecting, searchRef, onPick, onCancel }: PaletteProps) {
   const [query, setQuery] = useState("");
-  const groups = useMemo(() => {
-    const found = catalog.filter((entry) => score(entry, query) > 0);
-    const byCategory = new Map<string, CatalogEntry[]>();
-    for (const entry of found) {
-      byCategory.set(entry.category, [...(byCategory.get(entry.category) ?? []), entry]);
-    }
-    return [...byCategory];
-  }, [catalog, query]);
+  const groups = useMemo(() => search(catalog, query), [catalog, query]);
   // Enter takes the best match, wherever its group is.
   const first = useMemo(
     () =>

@@ -1,7 +1,8 @@
 // What the rest of the editor (the properties panel, the toolbar) uses of the document
 // store: hooks with narrow selectors, and plain functions that make one undo step each.
 
-import { useDocumentStore, commit, findNode } from "./store";
+import { metaOf } from "./history";
+import { useDocumentStore, commit, findNode, getDocument } from "./store";
 import type { DocNode, FlowDoc } from "./types";
 
 /** The document being edited (re-renders on every change: prefer the narrower hooks). */
@@ -55,6 +56,24 @@ export function updateNodeConfig(nodeId: string, config: Record<string, unknown>
   commit(
     `Edit ${nodeId}`,
     [{ kind: "node", id: nodeId, before, after: { ...before, config } }],
+    key,
+  );
+}
+
+/**
+ * Sets the journey's settings (re-entry, quiet hours…): one undo step, except that a run of
+ * changes to the same setting within about a second (typing) merges into one.
+ */
+export function updateSettings(settings: Record<string, unknown>): void {
+  const doc = getDocument();
+  if (!doc) return;
+  const before = metaOf(doc);
+  const fields = changedFields(before.settings ?? {}, settings);
+  if (fields.length === 0) return;
+  const key = fields.length === 1 ? `settings:${fields[0]}` : undefined;
+  commit(
+    "Change the journey's settings",
+    [{ kind: "meta", before, after: { ...before, settings } }],
     key,
   );
 }

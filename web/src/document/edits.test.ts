@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { copyText, pasteOps } from "./clipboard";
-import { paste, move, remove } from "./edits";
+import { paste, move, remove, renameNode } from "./edits";
 import { checkConnection } from "./rules";
 import { getDocument, loadDocument, undo, useDocumentStore } from "./store";
 import type { FlowDoc } from "./types";
@@ -108,5 +108,32 @@ describe("canvas edits", () => {
     undo();
     expect(getDocument()?.edges).toHaveLength(3);
     expect(getDocument()?.nodes.map((n) => n.id)).toEqual(["start", "ask", "check", "wait"]);
+  });
+});
+
+describe("naming a step", () => {
+  it("renames a step and its wires in one undo step, keeping it selected", () => {
+    expect(renameNode("wait", "wait_answer")).toBeUndefined();
+    const doc = getDocument() as FlowDoc;
+    expect(doc.nodes.map((n) => n.id).toSorted()).toEqual(["ask", "check", "start", "wait_answer"]);
+    expect(doc.nodes.find((n) => n.id === "wait_answer")?.position).toEqual({ x: 500, y: 0 });
+    expect(doc.edges).toContainEqual({ from: "ask", port: "next", to: "wait_answer" });
+    expect(doc.edges).toContainEqual({ from: "wait_answer", port: "reply", to: "check" });
+    expect(useDocumentStore.getState().selection.nodes).toEqual(["wait_answer"]);
+    expect(useDocumentStore.getState().past).toHaveLength(1);
+    undo();
+    expect(getDocument()?.edges.toSorted((a, b) => a.from.localeCompare(b.from))).toEqual(
+      flow().edges.toSorted((a, b) => a.from.localeCompare(b.from)),
+    );
+    expect(getDocument()?.nodes.some((n) => n.id === "wait")).toBe(true);
+  });
+
+  it("refuses a name that is taken, empty or not a name, and changes nothing", () => {
+    expect(renameNode("wait", "ask")).toBe("Another step is already called ask.");
+    expect(renameNode("wait", "  ")).toBe("Give the step a name.");
+    expect(renameNode("wait", "wait for it")).toMatch(/no spaces/);
+    expect(renameNode("wait", " wait ")).toBeUndefined();
+    expect(getDocument()).toEqual(flow());
+    expect(useDocumentStore.getState().past).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 // The canvas's edits, each one undo step: add a step (optionally wired from a port), connect,
-// disconnect, delete, move, paste, notes, and laying everything out again.
+// disconnect, delete, move, paste, rename a step, notes, and laying everything out again.
 
 import { freeId, pasteOps } from "./clipboard";
 import { nodeOp, noteOp } from "./history";
@@ -61,6 +61,39 @@ export function remove(ids: { nodes?: string[]; notes?: string[]; edges?: DocEdg
     ops,
   );
   select({});
+}
+
+/** What a step may be called: what people read on the canvas and in Problems. */
+const STEP_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Gives step `id` the name `name` (its wires follow it), as one step; the new name stays
+ * selected. Says why when the name cannot be used; undefined when done (or unchanged).
+ */
+export function renameNode(id: string, name: string): string | undefined {
+  const doc = getDocument();
+  const node = doc?.nodes.find((n) => n.id === id);
+  if (!doc || !node) return "This step is no longer in the flow.";
+  const next = name.trim();
+  if (next === id) return undefined;
+  if (next === "") return "Give the step a name.";
+  if (!STEP_NAME.test(next)) {
+    return "Use letters, digits, - and _ (no spaces), starting with a letter or digit.";
+  }
+  if (doc.nodes.some((n) => n.id === next)) return `Another step is already called ${next}.`;
+  const ops: Op[] = [nodeOp(node, null), nodeOp(null, { ...node, id: next })];
+  const follow = (end: string) => (end === id ? next : end);
+  for (const edge of doc.edges) {
+    if (edge.from !== id && edge.to !== id) continue;
+    ops.push({
+      kind: "edge",
+      before: edge,
+      after: { ...edge, from: follow(edge.from), to: follow(edge.to) },
+    });
+  }
+  commit(`Rename ${id} to ${next}`, ops);
+  select({ nodes: [next] });
+  return undefined;
 }
 
 function rounded(point: Point): Point {

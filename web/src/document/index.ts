@@ -8,6 +8,7 @@ export {
   useRevision,
   useSelectedNode,
   updateNodeConfig,
+  updateSettings,
 } from "./api";
 export {
   closeDocument,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { updateNodeConfig } from "./api";
+import { updateNodeConfig, updateSettings } from "./api";
 import { commit, getDocument, loadDocument, redo, undo, useDocumentStore } from "./store";
 import type { FlowDoc } from "./types";
 
@@ -98,5 +98,25 @@ describe("the command stack", () => {
     updateNodeConfig("hello", { text: "Hey" });
     expect(getDocument()!.nodes[0]).toBe(before.nodes[0]);
     expect(getDocument()!.nodes[1]).not.toBe(before.nodes[1]);
+  });
+});
+
+describe("the journey's settings", () => {
+  it("change as one undo step, typing in one setting merged, and nothing else touched", () => {
+    updateSettings({ reentry: "restart" });
+    updateSettings({ reentry: "restart", quiet_hours: { start: "2", end: "" } });
+    updateSettings({ reentry: "restart", quiet_hours: { start: "21:00", end: "" } });
+    expect(getDocument()?.settings).toEqual({
+      reentry: "restart",
+      quiet_hours: { start: "21:00", end: "" },
+    });
+    expect(getDocument()?.nodes).toEqual(flow().nodes);
+    expect(useDocumentStore.getState().past).toHaveLength(2);
+    undo();
+    expect(getDocument()?.settings).toEqual({ reentry: "restart" });
+    undo();
+    expect(getDocument()).toEqual(flow());
+    updateSettings({});
+    expect(useDocumentStore.getState().past).toHaveLength(0);
   });
 });

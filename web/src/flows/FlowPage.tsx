@@ -10,10 +10,12 @@ import {
   flushSave,
   select,
   updateNodeConfig,
+  updateSettings,
   useDocument,
   useDocumentStore,
   useSaveState,
 } from "../document";
+import { renameNode } from "../document/edits";
 import type { FlowDocument } from "./documents";
 import { badgesOf } from "../problems/marks";
 import { NodeBadges } from "../problems/NodeBadges";
@@ -23,6 +25,7 @@ import { showClosedWindow } from "../problems/window";
 import { PublishControl } from "../publish/PublishControl";
 import { VersionHistory } from "../publish/VersionHistory";
 import { roleIn, useSession } from "../session/store";
+import { FlowSettings } from "../forms/FlowSettings";
 import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
 import { scopeOf } from "../forms/scope";
 
@@ -119,6 +122,7 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
             workspace={workspace}
             readOnly={!canEdit}
             onChange={(config) => updateNodeConfig(node.id, config)}
+            onRename={(name) => renameNode(node.id, name)}
           />
         </div>
       )}
@@ -130,6 +134,16 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
           checking={validation.checking}
         />
       </div>
+      {!node && (
+        <div className="side-section">
+          <FlowSettings
+            settings={(current.settings as Record<string, unknown> | undefined) ?? {}}
+            diagnostics={validation.diagnostics}
+            onChange={updateSettings}
+            readOnly={!canEdit}
+          />
+        </div>
+      )}
       <div className="side-section">
         <VersionHistory workspace={workspace} flowId={flowId} canEdit={canEdit} />
       </div>

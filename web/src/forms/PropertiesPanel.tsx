@@ -17,6 +17,7 @@ import { ConfigFields } from "./fields";
 import { limitMarks } from "./limits";
 import type { ScopeEntry } from "./scope";
 import { shownPaths, type JsonSchema } from "./schema";
+import { StepName } from "./StepName";
 import { TemplatePicker } from "./TemplatePicker";
 import "./forms.css";
 
@@ -40,6 +41,8 @@ export interface PropertiesPanelProps {
   /** The flow's diagnostics (those of other nodes are ignored). */
   diagnostics: readonly Diagnostic[];
   onChange: (config: Record<string, unknown>) => void;
+  /** Renames the step (the reason when refused); without it the name is not editable. */
+  onRename?: (name: string) => string | undefined;
   /** A field to focus (from the problems panel); a new object focuses again. */
   focus?: { field: string } | undefined;
   /** For the template picker: the workspace whose channels' templates to offer. */
@@ -53,6 +56,7 @@ export function PropertiesPanel({
   scope,
   diagnostics,
   onChange,
+  onRename,
   focus,
   workspace,
   readOnly = false,
@@ -93,6 +97,7 @@ export function PropertiesPanel({
         <span className="properties-type">{nodeType.label}</span>
         <h2>{node.id}</h2>
         <p className="muted">{nodeType.description}</p>
+        {onRename && !readOnly && <StepName key={node.id} id={node.id} onRename={onRename} />}
       </header>
       {general.length > 0 && (
         <ul className="field-marks node-marks">

@@ -1,13 +1,15 @@
 // The settings of a `send_template` step: a picker of the workspace's approved templates
 // (as last synced from Meta), the template's header, body, footer and buttons, a field per
-// placeholder, and a preview of the message with the values filled in. Without a connected
-// number (or with no approved template yet) it is the plain form.
+// placeholder, the parameters of its buttons (a link's suffix, a quick reply's payload), and
+// a preview of the message with the values filled in. Without a connected number (or with
+// no approved template yet) it is the plain form, where the name and language are typed.
 
-import { useMemo } from "react";
+import { useContext, useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { api, ok } from "../api/client";
 import type { components } from "../api/schema";
-import { ConfigFields } from "./fields";
+import { Form } from "./context";
+import { ConfigFields, SchemaField } from "./fields";
 import { CodeField } from "./CodeField";
 
 type TemplateInfo = components["schemas"]["TemplateInfo"];
@@ -72,6 +74,7 @@ function strings(value: unknown): string[] {
 }
 
 export function TemplatePicker({ workspace, config, onChange }: Props) {
+  const { root } = useContext(Form);
   const templates = useQuery({
     queryKey: ["templates", workspace],
     queryFn: () =>
@@ -124,6 +127,8 @@ export function TemplatePicker({ workspace, config, onChange }: Props) {
   const header = parts.find((p) => p.type?.toUpperCase() === "HEADER");
   const footer = parts.find((p) => p.type?.toUpperCase() === "FOOTER");
   const buttons = parts.find((p) => p.type?.toUpperCase() === "BUTTONS")?.buttons ?? [];
+  const buttonsSchema = root.properties?.buttons;
+  const buttonValues = Array.isArray(config.buttons) ? config.buttons : [];
 
   return (
     <div className="template-picker">
@@ -167,6 +172,15 @@ export function TemplatePicker({ workspace, config, onChange }: Props) {
                 />
               </div>
             )),
+          )}
+          {buttonsSchema && (buttons.length > 0 || buttonValues.length > 0) && (
+            <SchemaField
+              schema={buttonsSchema}
+              value={buttonValues}
+              path="config.buttons"
+              label="Button parameters"
+              onChange={(next) => onChange({ ...config, buttons: next })}
+            />
           )}
           <figure className="phone-preview" aria-label="Preview of the message">
             {header?.text && (

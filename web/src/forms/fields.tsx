@@ -92,6 +92,19 @@ function OptionalField(props: FieldProps & { inner: JsonSchema }) {
       </div>
     );
   }
+  // A group of fields (quiet hours' start, end and time zone) is framed under its name.
+  if (shapeOf(inner, root).kind === "object") {
+    return (
+      <fieldset className="form-list optional" data-field={path} tabIndex={-1}>
+        <legend>{label}</legend>
+        {inner.description && <small className="form-hint">{hintOf(inner)}</small>}
+        <SchemaField {...props} schema={inner} />
+        <button type="button" className="button small quiet" onClick={() => onChange(undefined)}>
+          Remove {label.toLowerCase()}
+        </button>
+      </fieldset>
+    );
+  }
   return (
     <div className="optional">
       <SchemaField {...props} schema={inner} />
@@ -133,6 +146,48 @@ function ListField({
     next.splice(i + by, 0, item);
     onChange(next);
   };
+  // A list of single values (tags, keywords, a template's body values) is one input a row;
+  // a list of records gets a numbered header per item.
+  const compact = SINGLE_VALUES.has(shapeOf(items, context.root).kind);
+  const actions = (i: number) => (
+    <span className="form-item-actions">
+      <button
+        type="button"
+        className="button small quiet"
+        disabled={i === 0}
+        onClick={() => move(i, -1)}
+        aria-label={`Move ${one.toLowerCase()} ${i + 1} up`}
+      >
+        ↑
+      </button>
+      <button
+        type="button"
+        className="button small quiet"
+        disabled={i === list.length - 1}
+        onClick={() => move(i, 1)}
+        aria-label={`Move ${one.toLowerCase()} ${i + 1} down`}
+      >
+        ↓
+      </button>
+      <button
+        type="button"
+        className="button small quiet"
+        onClick={() => onChange(list.filter((_, j) => j !== i))}
+        aria-label={`Remove ${one.toLowerCase()} ${i + 1}`}
+      >
+        Remove
+      </button>
+    </span>
+  );
+  const item = (i: number, value: unknown) => (
+    <SchemaField
+      schema={items}
+      value={value}
+      path={childPath(path, i)}
+      label={compact ? `${one} ${i + 1}` : one}
+      onChange={(next) => set(i, next)}
+    />
+  );
   return (
     <fieldset
       className={`form-list${hasMarks(context, path) ? " has-marks" : ""}`}
@@ -150,61 +205,39 @@ function ListField({
       </legend>
       {schema.description && <small className="form-hint">{hintOf(schema)}</small>}
       <Marks path={path} id={`${path}-marks`} />
-      {list.map((item, i) => (
-        <div className="form-item" key={i}>
-          <div className="form-item-head">
-            <span>
-              {one} {i + 1}
-            </span>
-            <span className="form-item-actions">
-              <button
-                type="button"
-                className="button small quiet"
-                disabled={i === 0}
-                onClick={() => move(i, -1)}
-                aria-label={`Move ${one.toLowerCase()} ${i + 1} up`}
-              >
-                ↑
-              </button>
-              <button
-                type="button"
-                className="button small quiet"
-                disabled={i === list.length - 1}
-                onClick={() => move(i, 1)}
-                aria-label={`Move ${one.toLowerCase()} ${i + 1} down`}
-              >
-                ↓
-              </button>
-              <button
-                type="button"
-                className="button small quiet"
-                onClick={() => onChange(list.filter((_, j) => j !== i))}
-                aria-label={`Remove ${one.toLowerCase()} ${i + 1}`}
-              >
-                Remove
-              </button>
-            </span>
+      {list.map((value, i) =>
+        compact ? (
+          <div className="form-item-compact" key={i}>
+            {item(i, value)}
+            {actions(i)}
           </div>
-          <SchemaField
-            schema={items}
-            value={item}
-            path={childPath(path, i)}
-            label={one}
-            onChange={(next) => set(i, next)}
-          />
-        </div>
-      ))}
+        ) : (
+          <div className="form-item" key={i}>
+            <div className="form-item-head">
+              <span>
+                {one} {i + 1}
+              </span>
+              {actions(i)}
+            </div>
+            {item(i, value)}
+          </div>
+        ),
+      )}
       <button
         type="button"
         className="button small"
         onClick={() => onChange([...list, emptyOf(items, context.root)])}
         title={full ? `WhatsApp shows at most ${schema.maxItems}` : undefined}
       >
-        + Add {one.toLowerCase()}
+        {/* "+ Add add" says nothing: a list named by a verb (a tag step's "add") adds plainly. */}
+        {one === label ? "+ Add" : `+ Add ${one.toLowerCase()}`}
       </button>
     </fieldset>
   );
 }
+
+/** The shapes drawn as one input: a list of them is drawn one input a row. */
+const SINGLE_VALUES = new Set(["text", "template", "expression", "number"]);
 
 /** Key-value pairs (HTTP headers, saved variables, contact properties). */
 function MapField({

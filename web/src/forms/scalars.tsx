@@ -18,8 +18,12 @@ import type { JsonSchema } from "./schema";
 import { CodeField } from "./CodeField";
 import { describedBy, Footer, Row, type FieldProps } from "./row";
 
+/** A schema's description as a hint: one line, without the Markdown code marks. */
 export function hintOf(schema: JsonSchema): string | undefined {
-  return schema.description?.split("\n").join(" ");
+  return schema.description
+    ?.split("\n")
+    .join(" ")
+    .replace(/`([^`]*)`/g, "$1");
 }
 
 export function TextField({

@@ -84,7 +84,15 @@ export function labelOf(name: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-const WORDS: Record<string, string> = { url: "URL", id: "ID", ids: "IDs", ai: "AI", http: "HTTP" };
+const WORDS: Record<string, string> = {
+  url: "URL",
+  id: "ID",
+  ids: "IDs",
+  ai: "AI",
+  http: "HTTP",
+  reentry: "re-entry",
+  timezone: "time zone",
+};
 
 /** Enum values in words: "tag_added" → "Tag added". */
 export function optionsOf(schema: JsonSchema, root: JsonSchema): Option[] | undefined {
@@ -176,7 +184,7 @@ export function shapeOf(schema: JsonSchema, root: JsonSchema): Shape {
 /** An empty value of a shape: what a new list item or a filled-in optional starts as. */
 export function emptyOf(schema: JsonSchema, root: JsonSchema): unknown {
   const shape = shapeOf(schema, root);
-  if (shape.schema.default !== undefined) return shape.schema.default;
+  if (shape.schema.default !== undefined) return structuredClone(shape.schema.default);
   switch (shape.kind) {
     case "number":
       return shape.schema.minimum ?? 0;
@@ -195,8 +203,12 @@ export function emptyOf(schema: JsonSchema, root: JsonSchema): unknown {
     case "map":
       return {};
     case "object":
+      // What is required, and what has a default: the value it gets when left out, written
+      // so the form shows it (a stated null is what leaving it out means already).
       return Object.fromEntries(
-        shape.fields.filter((f) => f.required).map((f) => [f.name, emptyOf(f.schema, root)]),
+        shape.fields
+          .filter((f) => f.required || (resolve(f.schema, root).default ?? null) !== null)
+          .map((f) => [f.name, emptyOf(f.schema, root)]),
       );
     case "variant": {
       const first = shape.variants[0];
