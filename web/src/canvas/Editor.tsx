@@ -43,11 +43,12 @@ import { NoteNode } from "./NoteNode";
 import { ShortcutSheet } from "./Shortcuts";
 import { markEdges, markNodes, useCanvasOverlay } from "./overlay";
 import "./overlay.css";
-import { DRAG_TYPE, Palette } from "./Palette";
+import { DRAG_TYPE, Palette, PaletteRail } from "./Palette";
 import { NOTE_PREFIX, edgeOfId, edgesFor, heightOf, nodesFor, type CanvasNode } from "./view";
 import { WindowEdge, WindowReason } from "../problems/WindowEdge";
 import { useClosedWindow, type ClosedWindow } from "../problems/window";
 
+const PALETTE_KEY = "spool.palette";
 const nodeTypes: NodeTypes = { flow: FlowNode, note: NoteNode };
 const edgeTypes: EdgeTypes = { window: WindowEdge };
 // Never zoomed in past 100%: a flow of one or two steps stays at a size to build on.
@@ -136,12 +137,27 @@ export function Editor({
   const [fitOnOpen] = useState(() => (doc?.nodes.length ?? 0) + (doc?.notes?.length ?? 0) > 0);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [sheet, setSheet] = useState(false);
+  const search = useRef<HTMLInputElement>(null);
+  // The palette folds away for a wider canvas; the choice is kept for the next visit.
+  const [paletteOpen, setPaletteOpen] = useState(
+    () => localStorage.getItem(PALETTE_KEY) !== "hidden",
+  );
+  useEffect(() => {
+    localStorage.setItem(PALETTE_KEY, paletteOpen ? "shown" : "hidden");
+  }, [paletteOpen]);
+  // Unfolded to be searched (N) or to choose where a dropped wire leads: focus once drawn.
+  const [focusSearch, setFocusSearch] = useState(false);
+  useEffect(() => {
+    if (focusSearch && paletteOpen) {
+      search.current?.focus();
+      setFocusSearch(false);
+    }
+  }, [focusSearch, paletteOpen]);
   const [pending, setPending] = useState<{
     node: string;
     port: string;
     at: { x: number; y: number };
   } | null>(null);
-  const search = useRef<HTMLInputElement>(null);
   const wrapper = useRef<HTMLDivElement>(null);
 
   const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
@@ -295,7 +311,8 @@ export function Editor({
         selectAll();
       } else if (!mod && !e.altKey && key === "n" && !readOnly) {
         e.preventDefault();
-        search.current?.focus();
+        setPaletteOpen(true);
+        setFocusSearch(true);
       } else if (!mod && e.shiftKey && key === "s" && !readOnly) {
         e.preventDefault();
         addNote(centre());
@@ -344,15 +361,24 @@ export function Editor({
   const pendingLabel = pending ? `“${pending.port}” of ${pending.node}` : null;
   return (
     <div className="editor">
-      {!readOnly && (
-        <Palette
-          catalog={catalog}
-          connecting={pendingLabel}
-          searchRef={search}
-          onPick={onPick}
-          onCancel={() => setPending(null)}
-        />
-      )}
+      {!readOnly &&
+        (paletteOpen || pending ? (
+          <Palette
+            catalog={catalog}
+            connecting={pendingLabel}
+            searchRef={search}
+            onPick={onPick}
+            onCancel={() => setPending(null)}
+            onHide={() => setPaletteOpen(false)}
+          />
+        ) : (
+          <PaletteRail
+            onShow={() => {
+              setPaletteOpen(true);
+              setFocusSearch(true);
+            }}
+          />
+        ))}
       <div
         className="canvas"
         data-testid="canvas"

@@ -1,9 +1,11 @@
 // The palette: every node type from the catalog, grouped by category and searchable (the
 // best match on top). Drag a type onto the canvas, or pick it with the keyboard (Enter) to
 // add it at the centre of the view, or (after a wire was dropped on empty canvas) where the
-// wire ended, already joined.
+// wire ended, already joined. The arrow keys move from the search through the steps. It
+// folds away into a narrow rail when the canvas needs the room.
 
-import { memo, useMemo, useState, type RefObject } from "react";
+import { memo, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from "react";
+import "./palette.css";
 import type { CatalogEntry } from "./graph";
 
 export const DRAG_TYPE = "application/x-spool-node-type";
@@ -65,10 +67,29 @@ interface PaletteProps {
   searchRef: RefObject<HTMLInputElement | null>;
   onPick(type: string): void;
   onCancel(): void;
+  onHide(): void;
 }
 
-function PaletteView({ catalog, connecting, searchRef, onPick, onCancel }: PaletteProps) {
+/** Moves the focus to the step `by` places from the one focused (from the search: the first). */
+function moveFocus(list: HTMLElement | null, by: 1 | -1, search: HTMLInputElement | null) {
+  const items = [...(list?.querySelectorAll<HTMLButtonElement>(".palette-item") ?? [])];
+  const at = items.indexOf(document.activeElement as HTMLButtonElement);
+  const next = at + by;
+  if (next < 0) search?.focus();
+  else items[Math.min(next, items.length - 1)]?.focus();
+}
+
+function PaletteView({ catalog, connecting, searchRef, onPick, onCancel, onHide }: PaletteProps) {
   const [query, setQuery] = useState("");
+  const list = useRef<HTMLDivElement>(null);
+  const onListKey = (e: KeyboardEvent) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      moveFocus(list.current, e.key === "ArrowDown" ? 1 : -1, searchRef.current);
+    } else if (e.key === "Escape") {
+      searchRef.current?.focus();
+    }
+  };
   const groups = useMemo(() => search(catalog, query), [catalog, query]);
   // Enter takes the best match, wherever its group is.
   const first = useMemo(
@@ -90,27 +111,41 @@ function PaletteView({ catalog, connecting, searchRef, onPick, onCancel }: Palet
           </button>
         </p>
       )}
-      <input
-        ref={searchRef}
-        type="search"
-        className="palette-search"
-        placeholder="Search steps (N)"
-        aria-label="Search steps"
-        value={query}
-        onChange={(e) => setQuery(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && first) {
-            e.preventDefault();
-            onPick(first.type);
-            setQuery("");
-          } else if (e.key === "Escape") {
-            setQuery("");
-            onCancel();
-            e.currentTarget.blur();
-          }
-        }}
-      />
-      <div className="palette-groups">
+      <div className="palette-head">
+        <input
+          ref={searchRef}
+          type="search"
+          className="palette-search"
+          placeholder="Search steps (N)"
+          aria-label="Search steps"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && first) {
+              e.preventDefault();
+              onPick(first.type);
+              setQuery("");
+            } else if (e.key === "ArrowDown") {
+              e.preventDefault();
+              moveFocus(list.current, 1, searchRef.current);
+            } else if (e.key === "Escape") {
+              setQuery("");
+              onCancel();
+              e.currentTarget.blur();
+            }
+          }}
+        />
+        <button
+          type="button"
+          className="button quiet small palette-hide"
+          aria-label="Hide the steps list"
+          title="Hide the steps list (N shows it)"
+          onClick={onHide}
+        >
+          «
+        </button>
+      </div>
+      <div className="palette-groups" ref={list} onKeyDown={onListKey}>
         {groups.length === 0 && <p className="muted">No step matches “{query}”.</p>}
         {groups.map(([category, entries]) => (
           <section key={category}>
@@ -144,3 +179,21 @@ function PaletteView({ catalog, connecting, searchRef, onPick, onCancel }: Palet
 }
 
 export const Palette = memo(PaletteView);
+
+/** The palette folded away: a rail with one button that unfolds it. */
+export function PaletteRail({ onShow }: { onShow(): void }) {
+  return (
+    <aside className="palette-rail" aria-label="Steps you can add">
+      <button
+        type="button"
+        className="button quiet small"
+        aria-label="Show the steps list"
+        title="Show the steps list (N)"
+        onClick={onShow}
+      >
+        <span aria-hidden="true">»</span>
+        <span className="palette-rail-label">Steps</span>
+      </button>
+    </aside>
+  );
+}

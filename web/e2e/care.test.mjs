@@ -1,7 +1,8 @@
 // Marks no other builder has, and the shortcut sheet: on the abandoned-cart journey (started
 // by the shop's webhook), the edges along which the 24-hour window may be closed are drawn
 // dashed with a clock that tells why, up to the contact's reply; "?" lists
-// the keyboard shortcuts. Screenshots land in web/e2e-artifacts/.
+// the keyboard shortcuts; the palette folds away for a wider canvas and the arrow keys go
+// through it. Screenshots land in web/e2e-artifacts/.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -84,6 +85,31 @@ describe("the 24-hour window on the canvas", () => {
     await screenshot(page, "61-shortcut-sheet");
     await page.keyboard.press("Escape");
     await sheet.waitFor({ state: "detached" });
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("folds the palette away for a wider canvas, and N brings it back to search", async () => {
+    const canvas = page.getByTestId("canvas");
+    const before = (await canvas.boundingBox())?.width ?? 0;
+    await page.getByRole("button", { name: "Hide the steps list" }).click();
+    await page.getByRole("searchbox", { name: "Search steps" }).waitFor({ state: "detached" });
+    const after = (await canvas.boundingBox())?.width ?? 0;
+    assert.ok(after > before + 150, `the canvas grew from ${before} to ${after} px`);
+    await screenshot(page, "62-palette-folded");
+
+    await canvas.click({ position: { x: 40, y: 200 } });
+    await page.keyboard.press("n");
+    const searchBox = page.getByRole("searchbox", { name: "Search steps" });
+    await searchBox.waitFor();
+    assert.ok(await searchBox.evaluate((el) => el === document.activeElement), "focused");
+    // The arrow keys go from the search into the steps and back.
+    await searchBox.fill("text");
+    await page.keyboard.press("ArrowDown");
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-type"));
+    assert.equal(await focused(), "send_text");
+    await page.keyboard.press("ArrowUp");
+    assert.ok(await searchBox.evaluate((el) => el === document.activeElement), "back in search");
+    await searchBox.fill("");
     assert.deepEqual(page.problems(), []);
   });
 });
