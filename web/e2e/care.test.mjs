@@ -90,11 +90,11 @@ describe("the 24-hour window on the canvas", () => {
 
   test("folds the palette away for a wider canvas, and N brings it back to search", async () => {
     const canvas = page.getByTestId("canvas");
-    const before = (await canvas.boundingBox())?.width ?? 0;
+    const narrow = (await canvas.boundingBox())?.width ?? 0;
     await page.getByRole("button", { name: "Hide the steps list" }).click();
     await page.getByRole("searchbox", { name: "Search steps" }).waitFor({ state: "detached" });
-    const after = (await canvas.boundingBox())?.width ?? 0;
-    assert.ok(after > before + 150, `the canvas grew from ${before} to ${after} px`);
+    const wide = (await canvas.boundingBox())?.width ?? 0;
+    assert.ok(wide > narrow + 150, `the canvas grew from ${narrow} to ${wide} px`);
     await screenshot(page, "62-palette-folded");
 
     await canvas.click({ position: { x: 40, y: 200 } });

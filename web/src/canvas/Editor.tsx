@@ -145,14 +145,11 @@ export function Editor({
   useEffect(() => {
     localStorage.setItem(PALETTE_KEY, paletteOpen ? "shown" : "hidden");
   }, [paletteOpen]);
-  // Unfolded to be searched (N) or to choose where a dropped wire leads: focus once drawn.
-  const [focusSearch, setFocusSearch] = useState(false);
-  useEffect(() => {
-    if (focusSearch && paletteOpen) {
-      search.current?.focus();
-      setFocusSearch(false);
-    }
-  }, [focusSearch, paletteOpen]);
+  // Unfolded to be searched (N): the search is focused once it is drawn, in the next frame.
+  const openPalette = useCallback(() => {
+    setPaletteOpen(true);
+    requestAnimationFrame(() => search.current?.focus());
+  }, []);
   const [pending, setPending] = useState<{
     node: string;
     port: string;
@@ -311,8 +308,7 @@ export function Editor({
         selectAll();
       } else if (!mod && !e.altKey && key === "n" && !readOnly) {
         e.preventDefault();
-        setPaletteOpen(true);
-        setFocusSearch(true);
+        openPalette();
       } else if (!mod && e.shiftKey && key === "s" && !readOnly) {
         e.preventDefault();
         addNote(centre());
@@ -356,7 +352,7 @@ export function Editor({
       document.removeEventListener("cut", onCut);
       document.removeEventListener("paste", onPaste);
     };
-  }, [centre, readOnly, flow]);
+  }, [centre, readOnly, flow, openPalette]);
 
   const pendingLabel = pending ? `“${pending.port}” of ${pending.node}` : null;
   return (
@@ -372,12 +368,7 @@ export function Editor({
             onHide={() => setPaletteOpen(false)}
           />
         ) : (
-          <PaletteRail
-            onShow={() => {
-              setPaletteOpen(true);
-              setFocusSearch(true);
-            }}
-          />
+          <PaletteRail onShow={openPalette} />
         ))}
       <div
         className="canvas"

@@ -71,11 +71,11 @@ interface PaletteProps {
 }
 
 /** Moves the focus to the step `by` places from the one focused (from the search: the first). */
-function moveFocus(list: HTMLElement | null, by: 1 | -1, search: HTMLInputElement | null) {
+function moveFocus(list: HTMLElement | null, by: 1 | -1, searchBox: HTMLInputElement | null) {
   const items = [...(list?.querySelectorAll<HTMLButtonElement>(".palette-item") ?? [])];
   const at = items.indexOf(document.activeElement as HTMLButtonElement);
   const next = at + by;
-  if (next < 0) search?.focus();
+  if (next < 0) searchBox?.focus();
   else items[Math.min(next, items.length - 1)]?.focus();
 }
 

@@ -179,10 +179,10 @@ function ListField({
       </button>
     </span>
   );
-  const item = (i: number, value: unknown) => (
+  const item = (i: number, entry: unknown) => (
     <SchemaField
       schema={items}
-      value={value}
+      value={entry}
       path={childPath(path, i)}
       label={compact ? `${one} ${i + 1}` : one}
       onChange={(next) => set(i, next)}
@@ -205,10 +205,10 @@ function ListField({
       </legend>
       {schema.description && <small className="form-hint">{hintOf(schema)}</small>}
       <Marks path={path} id={`${path}-marks`} />
-      {list.map((value, i) =>
+      {list.map((entry, i) =>
         compact ? (
           <div className="form-item-compact" key={i}>
-            {item(i, value)}
+            {item(i, entry)}
             {actions(i)}
           </div>
         ) : (
@@ -219,7 +219,7 @@ function ListField({
               </span>
               {actions(i)}
             </div>
-            {item(i, value)}
+            {item(i, entry)}
           </div>
         ),
       )}
