@@ -6,7 +6,14 @@
 import { useState } from "react";
 import type { components } from "../api/schema";
 import { componentsOf, previewOf } from "../forms/TemplatePicker";
-import type { ChatItem, Choice, ContactMessage, FlowMessage, Refusal } from "./model";
+import {
+  readableTimes,
+  type ChatItem,
+  type Choice,
+  type ContactMessage,
+  type FlowMessage,
+  type Refusal,
+} from "./model";
 
 type TemplateInfo = components["schemas"]["TemplateInfo"];
 
@@ -51,7 +58,7 @@ export function ChatBubble({ item, actions, templates, label = (id) => id }: Pro
     case "note":
       return (
         <p className="chat-note">
-          <span className="chat-note-time">{time}</span> {item.entry.text}
+          <span className="chat-note-time">{time}</span> {readableTimes(item.entry.text)}
         </p>
       );
   }
@@ -97,7 +104,7 @@ function FlowBubble({
       return (
         <div className="bubble flow-bubble media-bubble">
           <div className={`media-frame media-${message.kind}`} aria-label={`${message.kind} file`}>
-            <span>{mediaIcon(message.kind)}</span>
+            <span className="media-kind">{mediaWord(message.kind)}</span>
             <small>{message.filename ?? fileName(message.url)}</small>
           </div>
           {message.caption && <p className="bubble-text">{message.caption}</p>}
@@ -284,7 +291,7 @@ function TemplateBubble({
               </button>
             ) : (
               <span key={button.index} className="reply-button link-button">
-                ↗ {button.title}
+                {button.title} ↗
               </span>
             ),
           )}
@@ -316,7 +323,7 @@ function ContactContent({ message, text }: { message: ContactMessage | undefined
       return (
         <>
           <div className={`media-frame media-${message.kind}`} aria-label={`${message.kind} file`}>
-            <span>{mediaIcon(message.kind)}</span>
+            <span className="media-kind">{mediaWord(message.kind)}</span>
           </div>
           {message.caption && <span className="bubble-text">{message.caption}</span>}
         </>
@@ -324,7 +331,7 @@ function ContactContent({ message, text }: { message: ContactMessage | undefined
     case "location":
       return (
         <span className="bubble-text">
-          📍 {message.name ?? "Location"}
+          Location: {message.name ?? "shared place"}
           <small className="bubble-footer">
             {message.address ? `${message.address} · ` : ""}
             {message.latitude.toFixed(4)}, {message.longitude.toFixed(4)}
@@ -357,11 +364,16 @@ function categoryInWords(category: string): string {
   return lower.charAt(0).toUpperCase() + lower.slice(1);
 }
 
-function mediaIcon(kind: string): string {
-  if (kind === "image" || kind === "sticker") return "🖼";
-  if (kind === "video") return "🎬";
-  if (kind === "audio") return "🎵";
-  return "📄";
+/** The kind of file, as the chat shows in place of the file itself (nothing is fetched). */
+function mediaWord(kind: string): string {
+  const known: Record<string, string> = {
+    image: "Image",
+    sticker: "Sticker",
+    video: "Video",
+    audio: "Voice message",
+    document: "Document",
+  };
+  return known[kind] ?? kind;
 }
 
 function fileName(url: string): string {

@@ -80,7 +80,7 @@ export function Composer({ busy, onSend }: Props) {
           title="Share a location"
           onClick={() => setLocating(!locating)}
         >
-          📍
+          Location
         </button>
         <button
           type="button"
@@ -94,7 +94,7 @@ export function Composer({ busy, onSend }: Props) {
             setText("");
           }}
         >
-          🖼
+          Image
         </button>
         <input
           className="composer-input"

@@ -4,7 +4,7 @@
 // clock on so delays and reply timeouts play at once, and draws where the contact is and
 // the ways it went on the canvas through the overlay seam (cleared when the chat closes).
 
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useReactFlow } from "@xyflow/react";
 import { api, ok } from "../api/client";
@@ -65,11 +65,23 @@ export function TestChat({ workspace, flowId, onClose }: Props) {
     staleTime: 60_000,
   });
 
-  // The canvas shows where the contact is; nothing is left drawn once the chat closes.
+  // The canvas shows where the contact is, and follows it when it moves to another step;
+  // nothing is left drawn once the chat closes.
+  const followed = useRef<string>(undefined);
   useEffect(() => {
-    if (running) showOverlay(overlayOf(running.transcript.trace, running.transcript.state));
-    else clearOverlay();
-  }, [running]);
+    if (!running) {
+      clearOverlay();
+      followed.current = undefined;
+      return;
+    }
+    const overlay = overlayOf(running.transcript.trace, running.transcript.state);
+    showOverlay(overlay);
+    const current = [...overlay.nodes].find(([, mark]) => mark === "current")?.[0];
+    if (current && current !== followed.current) {
+      followed.current = current;
+      void flow.fitView({ nodes: [{ id: current }], maxZoom: 1, minZoom: 0.8, duration: 0 });
+    }
+  }, [running, flow]);
   useEffect(() => () => clearOverlay(), []);
   // A simulation lives on the server until it is ended (or expires after an hour unused).
   const simulationId = running?.id;
@@ -228,7 +240,7 @@ function Session({
     <div className="sim-session">
       <div className="sim-bar">
         <div className="sim-clock">
-          <span title="The simulation's clock (UTC)">🕑 {clockTime(state.now)}</span>
+          <span title="The simulation's clock (UTC)">Clock: {clockTime(state.now)}</span>
           <span className={`window-pill window-${window.state}`}>{window.words}</span>
         </div>
         <div className="sim-skip">

@@ -130,6 +130,11 @@ export function clockTime(at: string): string {
   return `${date.getUTCDate()} ${months[date.getUTCMonth()]}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
 }
 
+/** A system note's RFC 3339 times (`2026-03-03T11:00:00Z`) as people read them. */
+export function readableTimes(text: string): string {
+  return text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/g, (at) => clockTime(at));
+}
+
 export type WindowState =
   { state: "open"; hoursLeft: number; words: string } | { state: "closed"; words: string };
 

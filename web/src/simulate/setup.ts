@@ -164,8 +164,10 @@ export function parseJson(
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(reason);
+    const raw = error instanceof Error ? error.message : String(error);
+    const position = /position (\d+)/.exec(raw);
+    // The parser's words, without its character count (the line says where).
+    const reason = raw.replace(/\s*(at position \d+)?\s*(\(line \d+ column \d+\))?$/, "");
     const line = position ? text.slice(0, Number(position[1])).split("\n").length : undefined;
     return {
       ok: false,
