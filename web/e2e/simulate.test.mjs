@@ -129,6 +129,35 @@ describe("the test chat", () => {
     assert.deepEqual(page.problems(), []);
   });
 
+  test("a question for a person goes to the team, until the operator closes it", async () => {
+    await page.goto("/flows/abandoned-cart");
+    await page.locator(".react-flow__node").first().waitFor();
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+    const chat = page.getByRole("region", { name: "Test chat" });
+    const setup = chat.getByRole("form", { name: "Test setup" });
+    await setup.getByLabel("Webhook payload (JSON)").fill(JSON.stringify(PAYLOAD));
+    await setup.getByLabel("Agreed to Marketing messages (opt-in)").check();
+    await setup.getByLabel("Clock starts at (UTC)").fill("2026-03-02T10:00");
+    await setup.getByRole("button", { name: "Start the test" }).click();
+    await chat.getByRole("button", { name: /Skip to the next timer/ }).click();
+    await chat.locator(".template-bubble").waitFor();
+
+    const message = chat.getByLabel("Message");
+    await message.fill("Can I pay by card?");
+    await message.press("Enter");
+    await chat.locator(".contact-bubble", { hasText: "Can I pay by card?" }).waitFor();
+    await page.locator('.react-flow__node.overlay-current[data-id="ask_support"]').waitFor();
+    const close = chat.getByRole("button", { name: "The operator closes the conversation" });
+    await screenshot(page, "76-test-handoff");
+    await close.click();
+    await chat.getByText("The journey has ended for this contact").waitFor();
+    assert.equal(await close.count(), 0, "no handoff is left to close");
+    const steps = chat.getByRole("region", { name: "Steps taken" });
+    await steps.locator(".trace-step", { hasText: "Left by “resolved”" }).waitFor();
+    await chat.getByRole("button", { name: "Close test" }).click();
+    assert.deepEqual(page.problems(), []);
+  });
+
   test("an ad lead whose answer fails validation is asked again", async () => {
     await page.goto("/flows/ctwa-lead-qualification");
     await page.locator(".react-flow__node").first().waitFor();

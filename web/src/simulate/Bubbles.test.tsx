@@ -19,6 +19,10 @@ function render(entry: Entry, extra: Partial<Parameters<typeof ChatBubble>[0]> =
   return actions;
 }
 
+function contact(message: Record<string, unknown>): Entry {
+  return { seq: 2, at: "2026-03-02T11:00:00Z", direction: "contact", text: "", message };
+}
+
 const buttons = () => [...root.container.querySelectorAll("button")];
 
 describe("what the flow sends", () => {
@@ -171,13 +175,6 @@ describe("what the flow sends", () => {
 
 describe("what the contact sends and what happens around it", () => {
   it("a tap, a location and an image on the contact's side", () => {
-    const contact = (message: Record<string, unknown>): Entry => ({
-      seq: 2,
-      at: "2026-03-02T11:00:00Z",
-      direction: "contact",
-      text: "",
-      message,
-    });
     render(contact({ type: "button_reply", id: "a", title: "This month" }));
     expect(root.container.querySelector(".contact-bubble")?.textContent).toContain("This month");
     render(contact({ type: "location", latitude: 38.7223, longitude: -9.1393, name: "Home" }));

@@ -79,7 +79,7 @@ export function TestChat({ workspace, flowId, onClose }: Props) {
     const current = [...overlay.nodes].find(([, mark]) => mark === "current")?.[0];
     if (current && current !== followed.current) {
       followed.current = current;
-      void flow.fitView({ nodes: [{ id: current }], maxZoom: 1, minZoom: 0.8, duration: 0 });
+      void flow.fitView({ nodes: [{ id: current }], maxZoom: 0.8, minZoom: 0.6, duration: 0 });
     }
   }, [running, flow]);
   useEffect(() => () => clearOverlay(), []);

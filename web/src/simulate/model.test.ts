@@ -28,6 +28,10 @@ function state(runs: SimState["runs"], window_open_until?: string): SimState {
   };
 }
 
+function system(text: string, node_id?: string): Entry {
+  return { seq: 1, at, direction: "system", text, node_id };
+}
+
 const cartTrace: TraceEntry[] = [
   step(3, "cart_abandoned", "entered"),
   step(4, "cart_abandoned", "left:next"),
@@ -49,12 +53,12 @@ describe("the trace on the canvas", () => {
     expect(overlay.nodes.get("cart_abandoned")).toBe("visited");
     expect(overlay.nodes.get("cart_reminder")).toBe("visited");
     expect(overlay.nodes.has("last_chance")).toBe(false);
-    expect([...overlay.edges.keys()].sort()).toEqual(
+    expect([...overlay.edges.keys()].toSorted()).toEqual(
       [
         portKey("cart_abandoned", "next"),
         portKey("wait_1h", "next"),
         portKey("cart_reminder", "next"),
-      ].sort(),
+      ].toSorted(),
     );
     expect(overlay.edges.get(portKey("wait_1h", "next"))).toEqual({ taken: true });
   });
@@ -99,14 +103,6 @@ describe("the contact's 24-hour window", () => {
 });
 
 describe("transcript entries", () => {
-  const system = (text: string, node_id?: string): Entry => ({
-    seq: 1,
-    at,
-    direction: "system",
-    text,
-    node_id,
-  });
-
   it("turns a refused send into a reason in words", () => {
     const item = chatItemOf(
       system(
