@@ -169,6 +169,7 @@ describe("the test chat", () => {
       true,
       "an ad journey starts from an ad",
     );
+    await screenshot(page, "77-test-setup-ad");
     await setup.getByLabel("Ad headline").fill("Kitchen makeover");
     await setup.getByLabel("Ad id (source id)").fill("120210555");
     await setup.getByLabel("Name", { exact: true }).fill("Bea");

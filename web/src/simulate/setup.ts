@@ -29,20 +29,20 @@ export interface Setup {
 }
 
 export const COUNTRIES: readonly { code: string; name: string }[] = [
-  { code: "+1", name: "United States / Canada (+1)" },
-  { code: "+44", name: "United Kingdom (+44)" },
-  { code: "+34", name: "Spain (+34)" },
-  { code: "+351", name: "Portugal (+351)" },
-  { code: "+33", name: "France (+33)" },
-  { code: "+49", name: "Germany (+49)" },
-  { code: "+39", name: "Italy (+39)" },
-  { code: "+52", name: "Mexico (+52)" },
-  { code: "+54", name: "Argentina (+54)" },
-  { code: "+55", name: "Brazil (+55)" },
-  { code: "+57", name: "Colombia (+57)" },
-  { code: "+91", name: "India (+91)" },
-  { code: "+62", name: "Indonesia (+62)" },
-  { code: "+234", name: "Nigeria (+234)" },
+  { code: "+1", name: "+1 US / Canada" },
+  { code: "+44", name: "+44 UK" },
+  { code: "+34", name: "+34 Spain" },
+  { code: "+351", name: "+351 Portugal" },
+  { code: "+33", name: "+33 France" },
+  { code: "+49", name: "+49 Germany" },
+  { code: "+39", name: "+39 Italy" },
+  { code: "+52", name: "+52 Mexico" },
+  { code: "+54", name: "+54 Argentina" },
+  { code: "+55", name: "+55 Brazil" },
+  { code: "+57", name: "+57 Colombia" },
+  { code: "+91", name: "+91 India" },
+  { code: "+62", name: "+62 Indonesia" },
+  { code: "+234", name: "+234 Nigeria" },
 ];
 
 export const TIMEZONES: readonly string[] = [
