@@ -28,6 +28,7 @@ import { roleIn, useSession } from "../session/store";
 import { FlowSettings } from "../forms/FlowSettings";
 import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
 import { scopeOf } from "../forms/scope";
+import { TestChat } from "../simulate/TestChat";
 
 export function FlowPage({ workspace, flowId }: { workspace: string; flowId: string }) {
   return (
@@ -88,7 +89,16 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
     [nodes, catalog.data],
   );
 
+  const [testing, setTesting] = useState(false);
+
   if (!current) return <aside className="side-panel" aria-label="Flow tools" />;
+  if (testing) {
+    return (
+      <aside className="side-panel" aria-label="Flow tools">
+        <TestChat workspace={workspace} flowId={flowId} onClose={() => setTesting(false)} />
+      </aside>
+    );
+  }
   return (
     <aside className="side-panel" aria-label="Flow tools">
       <NodeBadges badges={badges} onSelect={(id) => choose(id)} />
@@ -101,6 +111,9 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
             beforePublish={flushSave}
             busy={saveStatus === "saving" || saveStatus === "unsaved"}
           />
+          <button type="button" className="button small" onClick={() => setTesting(true)}>
+            Test
+          </button>
         </div>
       )}
       {node && (
