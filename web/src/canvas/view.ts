@@ -1,6 +1,7 @@
 // The document as React Flow's nodes and edges while editing. Each node's view data is
-// cached by the document node's identity, so a change to one step hands React Flow one new
-// node object and the memoized views of all the others are left alone.
+// cached by the document node's identity, and each edge by the document edge's, so a change
+// to one step hands React Flow one new node object and the memoized views of all the others
+// (and of every edge) are left alone.
 
 import type { Edge, Node } from "@xyflow/react";
 import type { DocEdge, DocNode, DocNote, FlowDoc } from "../document";
@@ -106,6 +107,36 @@ export function nodesFor(
   return { nodes, index };
 }
 
+/**
+ * React Flow's edge for each document edge, kept while the document edge object lives and
+ * its selection is unchanged: a new selection or one moved step then hands React Flow the
+ * same edge objects as before, and it re-renders none of them (hundreds in a big flow).
+ */
+const drawnEdges = new WeakMap<DocEdge, Edge>();
+
+function edgeFor(edge: DocEdge, id: string, selected: boolean): Edge {
+  const before = drawnEdges.get(edge);
+  if (
+    before &&
+    before.source === edge.from &&
+    before.sourceHandle === edge.port &&
+    before.target === edge.to &&
+    before.selected === selected
+  ) {
+    return before;
+  }
+  const drawn: Edge = {
+    id,
+    source: edge.from,
+    sourceHandle: edge.port,
+    target: edge.to,
+    selected,
+    ariaLabel: `Connects ${edge.from} (${edge.port}) to ${edge.to}`,
+  };
+  drawnEdges.set(edge, drawn);
+  return drawn;
+}
+
 /** The edges that can be drawn (both ends and the port exist); the others are counted. */
 export function edgesFor(
   doc: FlowDoc,
@@ -122,14 +153,7 @@ export function edgesFor(
       continue;
     }
     const id = edgeId(edge);
-    edges.push({
-      id,
-      source: edge.from,
-      sourceHandle: edge.port,
-      target: edge.to,
-      selected: selected.has(id),
-      ariaLabel: `Connects ${edge.from} (${edge.port}) to ${edge.to}`,
-    });
+    edges.push(edgeFor(edge, id, selected.has(id)));
   }
   return { edges, undrawn };
 }
