@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench bench-http bench-whatsapp api-fuzz bench-idle bench-publish schema build check-toolchain services web web-check web-e2e check-node
+.PHONY: run test fmt lint bench bench-http bench-whatsapp api-fuzz bench-idle bench-publish bench-editor schema build check-toolchain services web web-check web-e2e check-node
 
 # The editor (web/): `npm ci` again only when the lockfile changed (the stamp lives in
 # node_modules, so deleting that reinstalls too); `npm run build` again only when a source
@@ -92,6 +92,11 @@ bench-idle: check-toolchain
 ## bench-publish: publish latency and sync cost with 1,000 published versions (RELEASE=1 likewise)
 bench-publish: check-toolchain
 	./scripts/bench-publish.sh
+
+## bench-editor: the editor with 300- and 1,000-step flows in Chromium: open, pan, zoom, drag (3 runs; minutes;
+## needs target/debug/spool built with the editor, e.g. by `make build`; serves the current web/dist)
+bench-editor: $(WEB_INSTALLED) /usr/bin/chromium
+	cd web && node bench/canvas.mjs --runs 3
 
 ## schema: regenerate docs/flow.schema.json and docs/openapi.json from the Rust types, and the editor's API types
 schema: $(WEB_INSTALLED)

@@ -1,6 +1,7 @@
 // The document as React Flow's nodes and edges while editing. Each node's view data is
-// cached by the document node's identity, so a change to one step hands React Flow one new
-// node object and the memoized views of all the others are left alone.
+// cached by the document node's identity, and each edge by the document edge's, so a change
+// to one step hands React Flow one new node object and the memoized views of all the others
+// (and of every edge) are left alone.
 
 import type { Edge, Node } from "@xyflow/react";
 import type { DocEdge, DocNode, DocNote, FlowDoc } from "../document";
@@ -108,6 +109,47 @@ export function nodesFor(
 }
 
 /**
+ * React Flow's edge for each document edge, kept while the document edge object lives and
+ * its selection and 24-hour window mark are unchanged: a new selection or one moved step
+ * then hands React Flow the same edge objects as before, and it re-renders none of them
+ * (hundreds in a big flow).
+ */
+const drawnEdges = new WeakMap<DocEdge, Edge>();
+
+function edgeFor(edge: DocEdge, id: string, selected: boolean, reason: string | undefined): Edge {
+  const before = drawnEdges.get(edge);
+  if (
+    before &&
+    before.source === edge.from &&
+    before.sourceHandle === edge.port &&
+    before.target === edge.to &&
+    before.selected === selected &&
+    (before.data as { reason?: string } | undefined)?.reason === reason
+  ) {
+    return before;
+  }
+  const line: Edge = {
+    id,
+    source: edge.from,
+    sourceHandle: edge.port,
+    target: edge.to,
+    selected,
+    ariaLabel: `Connects ${edge.from} (${edge.port}) to ${edge.to}`,
+  };
+  const drawn: Edge =
+    reason === undefined
+      ? line
+      : {
+          ...line,
+          type: "window",
+          data: { reason },
+          ariaLabel: `${line.ariaLabel}; only templates are delivered along it`,
+        };
+  drawnEdges.set(edge, drawn);
+  return drawn;
+}
+
+/**
  * The edges that can be drawn (both ends and the port exist); the others are counted. Edges
  * along which the 24-hour window may be closed are drawn as `window` edges, with the reason.
  */
@@ -128,24 +170,7 @@ export function edgesFor(
     }
     const id = edgeId(edge);
     const reason = closed.get(closedKey(edge.from, edge.port));
-    const line = {
-      id,
-      source: edge.from,
-      sourceHandle: edge.port,
-      target: edge.to,
-      selected: selected.has(id),
-      ariaLabel: `Connects ${edge.from} (${edge.port}) to ${edge.to}`,
-    };
-    edges.push(
-      reason === undefined
-        ? line
-        : {
-            ...line,
-            type: "window",
-            data: { reason },
-            ariaLabel: `${line.ariaLabel}; only templates are delivered along it`,
-          },
-    );
+    edges.push(edgeFor(edge, id, selected.has(id), reason));
   }
   return { edges, undrawn };
 }
