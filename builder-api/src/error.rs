@@ -146,6 +146,10 @@ codes! {
     EmptyChange = "empty_change",
     /// The run has ended already.
     RunEnded = "run_ended",
+    /// Someone else is working on this handoff (`details.by` says who).
+    TicketClaimed = "ticket_claimed",
+    /// The handoff is closed already.
+    TicketClosed = "ticket_closed",
     /// The query string cannot be read, or names a parameter twice.
     InvalidQuery = "invalid_query",
     /// A query parameter this route does not take.

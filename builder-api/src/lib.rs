@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod events_out;
+pub mod handoffs;
 pub mod network;
 pub mod published;
 pub mod routes;

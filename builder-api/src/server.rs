@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use spool_nodes::Services;
 use spool_runtime::clock::{Clock, SystemClock};
 use spool_runtime::http::HttpServices;
+use spool_runtime::notice::Observers;
 use spool_runtime::store::Store;
 use spool_runtime::store::embedded::{EmbeddedConfig, EmbeddedStore};
 use spool_runtime::store::redis::{RedisConfig, RedisStore};
@@ -199,7 +200,10 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             Arc::new(sender),
             RuntimeConfig::default(),
         )
-        .with_observer(Arc::new(RuntimeEvents::new(notifier.clone()))),
+        .with_observer(Arc::new(Observers(vec![
+            Arc::new(RuntimeEvents::new(notifier.clone())),
+            Arc::new(crate::handoffs::Tickets::new(db.clone())),
+        ]))),
     );
     let (stop, stopped) = watch::channel(false);
     let mut workers = runtime.spawn(stopped.clone());

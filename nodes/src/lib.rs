@@ -17,6 +17,7 @@ pub mod templates;
 
 mod ai_agent;
 mod contact;
+pub mod handoff;
 mod http_request;
 mod logic;
 mod messaging;
@@ -225,12 +226,7 @@ pub fn enter(ctx: &mut Ctx<'_>) -> Step {
         NodeKind::UpdateContact(update) => contact::update(ctx, update),
         NodeKind::HttpRequest(http) => http_request::call(ctx, http),
         NodeKind::AiAgent(agent) => ai_agent::enter(ctx, agent),
-        NodeKind::Handoff(handoff) => Ok(Step::Wait {
-            kind: WaitKind::Handoff,
-            deadline: handoff
-                .timeout
-                .map(|timeout| ctx.now + timeout.as_secs() as Millis * SECOND),
-        }),
+        NodeKind::Handoff(config) => Ok(handoff::enter(ctx, config)),
     };
     step.unwrap_or_else(Step::Fail)
 }
@@ -252,13 +248,11 @@ pub fn resume(ctx: &mut Ctx<'_>, event: Resume<'_>) -> Step {
         (NodeKind::AiAgent(agent), Resume::Answer(answer)) => {
             ai_agent::answered(ctx, agent, answer)
         }
-        (NodeKind::Handoff(_), Resume::HandoffClosed) => Ok(Step::Next("resolved".into())),
+        (NodeKind::Handoff(_), Resume::HandoffClosed) => Ok(handoff::leave(ctx, "resolved")),
+        (NodeKind::Handoff(_), Resume::Timer) => Ok(handoff::leave(ctx, "timeout")),
         (NodeKind::Delay(_), Resume::Timer) => Ok(Step::Next("next".into())),
         (
-            NodeKind::WaitForReply(_)
-            | NodeKind::SendButtons(_)
-            | NodeKind::SendList(_)
-            | NodeKind::Handoff(_),
+            NodeKind::WaitForReply(_) | NodeKind::SendButtons(_) | NodeKind::SendList(_),
             Resume::Timer,
         ) => Ok(Step::Next("timeout".into())),
         (NodeKind::AiAgent(_), Resume::Timer) => Ok(Step::Next("done".into())),

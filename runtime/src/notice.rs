@@ -72,3 +72,18 @@ pub trait Observer: Send + Sync + std::fmt::Debug {
     /// again). Called only with at least one notice.
     async fn observe(&self, notices: &[Notice]) -> Result<(), Error>;
 }
+
+/// Several observers, told in turn: the first that fails fails the batch (which is then
+/// applied again, and those before it are told again: each must take a notice twice).
+#[derive(Debug)]
+pub struct Observers(pub Vec<std::sync::Arc<dyn Observer>>);
+
+#[async_trait]
+impl Observer for Observers {
+    async fn observe(&self, notices: &[Notice]) -> Result<(), Error> {
+        for observer in &self.0 {
+            observer.observe(notices).await?;
+        }
+        Ok(())
+    }
+}

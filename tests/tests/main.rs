@@ -12,6 +12,7 @@ mod contacts;
 mod editor;
 mod events_out;
 mod flow_list;
+mod handoffs;
 mod limits;
 mod publish_notes;
 mod publishing;

@@ -13,6 +13,7 @@ pub mod event_delivery;
 pub mod event_subscription;
 pub mod flow;
 pub mod flow_version;
+pub mod handoff_ticket;
 pub mod membership;
 pub mod publication_change;
 pub mod publication_counter;

@@ -19,6 +19,6 @@ mod secret;
 pub use delivery::Deliveries;
 pub use event::{EventType, body, signature};
 pub use notifier::{DELIVERED, FAILED, Notifier, PENDING, wants};
-pub use observer::RuntimeEvents;
+pub use observer::{RuntimeEvents, event_id};
 pub use schedule::Schedule;
 pub use secret::{StartError, check_at_start, seal as seal_secret};

@@ -25,6 +25,7 @@ pub mod event_deliveries;
 pub mod event_subscriptions;
 pub mod expressions;
 pub mod flows;
+pub mod handoffs;
 pub mod health;
 pub mod members;
 pub mod network;
@@ -59,6 +60,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(analytics::configure)
                         .configure(simulator::configure)
                         .configure(contacts::configure)
+                        .configure(handoffs::configure)
                         .configure(members::configure)
                         .configure(api_keys::configure)
                         .configure(secrets::configure)

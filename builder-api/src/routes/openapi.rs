@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the AI model, network settings, the audit log"),
         (name = "simulator", description = "Talk to a flow as a fake contact"),
         (name = "contacts", description = "Contacts and their runs; erasure"),
+        (name = "handoffs", description = "The handoff queue: contacts a journey handed to a person"),
         (name = "analytics", description = "Funnel counts per version and node"),
         (name = "webhooks", description = "Journeys started by other systems"),
         (name = "events", description = "Events out: subscriptions of URLs to a workspace's events, and their delivery log"),
@@ -51,6 +52,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::audit_log::Api::openapi());
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());
+    doc.merge(super::handoffs::Api::openapi());
     doc.merge(super::analytics::Api::openapi());
     doc.merge(super::webhooks::Api::openapi());
     super::contract::declare_errors(&mut doc);

@@ -47,7 +47,9 @@ impl Before {
                 out.push(run_notice(state, run, NoticeKind::HandoffClosed, now));
             }
             if is_handoff && !was_handoff {
-                out.push(run_notice(state, run, NoticeKind::HandoffRequested, now));
+                let mut notice = run_notice(state, run, NoticeKind::HandoffRequested, now);
+                notice.data.insert("handoff".into(), handoff(state, run));
+                out.push(notice);
             }
             let was_active = before.is_none_or(RunStatus::is_active);
             if was_active && !run.status.is_active() {
@@ -91,10 +93,18 @@ fn base(state: &ContactState, kind: NoticeKind, id: String, at: Millis) -> Notic
 }
 
 fn run_notice(state: &ContactState, run: &Run, kind: NoticeKind, now: Millis) -> Notice {
+    // Run ids are the contact's own (`r1`, `r2`…): the contact's id makes the notice's
+    // unique in the workspace, or two contacts' first runs would be one event out.
     let mut notice = base(
         state,
         kind,
-        format!("{}:{}:{}", run.id, kind.as_str(), run.steps),
+        format!(
+            "{}:{}:{}:{}",
+            state.contact.id,
+            run.id,
+            kind.as_str(),
+            run.steps
+        ),
         now,
     );
     let mut about = json!({
@@ -110,6 +120,18 @@ fn run_notice(state: &ContactState, run: &Run, kind: NoticeKind, now: Millis) ->
     }
     notice.data.insert("run".into(), about);
     notice
+}
+
+/// What a person picking up the handoff needs: the team, the note filled in, until when
+/// the run waits for them, and when the contact last wrote (the 24-hour window).
+fn handoff(state: &ContactState, run: &Run) -> Value {
+    let kept = &run.scratch[spool_nodes::handoff::SCRATCH_KEY];
+    json!({
+        "team": kept["team"],
+        "note": kept["note"],
+        "until": run.wait.as_ref().and_then(|wait| wait.deadline),
+        "last_inbound_at": state.contact.last_inbound_at,
+    })
 }
 
 fn consent(state: &ContactState, kind: NoticeKind, at: Millis) -> Notice {

@@ -652,6 +652,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The queue: open tickets longest waiting first (or the latest closed ones), with counts. */
+        get: operations["list_handoffs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/handoffs/{ticket}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["read_handoff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/handoffs/{ticket}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Takes the ticket: its one owner from now on. Of two people claiming at once, one gets
+         *     it and the other is told who did (`409 ticket_claimed`, `details.by`).
+         */
+        post: operations["claim_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/handoffs/{ticket}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Closes the ticket as resolved: the run goes on through the handoff node's `resolved`
+         *     port, moments later (in order with the contact's other events).
+         */
+        post: operations["resolve_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/handoffs/{ticket}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lets go of a ticket (back to unassigned): its owner, or an admin for anyone's. */
+        post: operations["release_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/members": {
         parameters: {
             query?: never;
@@ -1062,6 +1152,10 @@ export interface components {
             /** @description Extra names this field reads; only `response` (in an HTTP call's `save`) exists. */
             names?: string[];
         };
+        CloseTicket: {
+            /** @description Only `resolved` for now: the run goes on through the node's `resolved` port. */
+            outcome?: string | null;
+        };
         /** @description An edge along which the 24-hour window may be closed (a port leads to one node only). */
         ClosedWindowEdge: {
             node_id: string;
@@ -1073,7 +1167,7 @@ export interface components {
          * @description What went wrong, stable for clients to key on (`error.code`).
          * @enum {string}
          */
-        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
+        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "ticket_claimed" | "ticket_closed" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
         /** @description Who the fake contact is. */
         ContactOptions: {
             /** @description Their WhatsApp number, in international form (`+15550100001`); this is the default. */
@@ -1670,6 +1764,52 @@ export interface components {
             ok: boolean;
             /** @description What is wrong: `code`, `message`, and `location` (line and column in the text). */
             diagnostics: Record<string, unknown>[];
+        };
+        /** @description A contact a journey handed to a person. */
+        Ticket: {
+            id: string;
+            /** @description `open` or `closed`. */
+            status: string;
+            /** @description The contact's number in E.164 (`+…`); absent for a contact known only by its BSUID. */
+            phone?: string | null;
+            flow_id: string;
+            /** @description The content hash of the version the run is on. */
+            version: string;
+            /** @description The handoff node that raised it. */
+            node_id: string;
+            team: string;
+            /** @description The node's note, filled in with what the journey knew. */
+            note?: string | null;
+            run_id: string;
+            /** @description Who works it (their email), if anyone. */
+            assignee?: string | null;
+            assigned_at?: string | null;
+            raised_at: string;
+            /** @description What happens if no one closes it: the run leaves through `timeout` at this time. */
+            times_out_at?: string | null;
+            /**
+             * @description When the 24-hour window (free-form messages) closes, counted from the contact's last
+             *     message before the handoff; absent when it was already closed or never opened.
+             */
+            window_closes_at?: string | null;
+            closed_at?: string | null;
+            /** @description Who closed it (an email), or `journey` when the run left by itself. */
+            closed_by?: string | null;
+            /** @description `resolved`, or `left` (the run timed out, was cancelled or erased). */
+            outcome?: string | null;
+        };
+        TicketCounts: {
+            /** Format: int64 */
+            open: number;
+            /** Format: int64 */
+            unassigned: number;
+            /** Format: int64 */
+            mine: number;
+        };
+        TicketList: {
+            tickets: components["schemas"]["Ticket"][];
+            /** @description Open tickets per tab, whatever the view. */
+            counts: components["schemas"]["TicketCounts"];
         };
         TimerView: {
             run_id: string;
@@ -6032,6 +6172,443 @@ export interface operations {
             };
             /** @description `note_too_long` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_handoffs: {
+        parameters: {
+            query?: {
+                /** @description `unassigned`, `mine`, `open` (the default) or `closed` */
+                view?: string;
+                /** @description Only this team's tickets */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_handoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    claim_handoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ticket_claimed`: someone else has it; `ticket_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolve_handoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CloseTicket"] | null;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            /** @description `invalid_body`: an outcome other than `resolved` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ticket_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release_handoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the editor role, and to own it unless admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ticket_closed` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,407 @@
+//! The handoff queue over HTTP: list the tickets (unassigned / mine / all open / closed, with
+//! counts for the tabs), read one, claim it (one owner at a time), release it, and close it
+//! as resolved — the run then goes on through the handoff node's `resolved` port.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use spool_nodes::DAY;
+use spool_runtime::{Event, EventKind};
+use utoipa::ToSchema;
+
+use crate::audit;
+use crate::auth::{Actor, Caller, Role};
+use crate::db::handoff_ticket;
+use crate::error::{ApiError, Code};
+use crate::handoffs::{self, Claim, View};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// The most tickets one list answers.
+const LIST_LIMIT: u64 = 200;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/handoffs", web::get().to(list))
+        .route("/handoffs/{ticket}", web::get().to(read))
+        .route("/handoffs/{ticket}/claim", web::post().to(claim))
+        .route("/handoffs/{ticket}/release", web::post().to(release))
+        .route("/handoffs/{ticket}/close", web::post().to(close));
+}
+
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(
+    paths(list, read, claim, release, close),
+    components(schemas(Ticket, TicketList, TicketCounts, CloseTicket))
+)]
+pub struct Api;
+
+/// A contact a journey handed to a person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The contact's number in E.164 (`+…`); absent for a contact known only by its BSUID.
+    pub phone: Option<String>,
+    pub flow_id: String,
+    /// The content hash of the version the run is on.
+    pub version: String,
+    /// The handoff node that raised it.
+    pub node_id: String,
+    pub team: String,
+    /// The node's note, filled in with what the journey knew.
+    pub note: Option<String>,
+    pub run_id: String,
+    /// Who works it (their email), if anyone.
+    pub assignee: Option<String>,
+    pub assigned_at: Option<String>,
+    pub raised_at: String,
+    /// What happens if no one closes it: the run leaves through `timeout` at this time.
+    pub times_out_at: Option<String>,
+    /// When the 24-hour window (free-form messages) closes, counted from the contact's last
+    /// message before the handoff; absent when it was already closed or never opened.
+    pub window_closes_at: Option<String>,
+    pub closed_at: Option<String>,
+    /// Who closed it (an email), or `journey` when the run left by itself.
+    pub closed_by: Option<String>,
+    /// `resolved`, or `left` (the run timed out, was cancelled or erased).
+    pub outcome: Option<String>,
+}
+
+impl Ticket {
+    fn of(model: handoff_ticket::Model, now: i64) -> Self {
+        Self {
+            phone: (!model.phone.is_empty()).then(|| format!("+{}", model.phone)),
+            window_closes_at: model
+                .last_inbound_at
+                .map(|at| at + DAY)
+                .filter(|closes| *closes > model.raised_at.min(now))
+                .map(rfc3339),
+            id: model.id,
+            status: model.status,
+            flow_id: model.flow_id,
+            version: model.version,
+            node_id: model.node_id,
+            team: model.team,
+            note: model.note,
+            run_id: model.run_id,
+            assignee: model.assignee,
+            assigned_at: model.assigned_at.map(rfc3339),
+            raised_at: rfc3339(model.raised_at),
+            times_out_at: model.waits_until.map(rfc3339),
+            closed_at: model.closed_at.map(rfc3339),
+            closed_by: model.closed_by,
+            outcome: model.outcome,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketCounts {
+    pub open: u64,
+    pub unassigned: u64,
+    pub mine: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketList {
+    pub tickets: Vec<Ticket>,
+    /// Open tickets per tab, whatever the view.
+    pub counts: TicketCounts,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseTicket {
+    /// Only `resolved` for now: the run goes on through the node's `resolved` port.
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TicketPath {
+    #[allow(dead_code)]
+    workspace: String,
+    ticket: String,
+}
+
+fn bad(code: Code, message: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, code, message)
+}
+
+/// Whom "mine" means: a person's email; an API key works as its id.
+fn me(caller: &Caller) -> String {
+    match &caller.actor {
+        Actor::User { email, .. } => email.clone(),
+        Actor::ApiKey { id, .. } => format!("api_key:{id}"),
+    }
+}
+
+fn parse_list_query(request: &HttpRequest) -> Result<(View, Option<String>), ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(request.query_string())
+        .map_err(|err| {
+            bad(
+                Code::InvalidQuery,
+                format!("The query cannot be read: {err}."),
+            )
+        })?
+        .into_inner();
+    let mut view = View::Open;
+    let mut team = None;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "view" => {
+                view = match value.as_str() {
+                    "unassigned" => View::Unassigned,
+                    "mine" => View::Mine,
+                    "open" => View::Open,
+                    "closed" => View::Closed,
+                    other => {
+                        return Err(bad(
+                            Code::InvalidQuery,
+                            format!(
+                                "`view` is one of unassigned, mine, open and closed; {other:?} is not."
+                            ),
+                        ));
+                    }
+                }
+            }
+            "team" => team = Some(value),
+            other => {
+                return Err(bad(
+                    Code::UnknownParameter,
+                    format!("Unknown parameter `{other}`: this takes `view` and `team`."),
+                ));
+            }
+        }
+    }
+    Ok((view, team))
+}
+
+/// The queue: open tickets longest waiting first (or the latest closed ones), with counts.
+#[utoipa::path(
+    get, path = "/api/v1/workspaces/{workspace}/handoffs", tag = "handoffs", operation_id = "list_handoffs",
+    params(
+        ("workspace" = String, Path),
+        ("view" = Option<String>, Query, description = "`unassigned`, `mine`, `open` (the default) or `closed`"),
+        ("team" = Option<String>, Query, description = "Only this team's tickets")
+    ),
+    responses((status = 200, body = TicketList), (status = 400))
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (view, team) = parse_list_query(&request)?;
+    let me = me(&caller);
+    let now = state.now();
+    let tickets = handoffs::list(
+        &state.db,
+        &caller.workspace,
+        view,
+        &me,
+        team.as_deref(),
+        LIST_LIMIT,
+    )
+    .await?
+    .into_iter()
+    .map(|model| Ticket::of(model, now))
+    .collect();
+    let counts = handoffs::counts(&state.db, &caller.workspace, &me).await?;
+    Ok(HttpResponse::Ok().json(TicketList {
+        tickets,
+        counts: TicketCounts {
+            open: counts.open,
+            unassigned: counts.unassigned,
+            mine: counts.mine,
+        },
+    }))
+}
+
+async fn found(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<handoff_ticket::Model, ApiError> {
+    handoffs::find(&state.db, &caller.workspace, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No handoff {id} in this workspace.")))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/workspaces/{workspace}/handoffs/{ticket}", tag = "handoffs", operation_id = "read_handoff",
+    params(("workspace" = String, Path), ("ticket" = String, Path)),
+    responses((status = 200, body = Ticket), (status = 404))
+)]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<TicketPath>,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = found(&state, &caller, &path.ticket).await?;
+    Ok(HttpResponse::Ok().json(Ticket::of(ticket, state.now())))
+}
+
+/// Takes the ticket: its one owner from now on. Of two people claiming at once, one gets
+/// it and the other is told who did (`409 ticket_claimed`, `details.by`).
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/handoffs/{ticket}/claim", tag = "handoffs", operation_id = "claim_handoff",
+    params(("workspace" = String, Path), ("ticket" = String, Path)),
+    responses(
+        (status = 200, body = Ticket),
+        (status = 403, description = "Needs the editor role"),
+        (status = 404),
+        (status = 409, description = "`ticket_claimed`: someone else has it; `ticket_closed`")
+    )
+)]
+pub async fn claim(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<TicketPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let me = me(&caller);
+    let now = state.now();
+    match handoffs::claim(&state.db, &caller.workspace, &path.ticket, &me, now).await? {
+        Claim::Claimed(ticket) => Ok(HttpResponse::Ok().json(Ticket::of(ticket, now))),
+        Claim::Taken { by } => {
+            let mut error = ApiError::new(
+                StatusCode::CONFLICT,
+                Code::TicketClaimed,
+                format!("{by} is working on this conversation already."),
+            );
+            error.details = json!({ "by": by });
+            Err(error)
+        }
+        Claim::Closed => Err(closed_already()),
+        Claim::Unknown => Err(ApiError::not_found(format!(
+            "No handoff {} in this workspace.",
+            path.ticket
+        ))),
+    }
+}
+
+fn closed_already() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        Code::TicketClosed,
+        "This conversation is closed already.",
+    )
+}
+
+/// Lets go of a ticket (back to unassigned): its owner, or an admin for anyone's.
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/handoffs/{ticket}/release", tag = "handoffs", operation_id = "release_handoff",
+    params(("workspace" = String, Path), ("ticket" = String, Path)),
+    responses(
+        (status = 200, body = Ticket),
+        (status = 403, description = "Needs the editor role, and to own it unless admin"),
+        (status = 404),
+        (status = 409, description = "`ticket_closed`")
+    )
+)]
+pub async fn release(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<TicketPath>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let ticket = found(&state, &caller, &path.ticket).await?;
+    if ticket.status == handoffs::CLOSED {
+        return Err(closed_already());
+    }
+    let me = me(&caller);
+    let admin = caller.role >= Role::Admin;
+    if ticket.assignee.as_deref().is_some_and(|owner| owner != me) && !admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            Code::Forbidden,
+            "Only the person working on this conversation, or an admin, can let it go.",
+        ));
+    }
+    handoffs::release(&state.db, &caller.workspace, &path.ticket, &me, admin).await?;
+    let ticket = found(&state, &caller, &path.ticket).await?;
+    Ok(HttpResponse::Ok().json(Ticket::of(ticket, state.now())))
+}
+
+/// Closes the ticket as resolved: the run goes on through the handoff node's `resolved`
+/// port, moments later (in order with the contact's other events).
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/handoffs/{ticket}/close", tag = "handoffs", operation_id = "resolve_handoff",
+    params(("workspace" = String, Path), ("ticket" = String, Path)),
+    request_body(content = Option<CloseTicket>),
+    responses(
+        (status = 200, body = Ticket),
+        (status = 400, description = "`invalid_body`: an outcome other than `resolved`"),
+        (status = 403, description = "Needs the editor role"),
+        (status = 404),
+        (status = 409, description = "`ticket_closed`")
+    )
+)]
+pub async fn close(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<TicketPath>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let asked: CloseTicket = if body.iter().all(u8::is_ascii_whitespace) {
+        CloseTicket::default()
+    } else {
+        crate::routes::parse_json(&body)?
+    };
+    if asked
+        .outcome
+        .as_deref()
+        .is_some_and(|outcome| outcome != "resolved")
+    {
+        return Err(bad(
+            Code::InvalidBody,
+            "`outcome` is `resolved` (the run goes on through the node's `resolved` port)."
+                .to_owned(),
+        ));
+    }
+    let ticket = found(&state, &caller, &path.ticket).await?;
+    let me = me(&caller);
+    let now = state.now();
+    // Closed here first: of a close and the run timing out at once, one closes it.
+    if !handoffs::close(
+        &state.db,
+        &caller.workspace,
+        &ticket.id,
+        &me,
+        "resolved",
+        now,
+    )
+    .await?
+    {
+        return Err(closed_already());
+    }
+    let event = Event::new(
+        ticket.contact_id.clone(),
+        ticket.phone.clone(),
+        now,
+        EventKind::HandoffClosed {
+            run_id: ticket.run_id.clone(),
+        },
+    );
+    if let Err(err) = state.runtime.accept(event).await {
+        handoffs::reopen(&state.db, &caller.workspace, &ticket.id).await?;
+        return Err(err.into());
+    }
+    audit::record(
+        &state.db,
+        &caller.workspace,
+        &caller.actor.label(),
+        "handoff.resolved",
+        &format!("handoff:{}", ticket.id),
+        json!({ "flow_id": ticket.flow_id, "run_id": ticket.run_id }),
+        now,
+    )
+    .await?;
+    let ticket = found(&state, &caller, &path.ticket).await?;
+    Ok(HttpResponse::Ok().json(Ticket::of(ticket, now)))
+}

@@ -1,0 +1,200 @@
+//! The handoff queue as operators meet it: a journey hands a contact to a person and a
+//! ticket appears with the node's note filled in; one person claims it (a second is told
+//! who has it); closing it as resolved sends the run on through `resolved`; a run that
+//! leaves the handoff by itself (cancelled) closes its ticket. On SQLite with the embedded
+//! store and on PostgreSQL with Redis.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use spool_tests::{ADMIN_EMAIL, Client, Database, Options, Response, Server};
+
+const ANA: &str = "+4915112340001";
+const BEN: &str = "+4915112340002";
+const QUEUE: &str = "/api/v1/workspaces/default/handoffs";
+
+fn support_flow() -> Value {
+    json!({
+        "schema": 1, "id": "support", "name": "Order support",
+        "nodes": [
+            { "id": "start", "type": "webhook", "config": { "hook": "support", "contact": "payload.phone" } },
+            { "id": "ask_person", "type": "handoff", "config": {
+                "team": "shop-support", "note": "Order {{ payload.order }} needs a person", "timeout": "8h" } },
+            { "id": "helped", "type": "tag", "config": { "add": ["helped"] } },
+            { "id": "unanswered", "type": "tag", "config": { "add": ["unanswered"] } },
+        ],
+        "edges": [
+            { "from": "start", "port": "next", "to": "ask_person" },
+            { "from": "ask_person", "port": "resolved", "to": "helped" },
+            { "from": "ask_person", "port": "timeout", "to": "unanswered" },
+        ],
+    })
+}
+
+async fn publish(admin: &Client, flow: &Value) {
+    let created = admin.post("/api/v1/workspaces/default/flows", flow).await;
+    assert_eq!(created.status, 201, "create: {}", created.text);
+    let id = flow["id"].as_str().expect("an id");
+    let published = admin
+        .post(
+            &format!("/api/v1/workspaces/default/flows/{id}/publish"),
+            &json!({ "note": "support" }),
+        )
+        .await;
+    assert!(published.status < 300, "publish: {}", published.text);
+}
+
+/// Polls `path` until `done` holds (the runtime applies events moments after they are taken).
+async fn eventually(client: &Client, path: &str, done: impl Fn(&Response) -> bool) -> Response {
+    let mut last = client.get(path).await;
+    for _ in 0..100 {
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = client.get(path).await;
+    }
+    panic!("{path} never became as expected: {}", last.text);
+}
+
+fn tickets(list: &Response) -> &Vec<Value> {
+    list.body["tickets"].as_array().expect("a list of tickets")
+}
+
+async fn enter(server: &Server, phone: &str, order: &str) {
+    let hook = server
+        .anonymous()
+        .post(
+            "/hooks/default/support",
+            &json!({ "phone": phone, "order": order }),
+        )
+        .await;
+    assert!(hook.status < 300, "webhook: {}", hook.text);
+}
+
+async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) {
+    let server = Server::start_with(
+        database,
+        Options {
+            redis,
+            ..Options::default()
+        },
+    )
+    .await;
+    let admin = server.admin().await;
+    publish(&admin, &support_flow()).await;
+
+    enter(&server, ANA, "A-17").await;
+    let queue = eventually(&admin, QUEUE, |r| tickets(r).len() == 1).await;
+    let ticket = &tickets(&queue)[0];
+    assert_eq!(ticket["phone"], ANA);
+    assert_eq!(ticket["team"], "shop-support");
+    assert_eq!(ticket["note"], "Order A-17 needs a person");
+    assert_eq!(ticket["node_id"], "ask_person");
+    assert_eq!(ticket["status"], "open");
+    assert!(ticket["times_out_at"].is_string(), "{ticket}");
+    assert_eq!(
+        queue.body["counts"],
+        json!({ "open": 1, "unassigned": 1, "mine": 0 })
+    );
+    let id = ticket["id"].as_str().expect("an id").to_owned();
+
+    // One owner at a time: the admin claims it, a machine with an editor key is told who has it.
+    let claimed = admin.post(&format!("{QUEUE}/{id}/claim"), &json!({})).await;
+    assert_eq!(claimed.status, 200, "{}", claimed.text);
+    assert_eq!(claimed.body["assignee"], ADMIN_EMAIL);
+    let key = admin
+        .post(
+            "/api/v1/workspaces/default/api-keys",
+            &json!({ "name": "helpdesk", "role": "editor" }),
+        )
+        .await;
+    assert_eq!(key.status, 201, "{}", key.text);
+    let helpdesk = Client::with_api_key(&server.base, key.body["key"].as_str().expect("a key"));
+    let second = helpdesk
+        .post(&format!("{QUEUE}/{id}/claim"), &json!({}))
+        .await;
+    assert_eq!(second.status, 409, "{}", second.text);
+    assert_eq!(second.error_code(), "ticket_claimed");
+    assert_eq!(second.body["error"]["details"]["by"], ADMIN_EMAIL);
+    let mine = admin.get(&format!("{QUEUE}?view=mine")).await;
+    assert_eq!(tickets(&mine).len(), 1);
+    let unassigned = admin.get(&format!("{QUEUE}?view=unassigned")).await;
+    assert!(tickets(&unassigned).is_empty());
+
+    // Resolved: the run goes on through `resolved` (the contact gets its tag).
+    let closed = admin
+        .post(
+            &format!("{QUEUE}/{id}/close"),
+            &json!({ "outcome": "resolved" }),
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    assert_eq!(closed.body["outcome"], "resolved");
+    assert_eq!(closed.body["closed_by"], ADMIN_EMAIL);
+    let contact = format!("/api/v1/workspaces/default/contacts/%2B{}", &ANA[1..]);
+    let helped = eventually(&admin, &contact, |r| {
+        r.body["tags"]
+            .as_array()
+            .is_some_and(|tags| tags.contains(&json!("helped")))
+    })
+    .await;
+    assert!(
+        !helped.body["tags"]
+            .as_array()
+            .expect("tags")
+            .contains(&json!("unanswered"))
+    );
+    let again = admin.post(&format!("{QUEUE}/{id}/close"), &json!({})).await;
+    assert_eq!(again.status, 409);
+    assert_eq!(again.error_code(), "ticket_closed");
+    let open = admin.get(QUEUE).await;
+    assert!(tickets(&open).is_empty(), "{}", open.text);
+    assert_eq!(open.body["counts"]["open"], 0);
+
+    // A run that leaves the handoff by itself (cancelled here) closes its ticket.
+    enter(&server, BEN, "B-3").await;
+    let queue = eventually(&admin, QUEUE, |r| tickets(r).len() == 1).await;
+    let ben = &tickets(&queue)[0];
+    assert_eq!(ben["note"], "Order B-3 needs a person");
+    let cancel = admin
+        .post(
+            &format!(
+                "/api/v1/workspaces/default/contacts/%2B{}/runs/{}/cancel",
+                &BEN[1..],
+                ben["run_id"].as_str().expect("a run")
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancel.status, 202, "{}", cancel.text);
+    let closed = eventually(&admin, &format!("{QUEUE}?view=closed"), |r| {
+        tickets(r).len() == 2
+    })
+    .await;
+    let left = tickets(&closed)
+        .iter()
+        .find(|t| t["phone"] == BEN)
+        .expect("Ben's ticket is closed");
+    assert_eq!(left["closed_by"], "journey");
+    assert_eq!(left["outcome"], "left");
+    let claim_closed = admin
+        .post(
+            &format!("{QUEUE}/{}/claim", left["id"].as_str().expect("id")),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(claim_closed.status, 409);
+    assert_eq!(claim_closed.error_code(), "ticket_closed");
+    assert!(server.stop());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_with_the_embedded_store() {
+    operators_claim_and_resolve_a_handoff(Database::Sqlite, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_with_redis() {
+    operators_claim_and_resolve_a_handoff(Database::Postgres, true).await;
+}
