@@ -28,6 +28,7 @@ import { roleIn, useSession } from "../session/store";
 import { FlowSettings } from "../forms/FlowSettings";
 import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
 import { scopeOf } from "../forms/scope";
+import { FunnelPanel } from "../funnel/FunnelPanel";
 
 export function FlowPage({ workspace, flowId }: { workspace: string; flowId: string }) {
   return (
@@ -47,6 +48,7 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
   const document = useDocument() as FlowDocument | null;
   const current = open ? (document ?? undefined) : undefined;
   const saveStatus = useSaveState((s) => s.status);
+  const [funnel, setFunnel] = useState(false);
 
   const validation = useValidation(workspace, flowId, current, []);
   const badges = useMemo(() => badgesOf(validation.diagnostics), [validation.diagnostics]);
@@ -92,6 +94,18 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
   return (
     <aside className="side-panel" aria-label="Flow tools">
       <NodeBadges badges={badges} onSelect={(id) => choose(id)} />
+      {!funnel && (
+        <button
+          type="button"
+          className="button small funnel-toggle"
+          onClick={() => setFunnel(true)}
+        >
+          Funnel: how contacts go through
+        </button>
+      )}
+      {funnel && (
+        <FunnelPanel workspace={workspace} flowId={flowId} onClose={() => setFunnel(false)} />
+      )}
       {canEdit && (
         <div className="side-status">
           <PublishControl
