@@ -10,7 +10,7 @@ import { clearOverlay, showOverlay } from "../canvas/overlay";
 import { useDocument } from "../document";
 import { useVersions } from "../publish/api";
 import { Dialog, ErrorNote } from "../ui/Dialog";
-import { RANGE_LABELS, REFRESH_MS, rangeQuery, useFunnel, type RangeChoice } from "./api";
+import { RANGE_LABELS, REFRESH_MS, rangeProblem, useFunnel, type RangeChoice } from "./api";
 import { csvName, download, funnelCsv } from "./csv";
 import {
   dropOffs,
@@ -74,7 +74,7 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
   const neverPublished =
     (versions.data && versions.data.length === 0) ||
     (funnel.error instanceof ApiFailure && funnel.error.status === 404);
-  const range = rangeQuery(choice, Date.now());
+  const problem = rangeProblem(choice);
 
   return (
     <section className="side-section funnel-panel" aria-label="Funnel">
@@ -142,7 +142,7 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
           </div>
         )}
       </div>
-      {"invalid" in range && <ErrorNote error={range.invalid} />}
+      <ErrorNote error={problem} />
 
       {neverPublished ? (
         <p className="funnel-empty" role="status">
@@ -152,7 +152,7 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
       ) : funnel.error ? (
         <ErrorNote error={`The numbers could not be read. ${messageOf(funnel.error)}`} />
       ) : !data ? (
-        !("invalid" in range) && <p className="muted">Counting…</p>
+        !problem && <p className="muted">Counting…</p>
       ) : (
         <FunnelNumbers
           funnel={data}

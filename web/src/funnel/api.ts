@@ -34,6 +34,13 @@ export function rangeQuery(
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
+/** Why a choice cannot be asked (a custom period's ends), or null. Needs no clock. */
+export function rangeProblem(choice: RangeChoice): string | null {
+  if (choice.kind !== "custom") return null;
+  const asked = rangeQuery(choice, 0);
+  return "invalid" in asked ? asked.invalid : null;
+}
+
 export const REFRESH_MS = 10_000;
 
 export function useFunnel(
@@ -42,7 +49,6 @@ export function useFunnel(
   version: number | undefined,
   choice: RangeChoice,
 ) {
-  const range = rangeQuery(choice, Date.now());
   return useQuery({
     queryKey: ["funnel", workspace, flow, version ?? "live", choice],
     queryFn: async () => {
@@ -57,7 +63,7 @@ export function useFunnel(
         }),
       )) as Funnel;
     },
-    enabled: !("invalid" in range),
+    enabled: rangeProblem(choice) === null,
     refetchInterval: REFRESH_MS,
     retry: false,
   });

@@ -37,9 +37,10 @@ export function funnelCsv(funnel: Funnel, typeLabel: (type: string) => string): 
   return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
 }
 
+const day = (at: string) => at.slice(0, 10);
+
 /** `order-status-v1-2026-11-24-to-2026-12-01.csv` */
 export function csvName(funnel: Funnel): string {
-  const day = (at: string) => at.slice(0, 10);
   return `${funnel.flow_id}-v${funnel.version}-${day(funnel.counted.from)}-to-${day(funnel.counted.to)}.csv`;
 }
 

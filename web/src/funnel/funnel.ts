@@ -128,7 +128,7 @@ export function dropOffs(funnel: Funnel, name: StepNamer, limit = 3): DropOff[] 
     );
   }
   return found
-    .sort((a, b) => b.count - a.count || b.count / b.reached - a.count / a.reached)
+    .toSorted((a, b) => b.count - a.count || b.count / b.reached - a.count / a.reached)
     .slice(0, limit);
 }
 

@@ -1,0 +1,77 @@
+// Links between the contact screens and the flows: real <a href>s (open in a new tab, copy
+// the address) that move within the app on a plain click.
+
+import type { MouseEvent, ReactNode } from "react";
+import { select, useDocumentStore } from "../document";
+import { navigate } from "../lib/router";
+
+export function contactPath(digits: string): string {
+  return `/contacts/${digits}`;
+}
+
+export function runPath(digits: string, run: string): string {
+  return `/contacts/${digits}/runs/${encodeURIComponent(run)}`;
+}
+
+function plainClick(event: MouseEvent): boolean {
+  return event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+}
+
+export function AppLink({
+  to,
+  children,
+  onFollow,
+  ...rest
+}: {
+  to: string;
+  children: ReactNode;
+  onFollow?: () => void;
+  className?: string;
+  "aria-label"?: string;
+}) {
+  return (
+    <a
+      href={to}
+      {...rest}
+      onClick={(event) => {
+        if (!plainClick(event)) return;
+        event.preventDefault();
+        navigate(to);
+        onFollow?.();
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+/**
+ * Opens a flow with one step selected (its settings open in the side panel): once the flow
+ * page has loaded that flow into the document store, selects the step. Gives up after 20 s,
+ * and when another flow opens first.
+ */
+export function selectWhenOpened(flowId: string, nodeId: string): void {
+  const loaded = () => {
+    const s = useDocumentStore.getState();
+    return s.flowId === flowId && s.document !== null;
+  };
+  const apply = () => {
+    const s = useDocumentStore.getState();
+    if (s.document?.nodes.some((n) => n.id === nodeId)) {
+      select({ nodes: [nodeId], notes: [], edges: [] });
+    }
+  };
+  if (loaded()) return apply();
+  const stop = useDocumentStore.subscribe((s) => {
+    if (s.flowId !== null && s.flowId !== flowId) return finish();
+    if (loaded()) {
+      apply();
+      finish();
+    }
+  });
+  const timer = setTimeout(() => finish(), 20_000);
+  function finish() {
+    stop();
+    clearTimeout(timer);
+  }
+}
