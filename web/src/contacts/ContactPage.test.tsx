@@ -10,17 +10,19 @@ import type { PendingChange } from "./pending";
 import type { Contact } from "./types";
 import { phoneDigits, waitWords } from "./words";
 
-const contactAnswer = vi.hoisted(() => ({ status: 200 }));
+const { contactAnswer, json } = vi.hoisted(() => ({
+  contactAnswer: { status: 200 },
+  json: (status: number, data: unknown) =>
+    Promise.resolve({
+      data: status < 400 ? data : undefined,
+      error: status < 400 ? undefined : data,
+      response: new Response(null, { status }),
+    }),
+}));
 
 vi.mock("../api/client", () => ({
   api: {
     GET: (path: string) => {
-      const json = (status: number, data: unknown) =>
-        Promise.resolve({
-          data: status < 400 ? data : undefined,
-          error: status < 400 ? undefined : data,
-          response: new Response(null, { status }),
-        });
       if (path === "/api/v1/node-types") {
         return json(200, [{ type: "wait_for_reply", label: "Wait for reply", ports: [] }]);
       }

@@ -11,7 +11,7 @@ import { roleIn, useSession } from "../session/store";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { useContact, useContactActions } from "./api";
 import { ConsentEdit, NameEdit, PropertiesEdit, TagsEdit, type Send } from "./ContactEdits";
-import { AppLink, runPath } from "./links";
+import { AppLink, runPath, useSearches } from "./links";
 import { usePendingChange, useSettles, type PendingChange } from "./pending";
 import type { Contact, ContactRun } from "./types";
 import { statusWords, touchWords, versionWords, waitWords, when, whereWords } from "./words";
@@ -29,9 +29,16 @@ export function shownNumber(phone: string): string {
 
 export function ContactPage({ workspace, phone }: Props) {
   const role = useSession((s) => roleIn(s.session, workspace));
-  const [erased, setErased] = useState(false);
+  // Erased in this look-up; a new search for the number reads it again.
+  const searches = useSearches((s) => s.count);
+  const [erasedAt, setErasedAt] = useState<number | null>(null);
+  const erased = erasedAt === searches;
   const pending = usePendingChange<Contact>();
-  const contact = useContact(workspace, phone, pending.waiting && !erased);
+  const contact = useContact(workspace, phone, {
+    poll: pending.waiting,
+    lookup: searches,
+    enabled: !erased,
+  });
   useSettles(pending, contact.data);
   useTitle(contact.data?.name ?? shownNumber(phone));
 
@@ -71,7 +78,7 @@ export function ContactPage({ workspace, phone }: Props) {
       contact={contact.data}
       role={role}
       pending={pending}
-      onErased={() => setErased(true)}
+      onErased={() => setErasedAt(searches)}
     />
   );
 }

@@ -4,7 +4,7 @@
 
 import { useId, useState, type FormEvent } from "react";
 import { navigate } from "../lib/router";
-import { contactPath } from "./links";
+import { contactPath, useSearches } from "./links";
 import { phoneDigits } from "./words";
 
 export function ContactSearch() {
@@ -17,6 +17,7 @@ export function ContactSearch() {
     if ("problem" in read) return setProblem(read.problem);
     setProblem(null);
     setTyped("");
+    useSearches.setState((s) => ({ count: s.count + 1 }));
     navigate(contactPath(read.digits));
   };
   return (

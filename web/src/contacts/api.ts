@@ -17,9 +17,15 @@ export function contactKey(workspace: string, phone: string) {
   return ["contact", workspace, phone] as const;
 }
 
-export function useContact(workspace: string, phone: string, poll: boolean) {
+/** `lookup` counts the searches: each one reads the contact afresh. */
+export function useContact(
+  workspace: string,
+  phone: string,
+  { poll, lookup, enabled }: { poll: boolean; lookup: number; enabled: boolean },
+) {
   return useQuery({
-    queryKey: contactKey(workspace, phone),
+    queryKey: [...contactKey(workspace, phone), lookup],
+    enabled,
     queryFn: async () =>
       (await ok(
         api.GET("/api/v1/workspaces/{workspace}/contacts/{phone}", contactPath(workspace, phone)),

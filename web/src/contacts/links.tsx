@@ -2,8 +2,13 @@
 // the address) that move within the app on a plain click.
 
 import type { MouseEvent, ReactNode } from "react";
+import { create } from "zustand";
 import { select, useDocumentStore } from "../document";
 import { navigate } from "../lib/router";
+
+/** How many numbers were looked up: a page shown for a search answers the next one afresh,
+ * even for the same number (the address does not change then). */
+export const useSearches = create<{ count: number }>(() => ({ count: 0 }));
 
 export function contactPath(digits: string): string {
   return `/contacts/${digits}`;

@@ -1,9 +1,10 @@
 // Funnel mode on the flow page: pick a published version and a period, and see how many
 // contacts reached each step and which way they went — drawn on the canvas (ways out widened
-// by traffic and labelled, a card of counts over each step), told in words (the biggest
+// by traffic and labelled, a card of counts under each step), told in words (the biggest
 // drop-offs), as a table, and as a CSV download. The numbers are read again every ~10 s.
 
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useReactFlow } from "@xyflow/react";
 import { ApiFailure, messageOf } from "../api/errors";
 import { useCatalog } from "../canvas/Canvas";
 import { clearOverlay, showOverlay } from "../canvas/overlay";
@@ -23,6 +24,7 @@ import {
 } from "./funnel";
 import { FunnelCards } from "./FunnelCards";
 import { FunnelTable } from "./FunnelTable";
+import { WindowEdgeCounts } from "./WindowEdgeCounts";
 import "./funnel.css";
 
 interface Props {
@@ -51,8 +53,18 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
   const [version, setVersion] = useState<number | undefined>(undefined);
   const [choice, setChoice] = useState<RangeChoice>({ kind: "7d" });
   const [chosen, setChosen] = useState<string | null>(null);
+  const flow = useReactFlow();
+  /** Shows a step's numbers, and brings it into view when asked from the panel. */
+  const showStep = useCallback(
+    (nodeId: string | null) => {
+      setChosen(nodeId);
+      if (nodeId)
+        void flow.fitView({ nodes: [{ id: nodeId }], maxZoom: 1, minZoom: 0.8, duration: 0 });
+    },
+    [flow],
+  );
   const [table, setTable] = useState(false);
-  const funnel = useFunnel(workspace, flowId, version, choice);
+  const funnel = useFunnel(workspace, flowId, version, choice, (versions.data?.length ?? 0) > 0);
   const data = funnel.data;
 
   const typeLabel = useMemo(() => {
@@ -65,10 +77,11 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
   );
 
   // The canvas shows the numbers while the funnel is open, and forgets them when it closes.
+  const overlay = useMemo(() => (data && hasTraffic(data) ? overlayOf(data) : null), [data]);
   useEffect(() => {
-    if (data && hasTraffic(data)) showOverlay(overlayOf(data));
+    if (overlay) showOverlay(overlay);
     else clearOverlay();
-  }, [data]);
+  }, [overlay]);
   useEffect(() => clearOverlay, []);
 
   const neverPublished =
@@ -151,6 +164,8 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
         </p>
       ) : funnel.error ? (
         <ErrorNote error={`The numbers could not be read. ${messageOf(funnel.error)}`} />
+      ) : versions.error ? (
+        <ErrorNote error={`The versions could not be read. ${messageOf(versions.error)}`} />
       ) : !data ? (
         !problem && <p className="muted">Counting…</p>
       ) : (
@@ -158,15 +173,14 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
           funnel={data}
           name={name}
           chosen={chosen}
-          onChoose={setChosen}
+          onChoose={showStep}
           updatedAt={funnel.dataUpdatedAt}
           onTable={() => setTable(true)}
           onCsv={() => download(csvName(data), funnelCsv(data, typeLabel))}
         />
       )}
-      {data && hasTraffic(data) && (
-        <FunnelCards funnel={data} chosen={chosen} onChoose={setChosen} />
-      )}
+      {data && overlay && <FunnelCards funnel={data} chosen={chosen} onChoose={setChosen} />}
+      {overlay && <WindowEdgeCounts overlay={overlay} />}
       {table && data && (
         <Dialog title={`Funnel of version ${data.version}`} onClose={() => setTable(false)} wide>
           <p className="muted">

@@ -48,6 +48,8 @@ export function useFunnel(
   flow: string,
   version: number | undefined,
   choice: RangeChoice,
+  /** False until the flow is known to have a version: asking before would only answer 404. */
+  published: boolean,
 ) {
   return useQuery({
     queryKey: ["funnel", workspace, flow, version ?? "live", choice],
@@ -63,7 +65,7 @@ export function useFunnel(
         }),
       )) as Funnel;
     },
-    enabled: rangeProblem(choice) === null,
+    enabled: published && rangeProblem(choice) === null,
     refetchInterval: REFRESH_MS,
     retry: false,
   });
