@@ -28,6 +28,14 @@ const ORDERS = [
   { phone: "+4915110000005", status: "packed" },
 ];
 
+/** The body of the shop's "order updated" call. */
+const order = (o, i) => ({
+  customer: { phone: o.phone },
+  status: o.status,
+  order: { number: 1000 + i },
+  tracking: { carrier: "DHL" },
+});
+
 describe("the funnel and the contacts", () => {
   let spool;
   let browser;
@@ -53,13 +61,6 @@ describe("the funnel and the contacts", () => {
     });
     assert.equal(answer.status(), 201, await answer.text());
   }
-
-  const order = (o, i) => ({
-    customer: { phone: o.phone },
-    status: o.status,
-    order: { number: 1000 + i },
-    tracking: { carrier: "DHL" },
-  });
 
   before(async () => {
     spool = await startSpool();
@@ -243,6 +244,24 @@ describe("the funnel and the contacts", () => {
     await screenshot(page, "87-contact-gone");
     // Reading an erased contact answers 404; that is the page's business, not a fault.
     page.allowConsole(/404/);
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("shows a run waiting and cancels it", async () => {
+    const search = page.getByRole("searchbox", { name: "Find a contact by WhatsApp number" });
+    await search.fill("+49 151 2000 0001");
+    await search.press("Enter");
+    const active = page.getByRole("region", { name: "Journeys in progress" });
+    await active.getByText("Waits for a delay to end until", { exact: false }).waitFor();
+    await active.getByRole("link", { name: /Open the run of Abandoned cart recovery/ }).click();
+    await page.getByText("At wait_1h (Delay).").waitFor();
+    await page.getByRole("button", { name: "Cancel this run…" }).click();
+    const confirm = page.getByRole("dialog", { name: "Cancel this run?" });
+    await confirm.getByRole("button", { name: "Cancel the run" }).click();
+    await page.getByText("Done: the run is cancelled.").waitFor();
+    await page.getByRole("heading", { name: "Cancelled", level: 2 }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Cancel this run…" }).count(), 0);
+    await screenshot(page, "88-run-cancelled");
     assert.deepEqual(page.problems(), []);
   });
 });

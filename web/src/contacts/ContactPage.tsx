@@ -365,8 +365,7 @@ function EraseDialog({
       <ul className="erase-list">
         <li>the profile: name, tags, properties, language, time zone and Marketing consent;</li>
         <li>
-          {active} {active === 1 ? "journey" : "journeys"} in progress and {finished} finished, with
-          their timers;
+          its journeys ({active} in progress, {finished} finished) and their timers;
         </li>
         <li>messages from the contact not handled yet, and messages to it not sent yet;</li>
         <li>the identifiers linked to the contact: the number {contact.phone} and any BSUID.</li>

@@ -309,9 +309,12 @@ function FunnelNumbers({
   );
 }
 
+/** The ways out people chose first; the error and timeout ways after them. */
+const late = (port: string) => (port === "error" || port === "timeout" ? 1 : 0);
+
 function StepDetail({ counts }: { counts: Funnel["nodes"][number] }) {
   const outcome = outcomeOf(counts);
-  const ways = Object.entries(counts.left);
+  const ways = Object.entries(counts.left).toSorted(([a], [b]) => late(a) - late(b));
   return (
     <>
       <p>
