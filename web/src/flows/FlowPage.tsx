@@ -19,6 +19,7 @@ import { renameNode } from "../document/edits";
 import type { FlowDocument } from "./documents";
 import { badgesOf } from "../problems/marks";
 import { NodeBadges } from "../problems/NodeBadges";
+import { FunnelPanel } from "../funnel/FunnelPanel";
 import { ProblemsPanel } from "../problems/ProblemsPanel";
 import { useValidation } from "../problems/useValidation";
 import { showClosedWindow } from "../problems/window";
@@ -28,7 +29,6 @@ import { roleIn, useSession } from "../session/store";
 import { FlowSettings } from "../forms/FlowSettings";
 import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
 import { scopeOf } from "../forms/scope";
-import { FunnelPanel } from "../funnel/FunnelPanel";
 
 export function FlowPage({ workspace, flowId }: { workspace: string; flowId: string }) {
   return (
