@@ -262,6 +262,11 @@ describe("the funnel and the contacts", () => {
     await page.getByRole("heading", { name: "Cancelled", level: 2 }).waitFor();
     assert.equal(await page.getByRole("button", { name: "Cancel this run…" }).count(), 0);
     await screenshot(page, "88-run-cancelled");
+
+    // From the run to its step in the flow: the flow opens with that step chosen.
+    await page.getByRole("link", { name: "Open the flow at this step" }).click();
+    await page.locator('.react-flow__node.selected[data-id="wait_1h"]').waitFor();
+    await screenshot(page, "89-run-step-in-flow");
     assert.deepEqual(page.problems(), []);
   });
 });

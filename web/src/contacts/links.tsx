@@ -52,31 +52,24 @@ export function AppLink({
 
 /**
  * Opens a flow with one step selected (its settings open in the side panel): once the flow
- * page has loaded that flow into the document store, selects the step. Gives up after 20 s,
- * and when another flow opens first.
+ * page has loaded that flow and the canvas shows the step, selects it (the canvas reports
+ * its own, empty, selection as it first draws, so selecting earlier would be undone). Gives
+ * up after 20 s, and when another flow opens first.
  */
 export function selectWhenOpened(flowId: string, nodeId: string): void {
-  const loaded = () => {
+  const started = Date.now();
+  const shown = () =>
+    document.querySelector(`.react-flow__node[data-id="${CSS.escape(nodeId)}"]`) !== null;
+  const attempt = () => {
     const s = useDocumentStore.getState();
-    return s.flowId === flowId && s.document !== null;
-  };
-  const apply = () => {
-    const s = useDocumentStore.getState();
-    if (s.document?.nodes.some((n) => n.id === nodeId)) {
-      select({ nodes: [nodeId], notes: [], edges: [] });
+    if (Date.now() - started > 20_000 || (s.flowId !== null && s.flowId !== flowId)) return;
+    if (s.flowId === flowId && s.document !== null && shown()) {
+      if (s.document.nodes.some((n) => n.id === nodeId)) {
+        select({ nodes: [nodeId], notes: [], edges: [] });
+      }
+      return;
     }
+    setTimeout(attempt, 100);
   };
-  if (loaded()) return apply();
-  const stop = useDocumentStore.subscribe((s) => {
-    if (s.flowId !== null && s.flowId !== flowId) return finish();
-    if (loaded()) {
-      apply();
-      finish();
-    }
-  });
-  const timer = setTimeout(() => finish(), 20_000);
-  function finish() {
-    stop();
-    clearTimeout(timer);
-  }
+  attempt();
 }
