@@ -43,6 +43,14 @@ function localInput(at: number): string {
   return d.toISOString().slice(0, 16);
 }
 
+/** What the API counts without a version: the live one, else the latest published. */
+function defaultVersionLabel(versions: readonly { version: number; live: boolean }[] | undefined) {
+  const live = versions?.find((v) => v.live);
+  if (live) return `Live version (${live.version})`;
+  const latest = versions?.[0];
+  return latest ? `Latest version (${latest.version}, not live)` : "Live version";
+}
+
 function hasTraffic(funnel: Funnel): boolean {
   return funnel.nodes.some((node) => node.entered > 0);
 }
@@ -104,7 +112,7 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
             value={version ?? ""}
             onChange={(e) => setVersion(e.target.value === "" ? undefined : Number(e.target.value))}
           >
-            <option value="">Live version</option>
+            <option value="">{defaultVersionLabel(versions.data)}</option>
             {(versions.data ?? []).map((v) => (
               <option key={v.version} value={v.version}>
                 Version {v.version}
