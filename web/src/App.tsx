@@ -3,6 +3,9 @@
 import { useEffect, useState } from "react";
 import { api } from "./api/client";
 import { messageOf } from "./api/errors";
+import { ContactPage } from "./contacts/ContactPage";
+import { ContactSearch } from "./contacts/ContactSearch";
+import { RunPage } from "./contacts/RunPage";
 import { FlowList } from "./flows/FlowList";
 import { FlowPage } from "./flows/FlowPage";
 import { navigate, routeOf, usePath } from "./lib/router";
@@ -73,6 +76,7 @@ function Header() {
       </a>
       <WorkspaceSwitcher />
       <span className="spacer" />
+      <ContactSearch />
       <AccountMenu />
     </header>
   );
@@ -92,6 +96,21 @@ function Screen() {
   if (route.screen === "flows") return <FlowList key={workspace} workspace={workspace} />;
   if (route.screen === "flow") {
     return <FlowPage key={`${workspace}/${route.id}`} workspace={workspace} flowId={route.id} />;
+  }
+  if (route.screen === "contact") {
+    return (
+      <ContactPage key={`${workspace}/${route.phone}`} workspace={workspace} phone={route.phone} />
+    );
+  }
+  if (route.screen === "run") {
+    return (
+      <RunPage
+        key={`${workspace}/${route.phone}/${route.run}`}
+        workspace={workspace}
+        phone={route.phone}
+        runId={route.run}
+      />
+    );
   }
   return (
     <main className="page">

@@ -19,6 +19,7 @@ import { renameNode } from "../document/edits";
 import type { FlowDocument } from "./documents";
 import { badgesOf } from "../problems/marks";
 import { NodeBadges } from "../problems/NodeBadges";
+import { FunnelPanel } from "../funnel/FunnelPanel";
 import { ProblemsPanel } from "../problems/ProblemsPanel";
 import { useValidation } from "../problems/useValidation";
 import { showClosedWindow } from "../problems/window";
@@ -48,6 +49,7 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
   const document = useDocument() as FlowDocument | null;
   const current = open ? (document ?? undefined) : undefined;
   const saveStatus = useSaveState((s) => s.status);
+  const [funnel, setFunnel] = useState(false);
 
   const validation = useValidation(workspace, flowId, current, []);
   const badges = useMemo(() => badgesOf(validation.diagnostics), [validation.diagnostics]);
@@ -102,6 +104,18 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
   return (
     <aside className="side-panel" aria-label="Flow tools">
       <NodeBadges badges={badges} onSelect={(id) => choose(id)} />
+      {!funnel && (
+        <button
+          type="button"
+          className="button small funnel-toggle"
+          onClick={() => setFunnel(true)}
+        >
+          Funnel: how contacts go through
+        </button>
+      )}
+      {funnel && (
+        <FunnelPanel workspace={workspace} flowId={flowId} onClose={() => setFunnel(false)} />
+      )}
       {canEdit && (
         <div className="side-status">
           <PublishControl

@@ -24,11 +24,30 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
-export type Route = { screen: "flows" } | { screen: "flow"; id: string } | { screen: "missing" };
+export type Route =
+  | { screen: "flows" }
+  | { screen: "flow"; id: string }
+  | { screen: "contact"; phone: string }
+  | { screen: "run"; phone: string; run: string }
+  | { screen: "missing" };
+
+function decoded(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}
 
 export function routeOf(path: string): Route {
   if (path === "/" || path === "/flows" || path === "/flows/") return { screen: "flows" };
   const flow = /^\/flows\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (flow?.[1]) return { screen: "flow", id: flow[1] };
+  // A contact by its number (digits, or `+`/%2B and digits); the page says when it is not one.
+  const contact = /^\/contacts\/([^/]{1,40})(?:\/runs\/([^/]{1,128}))?\/?$/.exec(path);
+  const phone = contact?.[1] === undefined ? undefined : decoded(contact[1]);
+  const run = contact?.[2] === undefined ? undefined : decoded(contact[2]);
+  if (phone && contact?.[2] === undefined) return { screen: "contact", phone };
+  if (phone && run) return { screen: "run", phone, run };
   return { screen: "missing" };
 }
