@@ -104,7 +104,9 @@ pub struct FlowInfo {
     pub hash: String,
 }
 
+/// The simulated contact (named apart from the contacts API's `ContactView`).
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = SimulatedContact)]
 pub struct ContactView {
     pub phone: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,7 +122,9 @@ pub struct ContactView {
     pub window_open_until: Option<String>,
 }
 
+/// A simulated run (named apart from the contacts API's `RunView`).
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = SimulatedRun)]
 pub struct RunView {
     pub id: String,
     /// `running`, `waiting_reply`, `waiting_timer`, `handoff`, `done`, `failed`, `cancelled`.

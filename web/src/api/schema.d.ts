@@ -1215,15 +1215,44 @@ export interface components {
             properties?: Record<string, unknown>;
             timezone?: string | null;
         };
+        /** @description What Spool knows about a contact. */
         ContactView: {
+            /** @description E.164, with `+`. */
             phone: string;
+            /** @description WhatsApp's id for the contact: the number without `+`. */
+            wa_id: string;
             name?: string | null;
             tags: string[];
             properties: Record<string, unknown>;
-            marketing_opt_in: boolean;
+            /** @description IANA time zone, when known. */
             timezone?: string | null;
-            /** @description Until when free-form messages may be sent (24 h after the contact last wrote). */
-            window_open_until?: string | null;
+            /**
+             * @description The language the contact reads (`pt_BR`, `en`), when known: templates go out in it
+             *     when Meta approved that translation.
+             */
+            locale?: string | null;
+            /** @description Whether Marketing templates may be sent (consent on record). */
+            marketing_opt_in: boolean;
+            marketing_opt_in_at?: string | null;
+            /** @description When the contact last wrote. */
+            last_inbound_at?: string | null;
+            /** @description The 24-hour service window: free-form messages only while it is open. */
+            window: components["schemas"]["Window"];
+            /**
+             * @description The Click-to-WhatsApp ad of the contact's first message after a tap (source_id,
+             *     source_url, source_type, headline, body, ctwa_clid…, and `at` in seconds).
+             */
+            first_touch?: Record<string, unknown> | null;
+            /** @description The latest such ad. */
+            last_touch?: Record<string, unknown> | null;
+            /** @description The latest end of the 72-hour free entry point window the latest ad opened. */
+            free_entry_until?: string | null;
+            /** @description Runs in progress, oldest first. */
+            runs: components["schemas"]["RunView"][];
+            /** @description The most recent finished runs (a few are kept). */
+            finished_runs: components["schemas"]["RunView"][];
+            /** @description Journeys that start when the current conversation ends (re-entry `queue`). */
+            queued: string[];
         };
         CreatedApiKey: components["schemas"]["ApiKeyInfo"] & {
             /** @description The key itself: shown this once, never again. */
@@ -1576,19 +1605,36 @@ export interface components {
              */
             history: components["schemas"]["HistoryEntry"][];
         };
+        /** @description One run: where it is and what it holds. */
         RunView: {
             id: string;
+            flow_id: string;
+            /**
+             * Format: int32
+             * @description The published version the run is on (the latest one with this content, when a
+             *     rollback published the same content again); absent if that version is gone.
+             */
+            version?: number | null;
+            /** @description The version's content hash. */
+            version_hash: string;
             /** @description `running`, `waiting_reply`, `waiting_timer`, `handoff`, `done`, `failed`, `cancelled`. */
             status: string;
-            /** @description The node the run is at. */
+            active: boolean;
+            /** @description The node the run is at (or ended at). */
             node_id: string;
+            /** @description That node's type, when the version is loaded. */
+            node_type?: string | null;
             vars: Record<string, unknown>;
-            /** @description When its wait ends by itself, if it waits with a deadline. */
-            waiting_until?: string | null;
+            waiting?: components["schemas"]["WaitView"] | null;
+            /**
+             * Format: int32
+             * @description Steps taken since it started.
+             */
+            steps: number;
+            started_at: string;
+            updated_at: string;
             /** @description Why it failed or was cancelled. */
             reason?: string | null;
-            /** Format: int32 */
-            steps: number;
         };
         /**
          * @description What the contact sends: exactly one of `text`, `button`, `list_reply`, `location`,
@@ -1639,6 +1685,32 @@ export interface components {
             email: string;
             password: string;
         };
+        /** @description The simulated contact (named apart from the contacts API's `ContactView`). */
+        SimulatedContact: {
+            phone: string;
+            name?: string | null;
+            tags: string[];
+            properties: Record<string, unknown>;
+            marketing_opt_in: boolean;
+            timezone?: string | null;
+            /** @description Until when free-form messages may be sent (24 h after the contact last wrote). */
+            window_open_until?: string | null;
+        };
+        /** @description A simulated run (named apart from the contacts API's `RunView`). */
+        SimulatedRun: {
+            id: string;
+            /** @description `running`, `waiting_reply`, `waiting_timer`, `handoff`, `done`, `failed`, `cancelled`. */
+            status: string;
+            /** @description The node the run is at. */
+            node_id: string;
+            vars: Record<string, unknown>;
+            /** @description When its wait ends by itself, if it waits with a deadline. */
+            waiting_until?: string | null;
+            /** @description Why it failed or was cancelled. */
+            reason?: string | null;
+            /** Format: int32 */
+            steps: number;
+        };
         /** @description A simulation: its flow, fake contact, clock, runs, timers, transcript and trace. */
         SimulationView: components["schemas"]["State"] & {
             id: string;
@@ -1658,8 +1730,8 @@ export interface components {
         State: {
             /** @description The simulation's clock (RFC 3339). */
             now: string;
-            contact: components["schemas"]["ContactView"];
-            runs: components["schemas"]["RunView"][];
+            contact: components["schemas"]["SimulatedContact"];
+            runs: components["schemas"]["SimulatedRun"][];
             /** @description Timers waiting, soonest first; fast-forward fires them. */
             timers: components["schemas"]["TimerView"][];
         };

@@ -24,7 +24,6 @@ import {
 } from "./funnel";
 import { FunnelCards } from "./FunnelCards";
 import { FunnelTable } from "./FunnelTable";
-import { WindowEdgeCounts } from "./WindowEdgeCounts";
 import "./funnel.css";
 
 interface Props {
@@ -188,7 +187,6 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
         />
       )}
       {data && overlay && <FunnelCards funnel={data} chosen={chosen} onChoose={setChosen} />}
-      {overlay && <WindowEdgeCounts overlay={overlay} />}
       {table && data && (
         <Dialog title={`Funnel of version ${data.version}`} onClose={() => setTable(false)} wide>
           <p className="muted">

@@ -28,6 +28,12 @@ function WindowEdgeView({
   markerEnd,
   style,
   data,
+  label,
+  labelStyle,
+  labelShowBg,
+  labelBgStyle,
+  labelBgPadding,
+  labelBgBorderRadius,
 }: EdgeProps<WindowEdgeType>) {
   const [path, labelX, labelY] = getBezierPath({
     sourceX,
@@ -39,7 +45,22 @@ function WindowEdgeView({
   });
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} className="window-closed" />
+      {/* A label (the funnel's count) sits just above the clock, not under it. */}
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        style={style}
+        className="window-closed"
+        label={label}
+        labelX={labelX}
+        labelY={labelY - 18}
+        labelStyle={labelStyle}
+        labelShowBg={labelShowBg}
+        labelBgStyle={labelBgStyle}
+        labelBgPadding={labelBgPadding}
+        labelBgBorderRadius={labelBgBorderRadius}
+      />
       <EdgeLabelRenderer>
         <div
           className="window-tag nodrag nopan"

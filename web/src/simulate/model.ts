@@ -9,7 +9,7 @@ import { portKey, type CanvasOverlay, type EdgeMark, type NodeMark } from "../ca
 export type Entry = components["schemas"]["Entry"];
 export type TraceEntry = components["schemas"]["TraceEntry"];
 export type SimState = components["schemas"]["State"];
-export type RunView = components["schemas"]["RunView"];
+export type RunView = components["schemas"]["SimulatedRun"];
 export type StepView = components["schemas"]["StepView"];
 export type SimulationView = components["schemas"]["SimulationView"];
 
