@@ -63,7 +63,7 @@ export function App() {
 
 function Header() {
   return (
-    <header className="top">
+    <header className="app-header">
       <a
         className="brand"
         href="/"
