@@ -11,6 +11,7 @@ pub use observer::Tickets;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::db::handoff_ticket::{self, Column, Entity};
@@ -70,7 +71,6 @@ pub async fn list(
     } else {
         query.order_by_asc(Column::RaisedAt)
     };
-    use sea_orm::QuerySelect;
     query.limit(limit).all(db).await
 }
 
@@ -102,7 +102,7 @@ pub async fn find(
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claim {
     /// The caller owns it now (or already did).
-    Claimed(handoff_ticket::Model),
+    Claimed(Box<handoff_ticket::Model>),
     /// Someone else does.
     Taken {
         by: String,
@@ -134,7 +134,7 @@ pub async fn claim(
     };
     Ok(match (&ticket.assignee, ticket.status.as_str()) {
         (_, CLOSED) if updated.rows_affected == 0 => Claim::Closed,
-        (Some(owner), _) if owner == me => Claim::Claimed(ticket),
+        (Some(owner), _) if owner == me => Claim::Claimed(Box::new(ticket)),
         (Some(owner), _) => Claim::Taken { by: owner.clone() },
         (None, _) => Claim::Closed,
     })

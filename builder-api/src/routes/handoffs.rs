@@ -266,7 +266,7 @@ pub async fn claim(
     let me = me(&caller);
     let now = state.now();
     match handoffs::claim(&state.db, &caller.workspace, &path.ticket, &me, now).await? {
-        Claim::Claimed(ticket) => Ok(HttpResponse::Ok().json(Ticket::of(ticket, now))),
+        Claim::Claimed(ticket) => Ok(HttpResponse::Ok().json(Ticket::of(*ticket, now))),
         Claim::Taken { by } => {
             let mut error = ApiError::new(
                 StatusCode::CONFLICT,
