@@ -5,7 +5,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 30] = [
+const TABLES: [&str; 31] = [
     "ai_models",
     "api_keys",
     "audit_log",
@@ -13,6 +13,7 @@ const TABLES: [&str; 30] = [
     "event_subscriptions",
     "flow_versions",
     "flows",
+    "handoff_tickets",
     "memberships",
     "publication_changes",
     "publication_counter",
