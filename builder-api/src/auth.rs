@@ -38,6 +38,9 @@ pub const SESSION_DAYS: i64 = 14;
 pub enum Role {
     /// Reads flows, versions, contacts, runs and analytics.
     Viewer,
+    /// Also works the handoff queue (claims, releases and resolves handoffs), without
+    /// changing flows.
+    Operator,
     /// Also edits, publishes and simulates flows, cancels runs.
     Editor,
     /// Also manages members, API keys, secrets; erases contacts; reads the audit log.
@@ -48,6 +51,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Viewer => "viewer",
+            Role::Operator => "operator",
             Role::Editor => "editor",
             Role::Admin => "admin",
         }
@@ -56,6 +60,7 @@ impl Role {
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "viewer" => Some(Role::Viewer),
+            "operator" => Some(Role::Operator),
             "editor" => Some(Role::Editor),
             "admin" => Some(Role::Admin),
             _ => None,

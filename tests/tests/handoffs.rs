@@ -117,6 +117,21 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     assert_eq!(second.status, 409, "{}", second.text);
     assert_eq!(second.error_code(), "ticket_claimed");
     assert_eq!(second.body["error"]["details"]["by"], ADMIN_EMAIL);
+    // An operator works the queue but cannot change flows.
+    let key = admin
+        .post(
+            "/api/v1/workspaces/default/api-keys",
+            &json!({ "name": "front desk", "role": "operator" }),
+        )
+        .await;
+    assert_eq!(key.status, 201, "{}", key.text);
+    let operator = Client::with_api_key(&server.base, key.body["key"].as_str().expect("a key"));
+    let listed = operator.get(QUEUE).await;
+    assert_eq!(tickets(&listed).len(), 1);
+    let edit = operator
+        .put("/api/v1/workspaces/default/flows/support", &support_flow())
+        .await;
+    assert_eq!(edit.status, 403, "{}", edit.text);
     let mine = admin.get(&format!("{QUEUE}?view=mine")).await;
     assert_eq!(tickets(&mine).len(), 1);
     let unassigned = admin.get(&format!("{QUEUE}?view=unassigned")).await;

@@ -252,7 +252,7 @@ pub async fn read(
     params(("workspace" = String, Path), ("ticket" = String, Path)),
     responses(
         (status = 200, body = Ticket),
-        (status = 403, description = "Needs the editor role"),
+        (status = 403, description = "Needs the operator role"),
         (status = 404),
         (status = 409, description = "`ticket_claimed`: someone else has it; `ticket_closed`")
     )
@@ -262,7 +262,7 @@ pub async fn claim(
     caller: Caller,
     path: web::Path<TicketPath>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
+    caller.require(Role::Operator)?;
     let me = me(&caller);
     let now = state.now();
     match handoffs::claim(&state.db, &caller.workspace, &path.ticket, &me, now).await? {
@@ -298,7 +298,7 @@ fn closed_already() -> ApiError {
     params(("workspace" = String, Path), ("ticket" = String, Path)),
     responses(
         (status = 200, body = Ticket),
-        (status = 403, description = "Needs the editor role, and to own it unless admin"),
+        (status = 403, description = "Needs the operator role, and to own it unless admin"),
         (status = 404),
         (status = 409, description = "`ticket_closed`")
     )
@@ -308,7 +308,7 @@ pub async fn release(
     caller: Caller,
     path: web::Path<TicketPath>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
+    caller.require(Role::Operator)?;
     let ticket = found(&state, &caller, &path.ticket).await?;
     if ticket.status == handoffs::CLOSED {
         return Err(closed_already());
@@ -336,7 +336,7 @@ pub async fn release(
     responses(
         (status = 200, body = Ticket),
         (status = 400, description = "`invalid_body`: an outcome other than `resolved`"),
-        (status = 403, description = "Needs the editor role"),
+        (status = 403, description = "Needs the operator role"),
         (status = 404),
         (status = 409, description = "`ticket_closed`")
     )
@@ -347,7 +347,7 @@ pub async fn close(
     path: web::Path<TicketPath>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
+    caller.require(Role::Operator)?;
     let asked: CloseTicket = if body.iter().all(u8::is_ascii_whitespace) {
         CloseTicket::default()
     } else {

@@ -1591,7 +1591,7 @@ export interface components {
          * @description What a member may do. Ordered: an admin may do everything an editor may.
          * @enum {string}
          */
-        Role: "viewer" | "editor" | "admin";
+        Role: "viewer" | "operator" | "editor" | "admin";
         /** @description A run with the data it carries and its course. */
         RunDetail: components["schemas"]["RunView"] & {
             /** @description The latest message the run received, as expressions see it (`msg`). */
@@ -6463,7 +6463,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the operator role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6551,7 +6551,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the operator role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6662,7 +6662,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Needs the editor role, and to own it unless admin */
+            /** @description Needs the operator role, and to own it unless admin */
             403: {
                 headers: {
                     [name: string]: unknown;

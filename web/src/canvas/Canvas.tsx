@@ -12,7 +12,7 @@ import { startEditing } from "../document/save";
 import { readDraft } from "../flows/api";
 import { navigate } from "../lib/router";
 import { useTitle } from "../lib/title";
-import { roleIn, useSession } from "../session/store";
+import { canEditFlows, roleIn, useSession } from "../session/store";
 import { Editor } from "./Editor";
 import { layout, needsLayout, type CatalogEntry } from "./graph";
 import { heightOf } from "./view";
@@ -51,7 +51,7 @@ export function Canvas({ workspace, flowId }: { workspace: string; flowId: strin
   });
   const catalog = useCatalog();
   const role = useSession((s) => roleIn(s.session, workspace));
-  const readOnly = role === "viewer";
+  const readOnly = !canEditFlows(role);
   const ready = useDocumentStore((s) => s.flowId === flowId && s.document !== null);
   const name = useDocumentStore((s) => (s.flowId === flowId ? s.document?.name : undefined));
   useTitle(name ?? flowId);

@@ -5,7 +5,7 @@ import { useMemo, useRef, useState, type FormEvent } from "react";
 import { messageOf } from "../api/errors";
 import { navigate } from "../lib/router";
 import { useTitle } from "../lib/title";
-import { roleIn, useSession } from "../session/store";
+import { canEditFlows, roleIn, useSession } from "../session/store";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { DialogActions, Field } from "../ui/Field";
 import { exportUrl, takenBy, useFlowActions, useFlowList, type FlowListItem } from "./api";
@@ -23,7 +23,7 @@ export function FlowList({ workspace }: { workspace: string }) {
   const fileInput = useRef<HTMLInputElement>(null);
   useTitle("Flows");
   const list = useMemo(() => recentFirst(flows.data ?? []), [flows.data]);
-  const canEdit = useSession((s) => roleIn(s.session, workspace) !== "viewer");
+  const canEdit = useSession((s) => canEditFlows(roleIn(s.session, workspace)));
 
   async function importFile(file: File) {
     setError(null);

@@ -25,7 +25,7 @@ import { useValidation } from "../problems/useValidation";
 import { showClosedWindow } from "../problems/window";
 import { PublishControl } from "../publish/PublishControl";
 import { VersionHistory } from "../publish/VersionHistory";
-import { roleIn, useSession } from "../session/store";
+import { canEditFlows, roleIn, useSession } from "../session/store";
 import { FlowSettings } from "../forms/FlowSettings";
 import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
 import { scopeOf } from "../forms/scope";
@@ -44,7 +44,7 @@ export function FlowPage({ workspace, flowId }: { workspace: string; flowId: str
 
 function SidePanel({ workspace, flowId }: { workspace: string; flowId: string }) {
   const catalog = useCatalog();
-  const canEdit = useSession((s) => roleIn(s.session, workspace) !== "viewer");
+  const canEdit = useSession((s) => canEditFlows(roleIn(s.session, workspace)));
   const open = useDocumentStore((s) => s.flowId === flowId);
   const document = useDocument() as FlowDocument | null;
   const current = open ? (document ?? undefined) : undefined;

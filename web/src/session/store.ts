@@ -34,6 +34,11 @@ export function roleIn(
   return session?.workspaces.find((w) => w.id === workspace)?.role;
 }
 
+/** Whether a role may change flows (an operator works the handoff queue only). */
+export function canEditFlows(role: WorkspaceInfo["role"] | undefined): boolean {
+  return role === "editor" || role === "admin";
+}
+
 /** The workspace to open: the one chosen last time if still ours, else the first. */
 export function pickWorkspace(
   workspaces: readonly WorkspaceInfo[],
