@@ -71,13 +71,14 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    fn of(model: handoff_ticket::Model, now: i64) -> Self {
+    fn of(model: handoff_ticket::Model) -> Self {
         Self {
             phone: (!model.phone.is_empty()).then(|| format!("+{}", model.phone)),
+            // Only a window that was still open when the contact was handed over.
             window_closes_at: model
                 .last_inbound_at
                 .map(|at| at + DAY)
-                .filter(|closes| *closes > model.raised_at.min(now))
+                .filter(|closes| *closes > model.raised_at)
                 .map(rfc3339),
             id: model.id,
             status: model.status,
@@ -197,7 +198,6 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (view, team) = parse_list_query(&request)?;
     let me = me(&caller);
-    let now = state.now();
     let tickets = handoffs::list(
         &state.db,
         &caller.workspace,
@@ -208,7 +208,7 @@ pub async fn list(
     )
     .await?
     .into_iter()
-    .map(|model| Ticket::of(model, now))
+    .map(Ticket::of)
     .collect();
     let counts = handoffs::counts(&state.db, &caller.workspace, &me).await?;
     Ok(HttpResponse::Ok().json(TicketList {
@@ -242,7 +242,7 @@ pub async fn read(
     path: web::Path<TicketPath>,
 ) -> Result<HttpResponse, ApiError> {
     let ticket = found(&state, &caller, &path.ticket).await?;
-    Ok(HttpResponse::Ok().json(Ticket::of(ticket, state.now())))
+    Ok(HttpResponse::Ok().json(Ticket::of(ticket)))
 }
 
 /// Takes the ticket: its one owner from now on. Of two people claiming at once, one gets
@@ -266,7 +266,7 @@ pub async fn claim(
     let me = me(&caller);
     let now = state.now();
     match handoffs::claim(&state.db, &caller.workspace, &path.ticket, &me, now).await? {
-        Claim::Claimed(ticket) => Ok(HttpResponse::Ok().json(Ticket::of(*ticket, now))),
+        Claim::Claimed(ticket) => Ok(HttpResponse::Ok().json(Ticket::of(*ticket))),
         Claim::Taken { by } => {
             let mut error = ApiError::new(
                 StatusCode::CONFLICT,
@@ -324,7 +324,7 @@ pub async fn release(
     }
     handoffs::release(&state.db, &caller.workspace, &path.ticket, &me, admin).await?;
     let ticket = found(&state, &caller, &path.ticket).await?;
-    Ok(HttpResponse::Ok().json(Ticket::of(ticket, state.now())))
+    Ok(HttpResponse::Ok().json(Ticket::of(ticket)))
 }
 
 /// Closes the ticket as resolved: the run goes on through the handoff node's `resolved`
@@ -403,5 +403,5 @@ pub async fn close(
     )
     .await?;
     let ticket = found(&state, &caller, &path.ticket).await?;
-    Ok(HttpResponse::Ok().json(Ticket::of(ticket, now)))
+    Ok(HttpResponse::Ok().json(Ticket::of(ticket)))
 }
