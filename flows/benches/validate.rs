@@ -9,7 +9,8 @@
 //! starts with the trigger instead of the `set`, and the last ends with an `end` instead of
 //! the `delay`, so a flow has exactly 10 nodes per block. Every main port is connected and
 //! every loop passes through a wait, so the flows validate without errors (checked once
-//! before measuring; they have no warnings either).
+//! before measuring). They do have warnings: past about 16 blocks the waits add up beyond
+//! 24 hours, so the texts further on are `window_may_be_closed` (42 of them at 300 nodes).
 //!
 //! `check` measures `spool_flows::check` (parse + validate); `compile` measures
 //! `spool_flows::compile_source` (parse + validate + compile). Throughput is in nodes, so

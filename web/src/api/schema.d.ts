@@ -1594,10 +1594,13 @@ export interface components {
         Role: "viewer" | "operator" | "editor" | "admin";
         /** @description A run with the data it carries and its course. */
         RunDetail: components["schemas"]["RunView"] & {
-            /** @description The latest message the run received, as expressions see it (`msg`). */
-            msg: Record<string, unknown>;
-            /** @description The webhook body that started it (`payload`). */
-            payload: Record<string, unknown>;
+            /**
+             * @description The latest message the run received, as expressions see it (`msg`); null before the
+             *     first.
+             */
+            msg?: Record<string, unknown> | null;
+            /** @description The webhook body that started it (`payload`); null when no webhook did. */
+            payload?: Record<string, unknown> | null;
             /**
              * @description The run's course as its state records it: when it started, where it rests or
              *     ended. The steps in between are counted (`steps`), not listed: a list per run

@@ -69,11 +69,12 @@ pub struct WaitView {
 pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunView,
-    /// The latest message the run received, as expressions see it (`msg`).
-    #[schema(value_type = Object)]
+    /// The latest message the run received, as expressions see it (`msg`); null before the
+    /// first.
+    #[schema(value_type = Option<Object>)]
     pub msg: Value,
-    /// The webhook body that started it (`payload`).
-    #[schema(value_type = Object)]
+    /// The webhook body that started it (`payload`); null when no webhook did.
+    #[schema(value_type = Option<Object>)]
     pub payload: Value,
     /// The run's course as its state records it: when it started, where it rests or
     /// ended. The steps in between are counted (`steps`), not listed: a list per run
