@@ -126,14 +126,14 @@ export function Editor({
     setView(next);
     setNodes(next.nodes);
   }
-  // Fitting an empty canvas would zoom onto the first step dropped and move the view under
-  // the person's hand: only a flow that has steps when it opens is fitted.
   // What the test chat or the funnel draws over the canvas (overlay.ts).
   const shownNodes = useMemo(() => markNodes(nodes, overlay.nodes), [nodes, overlay.nodes]);
   const shownEdges = useMemo(
     () => markEdges(view.edges, overlay.edges),
     [view.edges, overlay.edges],
   );
+  // Fitting an empty canvas would zoom onto the first step dropped and move the view under
+  // the person's hand: only a flow that has steps when it opens is fitted.
   const [fitOnOpen] = useState(() => (doc?.nodes.length ?? 0) + (doc?.notes?.length ?? 0) > 0);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [sheet, setSheet] = useState(false);
