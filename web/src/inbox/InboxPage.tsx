@@ -22,6 +22,7 @@ import { TicketView } from "./TicketView";
 import type { Ticket } from "./types";
 import { useNow } from "./useNow";
 import {
+  atWords,
   contactWords,
   digitsOf,
   ownerWords,
@@ -222,8 +223,10 @@ function QueueRow({
           <strong>{who.title}</strong>
           {who.subtitle && <span className="muted"> {who.subtitle}</span>}
         </span>
-        <span className="inbox-row-waited">
-          {closed ? "closed" : `waiting ${waitingWords(ticket.raised_at, now)}`}
+        <span className={closed ? "inbox-row-waited closed" : "inbox-row-waited"}>
+          {closed
+            ? `closed ${ticket.closed_at ? atWords(new Date(ticket.closed_at), now) : ""}`
+            : `waiting ${waitingWords(ticket.raised_at, now)}`}
         </span>
       </div>
       <div className="inbox-row-note">{ticket.note ?? <span className="muted">No note</span>}</div>

@@ -21,6 +21,7 @@ import {
   contactWords,
   digitsOf,
   ownerWords,
+  sinceWords,
   timeoutWords,
   waitingWords,
   windowWords,
@@ -81,9 +82,11 @@ function Loaded({ workspace, ticket }: { workspace: string; ticket: Ticket }) {
   const catalog = useCatalog();
   const flowName = flows.data?.find((f) => f.id === ticket.flow_id)?.name ?? ticket.flow_id;
   const runData = run.data;
-  const stepType = runData?.node_type
-    ? catalog.data?.find((e) => e.type === runData.node_type)?.label
-    : undefined;
+  // The run says its step's type only while it is still at the handoff step.
+  const stepType =
+    runData?.node_type && runData.node_id === ticket.node_id
+      ? catalog.data?.find((e) => e.type === runData.node_type)?.label
+      : undefined;
   const who = contactWords(ticket.phone, contact.data?.name);
 
   return (
@@ -94,14 +97,23 @@ function Loaded({ workspace, ticket }: { workspace: string; ticket: Ticket }) {
           <p className="muted">
             {who.subtitle && `${who.subtitle} · `}
             {closed
-              ? `handed over ${when(ticket.raised_at)}, closed ${when(ticket.closed_at)}`
+              ? `team ${ticket.team} · closed ${ticket.closed_at ? atWords(new Date(ticket.closed_at), now) : ""}`
               : `waiting ${waitingWords(ticket.raised_at, now)} · team ${ticket.team}`}
           </p>
         </div>
         {digits && <AppLink to={contactPath(digits)}>Contact page</AppLink>}
       </header>
 
-      <Actions ticket={ticket} workspace={workspace} me={me} role={role} flowName={flowName} />
+      {!closed && (
+        <Actions
+          ticket={ticket}
+          workspace={workspace}
+          me={me}
+          role={role}
+          flowName={flowName}
+          now={now}
+        />
+      )}
 
       <blockquote className="ticket-note" aria-label="The journey's note">
         {ticket.note ?? <span className="muted">The handoff step left no note.</span>}
@@ -134,10 +146,7 @@ function Loaded({ workspace, ticket }: { workspace: string; ticket: Ticket }) {
           {closed ? (
             <p>{closedWords(ticket, me)}.</p>
           ) : (
-            <p>
-              If no one resolves it, the journey {timeoutWords(ticket.times_out_at, now)}
-              {ticket.times_out_at ? " (its timeout way out)" : ""}.
-            </p>
+            <p>If no one resolves it, the journey {timeoutWords(ticket.times_out_at, now)}.</p>
           )}
           {returning && (
             <p className="notice" role="status">
@@ -166,12 +175,14 @@ function Actions({
   me,
   role,
   flowName,
+  now,
 }: {
   ticket: Ticket;
   workspace: string;
   me: string | undefined;
   role: string | undefined;
   flowName: string;
+  now: Date;
 }) {
   const actions = useTicketActions(workspace, ticket.id);
   const [error, setError] = useState<string | null>(null);
@@ -179,53 +190,50 @@ function Actions({
   const canAct = role === "editor" || role === "admin";
   const mine = ticket.assignee === me && me !== undefined;
   const busy = actions.claim.isPending || actions.release.isPending || actions.resolve.isPending;
+  // Someone else's ticket cannot be claimed (the server keeps one owner); an admin may
+  // release it for them, and resolve it.
+  const othersAndNotAdmin = ticket.assignee && !mine && role !== "admin";
 
-  if (ticket.status === "closed") {
-    return (
-      <p className="ticket-owner">
-        <strong>Closed</strong> {when(ticket.closed_at)}
-      </p>
-    );
-  }
+  const since = ticket.assigned_at ? ` ${sinceWords(new Date(ticket.assigned_at), now)}` : "";
   const owner = ticket.assignee
-    ? `${ownerWords(ticket, me)} since ${when(ticket.assigned_at)}.`
+    ? `${ownerWords(ticket, me)}${since}.`
     : "No one has taken this conversation yet.";
   return (
     <div className="ticket-actions-block">
-      <div className="ticket-actions">
-        <p className={`ticket-owner${mine ? " mine" : ""}`}>{owner}</p>
-        {canAct && (
-          <>
-            {!mine && (
-              <button
-                type="button"
-                className={ticket.assignee ? "button" : "button primary"}
-                disabled={busy}
-                onClick={() => {
-                  setError(null);
-                  actions.claim.mutate(undefined, {
-                    onError: (failure) => setError(claimRefusal(failure, me)),
-                  });
-                }}
-              >
-                {ticket.assignee ? "Take it over" : "Claim"}
-              </button>
-            )}
-            {ticket.assignee && (mine || role === "admin") && (
-              <button
-                type="button"
-                className="button"
-                disabled={busy}
-                onClick={() => {
-                  setError(null);
-                  actions.release.mutate(undefined, {
-                    onError: (failure) => setError(messageOf(failure)),
-                  });
-                }}
-              >
-                Release
-              </button>
-            )}
+      <p className={`ticket-owner${mine ? " mine" : ""}`}>{owner}</p>
+      {canAct && (
+        <div className="ticket-actions">
+          {!ticket.assignee && (
+            <button
+              type="button"
+              className="button primary"
+              disabled={busy}
+              onClick={() => {
+                setError(null);
+                actions.claim.mutate(undefined, {
+                  onError: (failure) => setError(claimRefusal(failure, me)),
+                });
+              }}
+            >
+              Claim
+            </button>
+          )}
+          {ticket.assignee && (mine || role === "admin") && (
+            <button
+              type="button"
+              className="button"
+              disabled={busy}
+              onClick={() => {
+                setError(null);
+                actions.release.mutate(undefined, {
+                  onError: (failure) => setError(messageOf(failure)),
+                });
+              }}
+            >
+              Release
+            </button>
+          )}
+          {!othersAndNotAdmin && (
             <button
               type="button"
               className={mine ? "button primary" : "button"}
@@ -234,9 +242,14 @@ function Actions({
             >
               Resolve and return to the journey…
             </button>
-          </>
-        )}
-      </div>
+          )}
+        </div>
+      )}
+      {canAct && othersAndNotAdmin && (
+        <p className="muted ticket-hint">
+          Only {ticket.assignee} or an admin can let it go or resolve it.
+        </p>
+      )}
       {!canAct && (
         <p className="muted ticket-hint">
           Your role in this workspace (viewer) lets you see the inbox, not claim or resolve

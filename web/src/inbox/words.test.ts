@@ -10,6 +10,7 @@ import {
   digitsOf,
   durationWords,
   ownerWords,
+  sinceWords,
   timeoutWords,
   waitingWords,
   windowWords,
@@ -45,6 +46,11 @@ describe("what happens if no one resolves it", () => {
     );
     expect(atWords(tomorrow, now)).toMatch(/^on .*2.* at /);
   });
+  it("says since when someone has it, with the day when it is not today", () => {
+    const earlier = new Date("2026-12-01T16:05:00");
+    expect(sinceWords(earlier, now)).toBe(`since ${clock(earlier)}`);
+    expect(sinceWords(new Date("2026-11-30T16:05:00"), now)).toMatch(/^since .*30.*, /);
+  });
   it("says so when the time has come, and when there is no time limit", () => {
     expect(timeoutWords(later(-1), now)).toBe("leaving through timeout now");
     expect(timeoutWords(null, now)).toBe("waits with no time limit");
@@ -74,7 +80,7 @@ describe("who has the conversation", () => {
   });
   it("says how a closed one ended", () => {
     expect(closedWords({ closed_by: "me@x", outcome: "resolved" }, "me@x")).toBe(
-      "Resolved by you: the journey went on through resolved",
+      "Resolved by you: the journey went on through its resolved way out",
     );
     expect(closedWords({ closed_by: "ana@x", outcome: "resolved" }, "me@x")).toMatch(
       /^Resolved by ana@x/,

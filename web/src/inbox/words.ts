@@ -31,18 +31,25 @@ export function waitingWords(raisedAt: string, now: Date): string {
 
 /** A time of day as the reader's browser writes it ("18:40" or "6:40 PM"). */
 export function clock(at: Date): string {
-  return at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  return at.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
 }
 
 function sameDay(a: Date, b: Date): boolean {
   return a.toDateString() === b.toDateString();
 }
 
+function day(at: Date): string {
+  return at.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+}
+
 /** "at 18:40" today, "on 2 Dec at 18:40" any other day. */
 export function atWords(at: Date, now: Date): string {
-  if (sameDay(at, now)) return `at ${clock(at)}`;
-  const day = at.toLocaleDateString(undefined, { day: "numeric", month: "short" });
-  return `on ${day} at ${clock(at)}`;
+  return sameDay(at, now) ? `at ${clock(at)}` : `on ${day(at)} at ${clock(at)}`;
+}
+
+/** "since 18:40" today, "since 2 Dec, 18:40" any other day. */
+export function sinceWords(at: Date, now: Date): string {
+  return sameDay(at, now) ? `since ${clock(at)}` : `since ${day(at)}, ${clock(at)}`;
 }
 
 /** What happens if no one resolves it: "leaves through timeout at 18:40". */
@@ -84,7 +91,7 @@ export function closedWords(
     return "The journey went on by itself (it timed out, was cancelled or the contact was erased)";
   }
   const by = ticket.closed_by === me ? "you" : (ticket.closed_by ?? "someone");
-  return `Resolved by ${by}: the journey went on through resolved`;
+  return `Resolved by ${by}: the journey went on through its resolved way out`;
 }
 
 /** The contact as a row names them: their name when known, else their number. */
