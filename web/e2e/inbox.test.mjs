@@ -125,6 +125,14 @@ describe("the operator inbox", () => {
     assert.match(words, /leaves through timeout (on .+ )?at \d/);
     assert.match(words, /window closed: templates only/);
     assert.match(words, /Unassigned/);
+    // The team filter offers the teams waiting, and keeps their tickets.
+    const team = page.getByLabel("Team");
+    await team.selectOption("shop-support");
+    await tab("All open (1)").click();
+    await queue().getByRole("option").filter({ hasText: "Order A-17" }).waitFor();
+    await team.selectOption("");
+    await tab("Unassigned (1)").click();
+    await row.first().waitFor();
 
     // The keyboard: j puts the cursor on the first row, Enter opens it.
     await page.keyboard.press("j");

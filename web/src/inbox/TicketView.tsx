@@ -17,6 +17,7 @@ import type { Ticket } from "./types";
 import { useNow } from "./useNow";
 import {
   atWords,
+  claimRefusal,
   closedWords,
   contactWords,
   digitsOf,
@@ -26,19 +27,6 @@ import {
   waitingWords,
   windowWords,
 } from "./words";
-
-/** A claim refused because someone else has the ticket, in words: who has it. */
-export function claimRefusal(error: unknown, me: string | undefined): string {
-  if (error instanceof ApiFailure && error.code === "ticket_claimed") {
-    const by = (error.details as { by?: unknown } | undefined)?.by;
-    if (typeof by === "string" && by !== "") {
-      return by === me
-        ? "You have this conversation already (in another tab, perhaps)."
-        : `${by} took this conversation first: it is theirs now. Pick another one from Unassigned.`;
-    }
-  }
-  return messageOf(error);
-}
 
 export function TicketView({ workspace, ticketId }: { workspace: string; ticketId: string }) {
   const ticket = useTicket(workspace, ticketId);

@@ -2,8 +2,10 @@
 // does if no one steps in, whether a free-form reply still reaches them, who has it.
 
 import { describe, expect, it } from "vitest";
+import { ApiFailure } from "../api/errors";
 import {
   atWords,
+  claimRefusal,
   clock,
   closedWords,
   contactWords,
@@ -88,6 +90,23 @@ describe("who has the conversation", () => {
     expect(closedWords({ closed_by: "journey", outcome: "left" }, "me@x")).toMatch(
       /went on by itself \(it timed out/,
     );
+  });
+});
+
+describe("a claim someone else won", () => {
+  const taken = (by: string) =>
+    new ApiFailure(409, "ticket_claimed", `${by} is working on this conversation already.`, {
+      by,
+    });
+  it("names who has it", () => {
+    expect(claimRefusal(taken("ana@shop.example"), "me@shop.example")).toBe(
+      "ana@shop.example took this conversation first: it is theirs now. Pick another one from Unassigned.",
+    );
+    expect(claimRefusal(taken("me@shop.example"), "me@shop.example")).toMatch(/^You have this/);
+  });
+  it("gives the server's words for any other refusal", () => {
+    const closed = new ApiFailure(409, "ticket_closed", "This conversation is closed already.");
+    expect(claimRefusal(closed, "me@shop.example")).toBe("This conversation is closed already.");
   });
 });
 

@@ -3,6 +3,7 @@
 // reach them, and who has the conversation. Pure functions of the ticket and "now", so the
 // page and the tests read the same sentences.
 
+import { ApiFailure, messageOf } from "../api/errors";
 import type { Ticket } from "./types";
 
 const MINUTE = 60_000;
@@ -103,4 +104,17 @@ export function contactWords(phone: string | null | undefined, name: string | nu
 /** The digits the contacts API takes in its paths, or undefined for a BSUID-only contact. */
 export function digitsOf(phone: string | null | undefined): string | undefined {
   return phone ? phone.replace(/^\+/, "") : undefined;
+}
+
+/** A claim refused because someone else has the ticket, in words: who has it. */
+export function claimRefusal(error: unknown, me: string | undefined): string {
+  if (error instanceof ApiFailure && error.code === "ticket_claimed") {
+    const by = (error.details as { by?: unknown } | undefined)?.by;
+    if (typeof by === "string" && by !== "") {
+      return by === me
+        ? "You have this conversation already (in another tab, perhaps)."
+        : `${by} took this conversation first: it is theirs now. Pick another one from Unassigned.`;
+    }
+  }
+  return messageOf(error);
 }
