@@ -142,7 +142,8 @@ export function InboxPage({ workspace, ticket }: Props) {
         ) : (
           <div
             ref={listRef}
-            className="inbox-list"
+            className={queue.isPlaceholderData ? "inbox-list stale" : "inbox-list"}
+            aria-busy={queue.isPlaceholderData}
             role="listbox"
             aria-label={`${tabLabel(view, counts)}: j and k or the arrows move, Enter opens`}
             tabIndex={0}
