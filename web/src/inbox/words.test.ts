@@ -93,11 +93,11 @@ describe("who has the conversation", () => {
   });
 });
 
+/** The server's answer to a claim someone else won first. */
+const taken = (by: string) =>
+  new ApiFailure(409, "ticket_claimed", `${by} is working on this conversation already.`, { by });
+
 describe("a claim someone else won", () => {
-  const taken = (by: string) =>
-    new ApiFailure(409, "ticket_claimed", `${by} is working on this conversation already.`, {
-      by,
-    });
   it("names who has it", () => {
     expect(claimRefusal(taken("ana@shop.example"), "me@shop.example")).toBe(
       "ana@shop.example took this conversation first: it is theirs now. Pick another one from Unassigned.",
