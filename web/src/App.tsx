@@ -8,6 +8,8 @@ import { ContactSearch } from "./contacts/ContactSearch";
 import { RunPage } from "./contacts/RunPage";
 import { FlowList } from "./flows/FlowList";
 import { FlowPage } from "./flows/FlowPage";
+import { InboxLink } from "./inbox/InboxLink";
+import { InboxPage } from "./inbox/InboxPage";
 import { navigate, routeOf, usePath } from "./lib/router";
 import { AccountMenu, WorkspaceSwitcher } from "./session/AccountMenu";
 import { SessionExpiredDialog, SignInPage } from "./session/SignIn";
@@ -62,6 +64,8 @@ export function App() {
 }
 
 function Header() {
+  const workspace = useSession((s) => s.workspace);
+  const screen = routeOf(usePath()).screen;
   return (
     <header className="app-header">
       <a
@@ -76,6 +80,9 @@ function Header() {
       </a>
       <WorkspaceSwitcher />
       <span className="spacer" />
+      {workspace && (
+        <InboxLink key={workspace} workspace={workspace} current={screen === "inbox"} />
+      )}
       <ContactSearch />
       <AccountMenu />
     </header>
@@ -101,6 +108,9 @@ function Screen() {
     return (
       <ContactPage key={`${workspace}/${route.phone}`} workspace={workspace} phone={route.phone} />
     );
+  }
+  if (route.screen === "inbox") {
+    return <InboxPage key={workspace} workspace={workspace} ticket={route.ticket} />;
   }
   if (route.screen === "run") {
     return (

@@ -25,6 +25,13 @@ describe("routeOf", () => {
     });
     expect(routeOf("/contacts/%E0%A4%A/runs/r1")).toEqual({ screen: "missing" });
   });
+  it("opens the inbox, with one ticket when the address names it", () => {
+    expect(routeOf("/inbox")).toEqual({ screen: "inbox" });
+    expect(routeOf("/inbox/")).toEqual({ screen: "inbox" });
+    expect(routeOf("/inbox/t-42")).toEqual({ screen: "inbox", ticket: "t-42" });
+    expect(routeOf("/inbox/%E0%A4%A")).toEqual({ screen: "missing" });
+    expect(routeOf("/inbox/a/b")).toEqual({ screen: "missing" });
+  });
   it("knows a path it has no screen for", () => {
     expect(routeOf("/nope/x")).toEqual({ screen: "missing" });
     expect(routeOf("/flows/a b")).toEqual({ screen: "missing" });

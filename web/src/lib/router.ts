@@ -29,6 +29,8 @@ export type Route =
   | { screen: "flow"; id: string }
   | { screen: "contact"; phone: string }
   | { screen: "run"; phone: string; run: string }
+  /** The handoff queue, with one ticket open when the address names it. */
+  | { screen: "inbox"; ticket?: string }
   | { screen: "missing" };
 
 function decoded(part: string): string | undefined {
@@ -43,6 +45,12 @@ export function routeOf(path: string): Route {
   if (path === "/" || path === "/flows" || path === "/flows/") return { screen: "flows" };
   const flow = /^\/flows\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (flow?.[1]) return { screen: "flow", id: flow[1] };
+  const inbox = /^\/inbox(?:\/([^/]{1,128}))?\/?$/.exec(path);
+  if (inbox) {
+    if (inbox[1] === undefined) return { screen: "inbox" };
+    const ticket = decoded(inbox[1]);
+    return ticket ? { screen: "inbox", ticket } : { screen: "missing" };
+  }
   // A contact by its number (digits, or `+`/%2B and digits); the page says when it is not one.
   const contact = /^\/contacts\/([^/]{1,40})(?:\/runs\/([^/]{1,128}))?\/?$/.exec(path);
   const phone = contact?.[1] === undefined ? undefined : decoded(contact[1]);

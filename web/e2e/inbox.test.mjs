@@ -1,0 +1,258 @@
+// The operator inbox, end to end: a published journey hands a contact to a person (the shop's
+// webhook starts it), the top bar counts them, an operator opens the ticket from the queue
+// with the keyboard, claims it, resolves it, and the journey goes on through `resolved` (the
+// contact is tagged `helped`). A colleague who took a ticket first is named in words, and a
+// viewer sees the inbox without its buttons. Screenshots 90–95 land in web/e2e-artifacts/.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { newPage, openBrowser, screenshot, signIn, startSpool } from "./harness.mjs";
+
+const SUPPORT = {
+  schema: 1,
+  id: "support",
+  name: "Order support",
+  nodes: [
+    { id: "start", type: "webhook", config: { hook: "support", contact: "payload.phone" } },
+    {
+      id: "ask_person",
+      type: "handoff",
+      config: {
+        team: "shop-support",
+        note: "Order {{ payload.order }} needs a person",
+        timeout: "8h",
+      },
+    },
+    { id: "helped", type: "tag", config: { add: ["helped"] } },
+    { id: "unanswered", type: "tag", config: { add: ["unanswered"] } },
+  ],
+  edges: [
+    { from: "start", port: "next", to: "ask_person" },
+    { from: "ask_person", port: "resolved", to: "helped" },
+    { from: "ask_person", port: "timeout", to: "unanswered" },
+  ],
+};
+
+const ANA = { email: "ana@shop.test", password: "ana's long enough password" };
+const VIEWER = { email: "viewer@shop.test", password: "a viewer's long password" };
+
+/** The API as the signed-in person of `on` (their cookie, their CSRF token). */
+async function apiCall(on, method, url, data) {
+  const { csrf_token } = await (await on.request.get("/api/v1/session")).json();
+  return on.request.fetch(url, {
+    method,
+    headers: { "X-CSRF-Token": csrf_token },
+    ...(data === undefined ? {} : { data }),
+  });
+}
+
+describe("the operator inbox", () => {
+  let spool;
+  let browser;
+  let page;
+
+  /** What the shop sends: the flow has no secret, so no signature. */
+  async function askForHelp(phone, order) {
+    const answer = await fetch(`${spool.url}/hooks/default/support`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ phone, order }),
+    });
+    assert.equal(answer.status, 202, await answer.text());
+  }
+
+  /** Waits until the queue (read through the API) holds `count` open tickets. */
+  async function openTickets(count) {
+    for (let i = 0; i < 100; i++) {
+      const list = await (await page.request.get("/api/v1/workspaces/default/handoffs")).json();
+      if (list.counts.open === count) return list.tickets;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.fail(`the queue never held ${count} open tickets`);
+  }
+
+  before(async () => {
+    spool = await startSpool();
+    browser = await openBrowser();
+    page = await newPage(browser, spool.url);
+    await signIn(page, spool.email, spool.password);
+    const created = await apiCall(page, "POST", "/api/v1/workspaces/default/flows", SUPPORT);
+    assert.equal(created.status(), 201, await created.text());
+    const published = await apiCall(
+      page,
+      "POST",
+      "/api/v1/workspaces/default/flows/support/publish",
+      {
+        note: "support",
+      },
+    );
+    assert.equal(published.status(), 201, await published.text());
+    for (const member of [
+      { ...ANA, role: "editor" },
+      { ...VIEWER, role: "viewer" },
+    ]) {
+      const added = await apiCall(page, "POST", "/api/v1/workspaces/default/members", member);
+      assert.equal(added.status(), 201, await added.text());
+    }
+    await askForHelp("+4915112340001", "A-17");
+    await openTickets(1);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await spool?.stop();
+  });
+
+  // The queue once the chosen tab is read (the previous tab's rows stay, dimmed and busy,
+  // until then).
+  const queue = () => page.locator('[role="listbox"][aria-busy="false"]');
+  const tab = (name) => page.getByRole("tab", { name });
+  const ticketPane = () => page.getByRole("region", { name: "Conversation" });
+
+  test("counts who waits in the top bar and opens the ticket from the queue by keyboard", async () => {
+    await page.goto("/");
+    const link = page.getByRole("link", { name: "Inbox (1)" });
+    await link.waitFor();
+    await link.click();
+    await page.getByRole("heading", { name: "Inbox", exact: true }).waitFor();
+    await tab("Unassigned (1)").waitFor();
+    const row = queue().getByRole("option");
+    await row.first().waitFor();
+    assert.equal(await row.count(), 1);
+    const words = await row.innerText();
+    assert.match(words, /\+4915112340001/);
+    assert.match(words, /Order A-17 needs a person/);
+    assert.match(words, /shop-support/);
+    assert.match(words, /waiting (less than a minute|\d+ min)/);
+    assert.match(words, /leaves through timeout (on .+ )?at \d/);
+    assert.match(words, /window closed: templates only/);
+    assert.match(words, /Unassigned/);
+    // The team filter offers the teams waiting, and keeps their tickets.
+    const team = page.getByLabel("Team");
+    await team.selectOption("shop-support");
+    await tab("All open (1)").click();
+    await queue().getByRole("option").filter({ hasText: "Order A-17" }).waitFor();
+    await team.selectOption("");
+    await tab("Unassigned (1)").click();
+    await row.first().waitFor();
+
+    // The keyboard: j puts the cursor on the first row, Enter opens it.
+    await page.keyboard.press("j");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/inbox\/.+/);
+    const pane = ticketPane();
+    await pane.getByRole("heading", { name: "+4915112340001" }).waitFor();
+    assert.equal(
+      await pane.getByLabel("The journey's note").innerText(),
+      "Order A-17 needs a person",
+    );
+    await pane.getByText("Order support").first().waitFor();
+    await pane.getByText(/handed the contact over at step ask_person/).waitFor();
+    await pane.getByText("No one has taken this conversation yet.").waitFor();
+    await pane.getByText(/Replying from the inbox is not built yet/).waitFor();
+    // The run's data: the webhook's payload is what the journey knows.
+    await pane.getByRole("rowheader", { name: "payload.order" }).waitFor();
+    assert.equal(
+      await pane.getByRole("link", { name: "Open the flow at this step" }).getAttribute("href"),
+      "/flows/support",
+    );
+    await screenshot(page, "90-inbox-ticket");
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("claims it: it moves to Mine", async () => {
+    const pane = ticketPane();
+    await pane.getByRole("button", { name: "Claim", exact: true }).click();
+    await pane.getByText(/^You have it since/).waitFor();
+    await tab("Mine (1)").click();
+    await queue().getByRole("option").filter({ hasText: "Order A-17" }).waitFor();
+    assert.match(await queue().getByRole("option").innerText(), /You have it/);
+    await tab("Unassigned (0)").click();
+    await page.getByText("No one is waiting for a person.").waitFor();
+    await page.getByRole("link", { name: "Inbox (0)" }).waitFor({ timeout: 15_000 });
+    await tab("Mine (1)").click();
+    await screenshot(page, "91-inbox-claimed");
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("names the colleague who took a ticket first", async () => {
+    await askForHelp("+4915112340002", "A-18");
+    await openTickets(2);
+    const [ticket] = (await openTickets(2)).filter((t) => t.note === "Order A-18 needs a person");
+    const ana = await newPage(browser, spool.url);
+    await signIn(ana, ANA.email, ANA.password);
+
+    await tab(/^Unassigned/).click();
+    await queue().getByRole("option").filter({ hasText: "Order A-18" }).click();
+    const pane = ticketPane();
+    await pane.getByRole("button", { name: "Claim", exact: true }).waitFor();
+    // Ana takes it in her browser while this page still shows it unassigned (it reads the
+    // ticket again only every 10 s).
+    const claimed = await apiCall(
+      ana,
+      "POST",
+      `/api/v1/workspaces/default/handoffs/${ticket.id}/claim`,
+    );
+    assert.equal(claimed.status(), 200, await claimed.text());
+    await ana.context().close();
+
+    page.allowConsole(/status of 409/);
+    await pane.getByRole("button", { name: "Claim", exact: true }).click();
+    await pane
+      .getByRole("alert")
+      .filter({ hasText: "ana@shop.test took this conversation first: it is theirs now." })
+      .waitFor();
+    await pane.getByText(/^ana@shop\.test has it since/).waitFor();
+    await screenshot(page, "92-inbox-taken-first");
+    // An admin may let it go for Ana: it is back in Unassigned.
+    await pane.getByRole("button", { name: "Release" }).click();
+    await pane.getByText("No one has taken this conversation yet.").waitFor();
+    await tab("Unassigned (1)").waitFor();
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("resolves it: the journey goes on through resolved and the ticket is closed", async () => {
+    await tab(/^Mine/).click();
+    await queue().getByRole("option").filter({ hasText: "Order A-17" }).click();
+    const pane = ticketPane();
+    await pane.getByRole("button", { name: "Resolve and return to the journey…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Resolve and return to the journey?" });
+    await dialog.getByText(/through its resolved way out/).waitFor();
+    await screenshot(page, "93-inbox-resolve");
+    await dialog.getByRole("button", { name: "Resolve and return" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await pane
+      .getByText("Resolved by you: the journey went on through its resolved way out.")
+      .waitFor();
+    // The journey tagged the contact on its `resolved` way: the ticket's contact shows it.
+    await pane.getByRole("list", { name: "Tags" }).getByText("helped").waitFor({ timeout: 15_000 });
+
+    await tab("Closed").click();
+    const closed = queue().getByRole("option").filter({ hasText: "Order A-17" });
+    await closed.waitFor();
+    assert.match(await closed.innerText(), /Resolved by you/);
+    await tab("Mine (0)").waitFor();
+    await screenshot(page, "94-inbox-closed");
+
+    const contact = await (
+      await page.request.get("/api/v1/workspaces/default/contacts/4915112340001")
+    ).json();
+    assert.deepEqual(contact.tags, ["helped"]);
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("shows a viewer the inbox without the buttons their role does not allow", async () => {
+    const viewer = await newPage(browser, spool.url);
+    await signIn(viewer, VIEWER.email, VIEWER.password);
+    await viewer.getByRole("link", { name: "Inbox (1)" }).click();
+    await viewer.getByRole("tab", { name: "All open (1)" }).click();
+    await viewer.getByRole("option").filter({ hasText: "Order A-18" }).click();
+    const pane = viewer.getByRole("region", { name: "Conversation" });
+    await pane.getByText("No one has taken this conversation yet.").waitFor();
+    await pane.getByText(/lets you see the inbox, not claim or resolve/).waitFor();
+    assert.equal(await pane.getByRole("button").count(), 0);
+    await screenshot(viewer, "95-inbox-viewer");
+    assert.deepEqual(viewer.problems(), []);
+    await viewer.context().close();
+  });
+});

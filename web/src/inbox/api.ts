@@ -1,0 +1,126 @@
+// The handoff queue's calls. The queue is read again every 10 s (there are no live updates
+// yet), and after every claim, release or resolve, so the tabs' counts and the top bar's
+// "Inbox (N)" follow what the team does.
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, ok } from "../api/client";
+import { contactKey, POLL_MS } from "../contacts/api";
+import type { Contact, RunDetail } from "../contacts/types";
+import type { View } from "./queue";
+import type { Ticket, TicketList } from "./types";
+
+/** How often the queue is read again while it is on screen (the top bar's count too). */
+export const QUEUE_POLL_MS = 10_000;
+
+export function handoffsKey(workspace: string) {
+  return ["handoffs", workspace] as const;
+}
+
+export function useQueue(workspace: string, view: View, team: string) {
+  return useQuery({
+    queryKey: [...handoffsKey(workspace), "list", view, team],
+    queryFn: () =>
+      ok(
+        api.GET("/api/v1/workspaces/{workspace}/handoffs", {
+          params: { path: { workspace }, query: team ? { view, team } : { view } },
+        }),
+      ) as Promise<TicketList>,
+    refetchInterval: QUEUE_POLL_MS,
+    // Keeps the rows on screen while a tab or team switch is on its way.
+    placeholderData: (previous) => previous,
+  });
+}
+
+/**
+ * All open tickets, every team: the top bar's count and the team filter's choices. The
+ * inbox's "All open" tab without a team filter is this same query.
+ */
+export function useOpenQueue(workspace: string) {
+  return useQueue(workspace, "open", "");
+}
+
+export function useTicket(workspace: string, ticket: string | undefined) {
+  return useQuery({
+    queryKey: [...handoffsKey(workspace), "ticket", ticket],
+    enabled: ticket !== undefined,
+    queryFn: () =>
+      ok(
+        api.GET("/api/v1/workspaces/{workspace}/handoffs/{ticket}", {
+          params: { path: { workspace, ticket: ticket ?? "" } },
+        }),
+      ) as Promise<Ticket>,
+    refetchInterval: QUEUE_POLL_MS,
+    retry: false,
+  });
+}
+
+/** A queue row's contact (for the name); read once a minute at most. */
+export function useContactOf(workspace: string, digits: string | undefined) {
+  return useQuery({
+    queryKey: [...contactKey(workspace, digits ?? ""), "inbox"],
+    enabled: digits !== undefined,
+    queryFn: async () =>
+      (await ok(
+        api.GET("/api/v1/workspaces/{workspace}/contacts/{phone}", {
+          params: { path: { workspace, phone: digits ?? "" } },
+        }),
+      )) as unknown as Contact,
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+/**
+ * The run that raised a ticket (its variables), when the contact has a number; read again
+ * every `pollMs` while `poll` (the journey is picking the contact up after a resolve).
+ */
+export function useRunOf(
+  workspace: string,
+  digits: string | undefined,
+  run: string,
+  poll: boolean,
+) {
+  return useQuery({
+    queryKey: [...contactKey(workspace, digits ?? ""), "run", run],
+    enabled: digits !== undefined,
+    queryFn: async () =>
+      (await ok(
+        api.GET("/api/v1/workspaces/{workspace}/contacts/{phone}/runs/{run}", {
+          params: { path: { workspace, phone: digits ?? "", run } },
+        }),
+      )) as unknown as RunDetail,
+    refetchInterval: poll ? POLL_MS : false,
+    retry: false,
+  });
+}
+
+export function useTicketActions(workspace: string, ticket: string) {
+  const queryClient = useQueryClient();
+  const path = { params: { path: { workspace, ticket } } };
+  const settled = (answer: Ticket | undefined) => {
+    if (answer) queryClient.setQueryData([...handoffsKey(workspace), "ticket", ticket], answer);
+    return queryClient.invalidateQueries({ queryKey: handoffsKey(workspace) });
+  };
+  return {
+    claim: useMutation({
+      mutationFn: () =>
+        ok(api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/claim", path)),
+      onSettled: settled,
+    }),
+    release: useMutation({
+      mutationFn: () =>
+        ok(api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/release", path)),
+      onSettled: settled,
+    }),
+    resolve: useMutation({
+      mutationFn: () =>
+        ok(
+          api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/close", {
+            ...path,
+            body: { outcome: "resolved" },
+          }),
+        ),
+      onSettled: settled,
+    }),
+  };
+}
