@@ -137,6 +137,12 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     let unassigned = admin.get(&format!("{QUEUE}?view=unassigned")).await;
     assert!(tickets(&unassigned).is_empty());
 
+    // Only the one working on it (or an admin) resolves it.
+    let not_theirs = operator
+        .post(&format!("{QUEUE}/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(not_theirs.status, 403, "{}", not_theirs.text);
+
     // Resolved: the run goes on through `resolved` (the contact gets its tag).
     let closed = admin
         .post(

@@ -336,7 +336,7 @@ pub async fn release(
     responses(
         (status = 200, body = Ticket),
         (status = 400, description = "`invalid_body`: an outcome other than `resolved`"),
-        (status = 403, description = "Needs the operator role"),
+        (status = 403, description = "Needs the operator role; someone else's ticket needs the admin role"),
         (status = 404),
         (status = 409, description = "`ticket_closed`")
     )
@@ -366,6 +366,19 @@ pub async fn close(
     }
     let ticket = found(&state, &caller, &path.ticket).await?;
     let me = me(&caller);
+    if let Some(owner) = ticket.assignee.as_deref()
+        && owner != me
+        && caller.role < Role::Admin
+        && ticket.status == handoffs::OPEN
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            Code::Forbidden,
+            format!(
+                "{owner} is working on this conversation: only they, or an admin, can resolve it."
+            ),
+        ));
+    }
     let now = state.now();
     // Closed here first: of a close and the run timing out at once, one closes it.
     if !handoffs::close(

@@ -6554,7 +6554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Needs the operator role */
+            /** @description Needs the operator role; someone else's ticket needs the admin role */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -175,7 +175,7 @@ function Actions({
   const actions = useTicketActions(workspace, ticket.id);
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const canAct = role === "editor" || role === "admin";
+  const canAct = role === "operator" || role === "editor" || role === "admin";
   const mine = ticket.assignee === me && me !== undefined;
   const busy = actions.claim.isPending || actions.release.isPending || actions.resolve.isPending;
   // Someone else's ticket cannot be claimed (the server keeps one owner); an admin may
