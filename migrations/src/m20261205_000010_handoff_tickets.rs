@@ -18,6 +18,8 @@ enum HandoffTickets {
     ContactId,
     /// Digits of the number; empty for a contact known only by its BSUID.
     Phone,
+    /// The contact's name as the handoff was raised, if known.
+    ContactName,
     RunId,
     FlowId,
     Version,
@@ -56,6 +58,7 @@ impl MigrationTrait for Migration {
                     .col(text(HandoffTickets::WorkspaceId))
                     .col(text(HandoffTickets::ContactId))
                     .col(text(HandoffTickets::Phone))
+                    .col(optional_text(HandoffTickets::ContactName))
                     .col(text(HandoffTickets::RunId))
                     .col(text(HandoffTickets::FlowId))
                     .col(text(HandoffTickets::Version))

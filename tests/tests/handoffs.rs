@@ -84,10 +84,20 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     let admin = server.admin().await;
     publish(&admin, &support_flow()).await;
 
+    // Ana's name is known (applied in order with her other events, before the webhook's).
+    let named = admin
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/workspaces/default/contacts/%2B{}", &ANA[1..]),
+        )
+        .json(&json!({ "name": "Ana Souza" }));
+    let named = admin.send(named).await;
+    assert_eq!(named.status, 202, "{}", named.text);
     enter(&server, ANA, "A-17").await;
     let queue = eventually(&admin, QUEUE, |r| tickets(r).len() == 1).await;
     let ticket = &tickets(&queue)[0];
     assert_eq!(ticket["phone"], ANA);
+    assert_eq!(ticket["contact_name"], "Ana Souza");
     assert_eq!(ticket["team"], "shop-support");
     assert_eq!(ticket["note"], "Order A-17 needs a person");
     assert_eq!(ticket["node_id"], "ask_person");
@@ -95,8 +105,15 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     assert!(ticket["times_out_at"].is_string(), "{ticket}");
     assert_eq!(
         queue.body["counts"],
-        json!({ "open": 1, "unassigned": 1, "mine": 0 })
+        json!({ "open": 1, "unassigned": 1, "mine": 0, "closed": 0 })
     );
+    assert_eq!(queue.body["teams"], json!(["shop-support"]));
+    // The counts alone (the top bar's "Inbox (N)").
+    let counted = admin.get(&format!("{QUEUE}?limit=0")).await;
+    assert!(tickets(&counted).is_empty());
+    assert_eq!(counted.body["counts"]["unassigned"], 1);
+    let too_many = admin.get(&format!("{QUEUE}?limit=500")).await;
+    assert_eq!(too_many.status, 400);
     let id = ticket["id"].as_str().expect("an id").to_owned();
 
     // One owner at a time: the admin claims it, a machine with an editor key is told who has it.
@@ -172,6 +189,7 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     let open = admin.get(QUEUE).await;
     assert!(tickets(&open).is_empty(), "{}", open.text);
     assert_eq!(open.body["counts"]["open"], 0);
+    assert_eq!(open.body["counts"]["closed"], 1);
 
     // A run that leaves the handoff by itself (cancelled here) closes its ticket.
     enter(&server, BEN, "B-3").await;

@@ -9,6 +9,7 @@ pub struct Model {
     pub workspace_id: String,
     pub contact_id: String,
     pub phone: String,
+    pub contact_name: Option<String>,
     pub run_id: String,
     pub flow_id: String,
     pub version: String,

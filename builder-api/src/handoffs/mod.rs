@@ -34,12 +34,13 @@ pub enum View {
     Closed,
 }
 
-/// Open tickets by view, for the queue's tabs.
+/// Tickets by view, for the queue's tabs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub open: u64,
     pub unassigned: u64,
     pub mine: u64,
+    pub closed: u64,
 }
 
 /// The tickets of `workspace` in `view`: open ones longest waiting first, closed ones
@@ -75,16 +76,34 @@ pub async fn list(
 }
 
 pub async fn counts(db: &impl ConnectionTrait, workspace: &str, me: &str) -> Result<Counts, DbErr> {
-    let open = || {
+    let with = |status: &'static str| {
         Entity::find()
             .filter(Column::WorkspaceId.eq(workspace))
-            .filter(Column::Status.eq(OPEN))
+            .filter(Column::Status.eq(status))
     };
     Ok(Counts {
-        open: open().count(db).await?,
-        unassigned: open().filter(Column::Assignee.is_null()).count(db).await?,
-        mine: open().filter(Column::Assignee.eq(me)).count(db).await?,
+        open: with(OPEN).count(db).await?,
+        unassigned: with(OPEN)
+            .filter(Column::Assignee.is_null())
+            .count(db)
+            .await?,
+        mine: with(OPEN).filter(Column::Assignee.eq(me)).count(db).await?,
+        closed: with(CLOSED).count(db).await?,
     })
+}
+
+/// The teams open tickets wait for, by name (the queue's team filter).
+pub async fn teams(db: &impl ConnectionTrait, workspace: &str) -> Result<Vec<String>, DbErr> {
+    Entity::find()
+        .select_only()
+        .column(Column::Team)
+        .distinct()
+        .filter(Column::WorkspaceId.eq(workspace))
+        .filter(Column::Status.eq(OPEN))
+        .order_by_asc(Column::Team)
+        .into_tuple::<String>()
+        .all(db)
+        .await
 }
 
 pub async fn find(

@@ -37,6 +37,7 @@ fn ticket(notice: &Notice) -> handoff_ticket::ActiveModel {
         workspace_id: Set(workspace.to_owned()),
         contact_id: Set(notice.contact_id.clone()),
         phone: Set(notice.phone.clone()),
+        contact_name: Set(handoff["contact_name"].as_str().map(str::to_owned)),
         run_id: Set(text(&run["id"])),
         flow_id: Set(text(&run["flow_id"])),
         version: Set(text(&run["version"])),

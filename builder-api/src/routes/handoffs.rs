@@ -45,6 +45,8 @@ pub struct Ticket {
     pub status: String,
     /// The contact's number in E.164 (`+…`); absent for a contact known only by its BSUID.
     pub phone: Option<String>,
+    /// The contact's name when the handoff was raised, if known.
+    pub contact_name: Option<String>,
     pub flow_id: String,
     /// The content hash of the version the run is on.
     pub version: String,
@@ -74,6 +76,7 @@ impl Ticket {
     fn of(model: handoff_ticket::Model) -> Self {
         Self {
             phone: (!model.phone.is_empty()).then(|| format!("+{}", model.phone)),
+            contact_name: model.contact_name,
             // Only a window that was still open when the contact was handed over.
             window_closes_at: model
                 .last_inbound_at
@@ -104,13 +107,16 @@ pub struct TicketCounts {
     pub open: u64,
     pub unassigned: u64,
     pub mine: u64,
+    pub closed: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketList {
     pub tickets: Vec<Ticket>,
-    /// Open tickets per tab, whatever the view.
+    /// Tickets per tab, whatever the view.
     pub counts: TicketCounts,
+    /// The teams open tickets wait for (the team filter's choices).
+    pub teams: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -140,7 +146,14 @@ fn me(caller: &Caller) -> String {
     }
 }
 
-fn parse_list_query(request: &HttpRequest) -> Result<(View, Option<String>), ApiError> {
+/// What a list asks for: the view, a team, how many tickets at most.
+struct ListQuery {
+    view: View,
+    team: Option<String>,
+    limit: u64,
+}
+
+fn parse_list_query(request: &HttpRequest) -> Result<ListQuery, ApiError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(request.query_string())
         .map_err(|err| {
             bad(
@@ -151,6 +164,7 @@ fn parse_list_query(request: &HttpRequest) -> Result<(View, Option<String>), Api
         .into_inner();
     let mut view = View::Open;
     let mut team = None;
+    let mut limit = LIST_LIMIT;
     for (name, value) in pairs {
         match name.as_str() {
             "view" => {
@@ -170,15 +184,29 @@ fn parse_list_query(request: &HttpRequest) -> Result<(View, Option<String>), Api
                 }
             }
             "team" => team = Some(value),
+            "limit" => {
+                limit = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= LIST_LIMIT)
+                    .ok_or_else(|| {
+                        bad(
+                            Code::InvalidQuery,
+                            format!(
+                                "`limit` is a number from 0 to {LIST_LIMIT}; {value:?} is not."
+                            ),
+                        )
+                    })?;
+            }
             other => {
                 return Err(bad(
                     Code::UnknownParameter,
-                    format!("Unknown parameter `{other}`: this takes `view` and `team`."),
+                    format!("Unknown parameter `{other}`: this takes `view`, `team` and `limit`."),
                 ));
             }
         }
     }
-    Ok((view, team))
+    Ok(ListQuery { view, team, limit })
 }
 
 /// The queue: open tickets longest waiting first (or the latest closed ones), with counts.
@@ -187,7 +215,8 @@ fn parse_list_query(request: &HttpRequest) -> Result<(View, Option<String>), Api
     params(
         ("workspace" = String, Path),
         ("view" = Option<String>, Query, description = "`unassigned`, `mine`, `open` (the default) or `closed`"),
-        ("team" = Option<String>, Query, description = "Only this team's tickets")
+        ("team" = Option<String>, Query, description = "Only this team's tickets"),
+        ("limit" = Option<u64>, Query, description = "At most this many tickets (0 to 200, 200 when absent); 0 answers the counts alone")
     ),
     responses((status = 200, body = TicketList), (status = 400))
 )]
@@ -196,7 +225,7 @@ pub async fn list(
     caller: Caller,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (view, team) = parse_list_query(&request)?;
+    let ListQuery { view, team, limit } = parse_list_query(&request)?;
     let me = me(&caller);
     let tickets = handoffs::list(
         &state.db,
@@ -204,7 +233,7 @@ pub async fn list(
         view,
         &me,
         team.as_deref(),
-        LIST_LIMIT,
+        limit,
     )
     .await?
     .into_iter()
@@ -217,7 +246,9 @@ pub async fn list(
             open: counts.open,
             unassigned: counts.unassigned,
             mine: counts.mine,
+            closed: counts.closed,
         },
+        teams: handoffs::teams(&state.db, &caller.workspace).await?,
     }))
 }
 

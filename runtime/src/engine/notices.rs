@@ -123,7 +123,7 @@ fn run_notice(state: &ContactState, run: &Run, kind: NoticeKind, now: Millis) ->
 }
 
 /// What a person picking up the handoff needs: the team, the note filled in, until when
-/// the run waits for them, and when the contact last wrote (the 24-hour window).
+/// the run waits for them, when the contact last wrote (the 24-hour window) and their name.
 fn handoff(state: &ContactState, run: &Run) -> Value {
     let kept = &run.scratch[spool_nodes::handoff::SCRATCH_KEY];
     json!({
@@ -131,6 +131,7 @@ fn handoff(state: &ContactState, run: &Run) -> Value {
         "note": kept["note"],
         "until": run.wait.as_ref().and_then(|wait| wait.deadline),
         "last_inbound_at": state.contact.last_inbound_at,
+        "contact_name": state.contact.name,
     })
 }
 

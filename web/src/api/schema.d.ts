@@ -1847,6 +1847,8 @@ export interface components {
             status: string;
             /** @description The contact's number in E.164 (`+…`); absent for a contact known only by its BSUID. */
             phone?: string | null;
+            /** @description The contact's name when the handoff was raised, if known. */
+            contact_name?: string | null;
             flow_id: string;
             /** @description The content hash of the version the run is on. */
             version: string;
@@ -1880,11 +1882,15 @@ export interface components {
             unassigned: number;
             /** Format: int64 */
             mine: number;
+            /** Format: int64 */
+            closed: number;
         };
         TicketList: {
             tickets: components["schemas"]["Ticket"][];
-            /** @description Open tickets per tab, whatever the view. */
+            /** @description Tickets per tab, whatever the view. */
             counts: components["schemas"]["TicketCounts"];
+            /** @description The teams open tickets wait for (the team filter's choices). */
+            teams: string[];
         };
         TimerView: {
             run_id: string;
@@ -6281,6 +6287,8 @@ export interface operations {
                 view?: string;
                 /** @description Only this team's tickets */
                 team?: string;
+                /** @description At most this many tickets (0 to 200, 200 when absent); 0 answers the counts alone */
+                limit?: number;
             };
             header?: never;
             path: {

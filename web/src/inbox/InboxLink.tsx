@@ -2,11 +2,11 @@
 // ("Inbox (2)"), read again every 10 s.
 
 import { navigate } from "../lib/router";
-import { useOpenQueue } from "./api";
+import { useQueueCounts } from "./api";
 import "./inbox.css";
 
 export function InboxLink({ workspace, current }: { workspace: string; current: boolean }) {
-  const queue = useOpenQueue(workspace);
+  const queue = useQueueCounts(workspace);
   const waiting = queue.data?.counts.unassigned;
   return (
     <a

@@ -8,7 +8,7 @@ import { navigate } from "../lib/router";
 import { useTitle } from "../lib/title";
 import { useSession } from "../session/store";
 import { ErrorNote } from "../ui/Dialog";
-import { useContactOf, useOpenQueue, useQueue } from "./api";
+import { useQueue, useQueueCounts } from "./api";
 import {
   emptyWords,
   inQueueOrder,
@@ -24,7 +24,6 @@ import { useNow } from "./useNow";
 import {
   atWords,
   contactWords,
-  digitsOf,
   ownerWords,
   timeoutWords,
   waitingWords,
@@ -49,8 +48,8 @@ export function InboxPage({ workspace, ticket }: Props) {
   const [team, setTeam] = useState("");
   const [cursor, setCursor] = useState<string | undefined>(ticket);
   const queue = useQueue(workspace, view, team);
-  const open = useOpenQueue(workspace);
-  const counts = queue.data?.counts ?? open.data?.counts;
+  const summary = useQueueCounts(workspace);
+  const counts = queue.data?.counts ?? summary.data?.counts;
   const waiting = counts?.unassigned;
   useTitle(waiting ? `Inbox (${waiting})` : "Inbox");
   const tickets = inQueueOrder(queue.data?.tickets ?? [], view);
@@ -98,7 +97,7 @@ export function InboxPage({ workspace, ticket }: Props) {
   };
 
   const cursorShown = cursor !== undefined && ids.includes(cursor) ? cursor : undefined;
-  const teams = teamsOf(open.data?.tickets ?? [], team);
+  const teams = teamsOf(summary.data?.teams ?? [], team);
 
   return (
     <main className="inbox-page">
@@ -155,7 +154,6 @@ export function InboxPage({ workspace, ticket }: Props) {
               <QueueRow
                 key={t.id}
                 id={`${listId}-${t.id}`}
-                workspace={workspace}
                 ticket={t}
                 opened={t.id === ticket}
                 cursor={t.id === cursorShown}
@@ -189,7 +187,6 @@ export function InboxPage({ workspace, ticket }: Props) {
 
 function QueueRow({
   id,
-  workspace,
   ticket,
   opened,
   cursor,
@@ -198,7 +195,6 @@ function QueueRow({
   onOpen,
 }: {
   id: string;
-  workspace: string;
   ticket: Ticket;
   opened: boolean;
   cursor: boolean;
@@ -206,8 +202,7 @@ function QueueRow({
   me: string | undefined;
   onOpen: () => void;
 }) {
-  const contact = useContactOf(workspace, digitsOf(ticket.phone));
-  const who = contactWords(ticket.phone, contact.data?.name);
+  const who = contactWords(ticket.phone, ticket.contact_name);
   const closed = ticket.status === "closed";
   const classes = ["inbox-row", opened && "opened", cursor && "cursor"].filter(Boolean).join(" ");
   return (

@@ -32,11 +32,20 @@ export function useQueue(workspace: string, view: View, team: string) {
 }
 
 /**
- * All open tickets, every team: the top bar's count and the team filter's choices. The
- * inbox's "All open" tab without a team filter is this same query.
+ * The counts alone (`limit=0`) and the teams open tickets wait for: the top bar's
+ * "Inbox (N)", the tabs' numbers and the team filter's choices.
  */
-export function useOpenQueue(workspace: string) {
-  return useQueue(workspace, "open", "");
+export function useQueueCounts(workspace: string) {
+  return useQuery({
+    queryKey: [...handoffsKey(workspace), "counts"],
+    queryFn: () =>
+      ok(
+        api.GET("/api/v1/workspaces/{workspace}/handoffs", {
+          params: { path: { workspace }, query: { limit: 0 } },
+        }),
+      ) as Promise<TicketList>,
+    refetchInterval: QUEUE_POLL_MS,
+  });
 }
 
 export function useTicket(workspace: string, ticket: string | undefined) {
@@ -54,7 +63,6 @@ export function useTicket(workspace: string, ticket: string | undefined) {
   });
 }
 
-/** A queue row's contact (for the name); read once a minute at most. */
 export function useContactOf(workspace: string, digits: string | undefined) {
   return useQuery({
     queryKey: [...contactKey(workspace, digits ?? ""), "inbox"],

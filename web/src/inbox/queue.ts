@@ -14,10 +14,10 @@ const NAMES: Record<View, string> = {
   closed: "Closed",
 };
 
-/** "Unassigned (3)"; Closed has no count (the API counts open tickets only). */
+/** "Unassigned (3)", "Closed (12)". */
 export function tabLabel(view: View, counts: TicketCounts | undefined): string {
   const name = NAMES[view];
-  if (view === "closed" || !counts) return name;
+  if (!counts) return name;
   return `${name} (${counts[view]})`;
 }
 
@@ -69,8 +69,8 @@ export function movedCursor(
 }
 
 /** The teams to filter by: those seen in the queue, plus the one chosen (even if it emptied). */
-export function teamsOf(tickets: readonly Ticket[], chosen: string): string[] {
-  const teams = new Set(tickets.map((t) => t.team).filter((t) => t !== ""));
-  if (chosen) teams.add(chosen);
-  return [...teams].toSorted((a, b) => a.localeCompare(b));
+export function teamsOf(teams: readonly string[], chosen: string): string[] {
+  const all = new Set(teams.filter((t) => t !== ""));
+  if (chosen) all.add(chosen);
+  return [...all].toSorted((a, b) => a.localeCompare(b));
 }
