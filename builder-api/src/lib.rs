@@ -24,6 +24,7 @@ pub mod simulator;
 pub mod state;
 pub mod templates;
 pub mod time;
+pub mod waiting;
 pub mod whatsapp;
 
 pub use config::Config;

@@ -203,6 +203,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         .with_observer(Arc::new(Observers(vec![
             Arc::new(RuntimeEvents::new(notifier.clone())),
             Arc::new(crate::handoffs::Tickets::new(db.clone())),
+            Arc::new(crate::waiting::Positions::new(db.clone())),
         ]))),
     );
     let (stop, stopped) = watch::channel(false);

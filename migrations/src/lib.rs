@@ -30,6 +30,7 @@ mod m20261203_000040_messaging_limits;
 mod m20261203_000050_event_delivery_once;
 mod m20261204_000010_version_notes;
 mod m20261205_000010_handoff_tickets;
+mod m20261205_000020_run_positions;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000050_event_delivery_once::Migration),
             Box::new(m20261204_000010_version_notes::Migration),
             Box::new(m20261205_000010_handoff_tickets::Migration),
+            Box::new(m20261205_000020_run_positions::Migration),
         ]
     }
 }

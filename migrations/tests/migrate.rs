@@ -5,7 +5,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 31] = [
+const TABLES: [&str; 32] = [
     "ai_models",
     "api_keys",
     "audit_log",
@@ -17,6 +17,7 @@ const TABLES: [&str; 31] = [
     "memberships",
     "publication_changes",
     "publication_counter",
+    "run_positions",
     "runtime_calls",
     "runtime_contact_aliases",
     "runtime_contacts",

@@ -22,6 +22,9 @@ pub enum NoticeKind {
     RunFailed,
     HandoffRequested,
     HandoffClosed,
+    /// A run came to rest at a step where it waits (a reply, a timer, a person, a call):
+    /// kept for "who waits where", not published as an event out.
+    RunWaiting,
     MessageSent,
     MessageDelivered,
     MessageRead,
@@ -38,6 +41,7 @@ impl NoticeKind {
             NoticeKind::RunFailed => "run.failed",
             NoticeKind::HandoffRequested => "handoff.requested",
             NoticeKind::HandoffClosed => "handoff.closed",
+            NoticeKind::RunWaiting => "run.waiting",
             NoticeKind::MessageSent => "message.sent",
             NoticeKind::MessageDelivered => "message.delivered",
             NoticeKind::MessageRead => "message.read",

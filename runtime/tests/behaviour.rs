@@ -563,7 +563,10 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
     );
     h.observer.refusing.store(false, Ordering::SeqCst);
     h.settle().await;
-    assert_eq!(h.observer.told(), [RunStarted, HandoffRequested]);
+    assert_eq!(
+        h.observer.told(),
+        [RunStarted, HandoffRequested, RunWaiting]
+    );
 
     let handoff = h.run(ANA, "help").await;
     h.send(Event::new(
@@ -585,6 +588,7 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
         [
             RunStarted,
             HandoffRequested,
+            RunWaiting,
             HandoffClosed,
             RunFinished,
             OptedIn,
@@ -592,7 +596,9 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
         ]
     );
     let notices = h.observer.notices.lock().expect("not poisoned").clone();
-    let finished = &notices[3];
+    let waiting = &notices[2];
+    assert_eq!(waiting.data["run"]["node_id"], "human");
+    let finished = &notices[4];
     assert_eq!(finished.data["run"]["id"], handoff.id.as_str());
     assert_eq!(finished.data["run"]["flow_id"], "help");
     assert_eq!(finished.data["run"]["status"], "done");

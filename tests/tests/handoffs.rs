@@ -1,8 +1,9 @@
 //! The handoff queue as operators meet it: a journey hands a contact to a person and a
 //! ticket appears with the node's note filled in; one person claims it (a second is told
 //! who has it); closing it as resolved sends the run on through `resolved`; a run that
-//! leaves the handoff by itself (cancelled) closes its ticket. On SQLite with the embedded
-//! store and on PostgreSQL with Redis.
+//! leaves the handoff by itself (cancelled) closes its ticket; the flow says who waits at
+//! which step; erasing a contact erases its tickets. On SQLite with the embedded store and
+//! on PostgreSQL with Redis.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use spool_tests::{ADMIN_EMAIL, Client, Database, Options, Response, Server};
 const ANA: &str = "+4915112340001";
 const BEN: &str = "+4915112340002";
 const QUEUE: &str = "/api/v1/workspaces/default/handoffs";
+const WAITING: &str = "/api/v1/workspaces/default/flows/support/waiting";
 
 fn support_flow() -> Value {
     json!({
@@ -116,6 +118,18 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     assert_eq!(too_many.status, 400);
     let id = ticket["id"].as_str().expect("an id").to_owned();
 
+    // Who waits where: Ana, at the handoff step.
+    let waiting = admin.get(WAITING).await;
+    assert_eq!(
+        waiting.body["steps"],
+        json!([{ "node_id": "ask_person", "waiting": 1 }])
+    );
+    let there = admin.get(&format!("{WAITING}/ask_person")).await;
+    assert_eq!(there.body["total"], 1);
+    assert_eq!(there.body["contacts"][0]["phone"], ANA);
+    assert_eq!(there.body["contacts"][0]["status"], "handoff");
+    assert!(there.body["contacts"][0]["until"].is_string());
+
     // One owner at a time: the admin claims it, a machine with an editor key is told who has it.
     let claimed = admin.post(&format!("{QUEUE}/{id}/claim"), &json!({})).await;
     assert_eq!(claimed.status, 200, "{}", claimed.text);
@@ -183,6 +197,8 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
             .expect("tags")
             .contains(&json!("unanswered"))
     );
+    // Her run ended: no one waits any more.
+    eventually(&admin, WAITING, |r| r.body["steps"] == json!([])).await;
     let again = admin.post(&format!("{QUEUE}/{id}/close"), &json!({})).await;
     assert_eq!(again.status, 409);
     assert_eq!(again.error_code(), "ticket_closed");
@@ -225,6 +241,22 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
         .await;
     assert_eq!(claim_closed.status, 409);
     assert_eq!(claim_closed.error_code(), "ticket_closed");
+    eventually(&admin, WAITING, |r| r.body["steps"] == json!([])).await;
+
+    // Erasing a contact erases its tickets (they hold its number and the journey's note).
+    let erased = admin
+        .delete(&format!(
+            "/api/v1/workspaces/default/contacts/%2B{}",
+            &BEN[1..]
+        ))
+        .await;
+    assert_eq!(erased.status, 204, "{}", erased.text);
+    let closed = admin.get(&format!("{QUEUE}?view=closed")).await;
+    assert!(
+        tickets(&closed).iter().all(|t| t["phone"] != BEN),
+        "{}",
+        closed.text
+    );
     assert!(server.stop());
 }
 

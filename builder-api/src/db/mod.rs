@@ -17,6 +17,7 @@ pub mod handoff_ticket;
 pub mod membership;
 pub mod publication_change;
 pub mod publication_counter;
+pub mod run_position;
 pub mod secret;
 pub mod session;
 pub mod template;

@@ -26,9 +26,10 @@ impl RuntimeEvents {
     }
 }
 
-/// The event type a notice is published as.
-pub fn event_type(kind: NoticeKind) -> EventType {
-    match kind {
+/// The event type a notice is published as; none for the runtime's own bookkeeping.
+pub fn event_type(kind: NoticeKind) -> Option<EventType> {
+    Some(match kind {
+        NoticeKind::RunWaiting => return None,
         NoticeKind::RunStarted => EventType::RunStarted,
         NoticeKind::RunFinished => EventType::RunFinished,
         NoticeKind::RunFailed => EventType::RunFailed,
@@ -40,7 +41,7 @@ pub fn event_type(kind: NoticeKind) -> EventType {
         NoticeKind::MessageFailed => EventType::MessageFailed,
         NoticeKind::OptedIn => EventType::ContactOptedIn,
         NoticeKind::OptedOut => EventType::ContactOptedOut,
-    }
+    })
 }
 
 /// The event's id: the same notice always gives the same id (a UUID of version 8, built
@@ -81,6 +82,9 @@ impl Observer for RuntimeEvents {
                 continue;
             }
             for notice in notices {
+                let Some(kind) = event_type(notice.kind) else {
+                    continue;
+                };
                 let data = Value::Object(notice.data.clone());
                 queued |= self
                     .notifier
@@ -88,7 +92,7 @@ impl Observer for RuntimeEvents {
                         &db,
                         workspace,
                         event_id(workspace, &notice.id),
-                        event_type(notice.kind),
+                        kind,
                         &data,
                         notice.at,
                     )
@@ -132,7 +136,8 @@ mod tests {
             NoticeKind::OptedIn,
             NoticeKind::OptedOut,
         ] {
-            assert_eq!(event_type(kind).as_str(), kind.as_str());
+            assert_eq!(event_type(kind).map(EventType::as_str), Some(kind.as_str()));
         }
+        assert_eq!(event_type(NoticeKind::RunWaiting), None, "not published");
     }
 }

@@ -214,3 +214,13 @@ pub async fn reopen(db: &impl ConnectionTrait, workspace: &str, id: &str) -> Res
         .await?;
     Ok(())
 }
+
+/// Deletes an erased contact's tickets (they hold the number, the name and the journey's
+/// note about them).
+pub async fn forget_contact(db: &impl ConnectionTrait, contact_id: &str) -> Result<(), DbErr> {
+    Entity::delete_many()
+        .filter(Column::ContactId.eq(contact_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -35,6 +35,7 @@ pub mod secrets;
 pub mod session;
 pub mod simulator;
 pub mod templates;
+pub mod waiting;
 pub mod webhooks;
 pub mod workspaces;
 
@@ -61,6 +62,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(simulator::configure)
                         .configure(contacts::configure)
                         .configure(handoffs::configure)
+                        .configure(waiting::configure)
                         .configure(members::configure)
                         .configure(api_keys::configure)
                         .configure(secrets::configure)

@@ -14,7 +14,8 @@ use crate::state::ContactState;
 /// What a contact's runs and consent were before an event.
 #[derive(Debug)]
 pub(super) struct Before {
-    runs: Vec<(String, RunStatus)>,
+    /// Each run's id, status and the step it was at.
+    runs: Vec<(String, RunStatus, String)>,
     opted_in_at: Option<Millis>,
 }
 
@@ -24,7 +25,7 @@ impl Before {
             runs: state
                 .runs
                 .iter()
-                .map(|run| (run.id.clone(), run.status))
+                .map(|run| (run.id.clone(), run.status, run.cursor.clone()))
                 .collect(),
             opted_in_at: state.contact.marketing_opt_in_at,
         }
@@ -33,11 +34,8 @@ impl Before {
     /// The notices for what changed since, in the order of the contact's runs.
     pub(super) fn changes(&self, state: &ContactState, now: Millis, out: &mut Vec<Notice>) {
         for run in &state.runs {
-            let before = self
-                .runs
-                .iter()
-                .find(|(id, _)| *id == run.id)
-                .map(|(_, status)| *status);
+            let was = self.runs.iter().find(|(id, _, _)| *id == run.id);
+            let before = was.map(|(_, status, _)| *status);
             if before.is_none() {
                 out.push(run_notice(state, run, NoticeKind::RunStarted, now));
             }
@@ -49,6 +47,19 @@ impl Before {
             if is_handoff && !was_handoff {
                 let mut notice = run_notice(state, run, NoticeKind::HandoffRequested, now);
                 notice.data.insert("handoff".into(), handoff(state, run));
+                out.push(notice);
+            }
+            // At rest at a new step (or waiting in a new way): who waits where.
+            if waits(run.status)
+                && was.is_none_or(|(_, status, cursor)| {
+                    *status != run.status || *cursor != run.cursor
+                })
+            {
+                let mut notice = run_notice(state, run, NoticeKind::RunWaiting, now);
+                notice.data.insert(
+                    "until".into(),
+                    json!(run.wait.as_ref().and_then(|wait| wait.deadline)),
+                );
                 out.push(notice);
             }
             let was_active = before.is_none_or(RunStatus::is_active);
@@ -120,6 +131,14 @@ fn run_notice(state: &ContactState, run: &Run, kind: NoticeKind, now: Millis) ->
     }
     notice.data.insert("run".into(), about);
     notice
+}
+
+/// Whether a run in `status` rests at a step until something happens.
+fn waits(status: RunStatus) -> bool {
+    matches!(
+        status,
+        RunStatus::WaitingReply | RunStatus::WaitingTimer | RunStatus::Calling | RunStatus::Handoff
+    )
 }
 
 /// What a person picking up the handoff needs: the team, the note filled in, until when

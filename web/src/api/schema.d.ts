@@ -652,6 +652,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/flows/{flow}/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many contacts wait at each step of the flow now (any version). */
+        get: operations["waiting_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/flows/{flow}/waiting/{node}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The contacts waiting at one step of the flow now, longest waiting first. */
+        get: operations["waiting_at_step"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/handoffs": {
         parameters: {
             query?: never;
@@ -1746,6 +1780,11 @@ export interface components {
             trace: components["schemas"]["TraceEntry"][];
             state: components["schemas"]["State"];
         };
+        StepWaiting: {
+            node_id: string;
+            /** Format: int64 */
+            waiting: number;
+        };
         /** @description A subscription, as read (its secret is never shown again after its creation). */
         Subscription: {
             id: string;
@@ -1983,6 +2022,31 @@ export interface components {
              * @description Contacts in the node now (an upper bound: see the module docs).
              */
             contacts: number;
+        };
+        WaitingAtStep: {
+            /** @description Longest waiting first, at most 100. */
+            contacts: components["schemas"]["WaitingContact"][];
+            /**
+             * Format: int64
+             * @description How many wait there in all.
+             */
+            total: number;
+        };
+        WaitingContact: {
+            /** @description E.164 (`+…`); absent for a contact known only by its BSUID. */
+            phone?: string | null;
+            run_id: string;
+            /** @description `waiting_reply`, `waiting_timer`, `handoff` or `calling`. */
+            status: string;
+            since: string;
+            /** @description When the wait times out, if it does. */
+            until?: string | null;
+            /** @description The content hash of the version the run is on. */
+            version: string;
+        };
+        WaitingCounts: {
+            /** @description Steps where at least one contact waits, by step id. */
+            steps: components["schemas"]["StepWaiting"][];
         };
         Window: {
             open: boolean;
@@ -6253,6 +6317,159 @@ export interface operations {
             };
             /** @description `note_too_long` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    waiting_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                flow: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingCounts"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    waiting_at_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                flow: string;
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingAtStep"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

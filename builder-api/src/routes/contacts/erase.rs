@@ -36,6 +36,8 @@ pub async fn erase(
     let id = contact_id(&state, &caller, &phone).await?;
     let gone = state.store.erase(&id).await?;
     crate::whatsapp::reach::forget_contact(&state.db, &id).await?;
+    crate::waiting::forget_contact(&state.db, &id).await?;
+    crate::handoffs::forget_contact(&state.db, &id).await?;
     if !gone.found() {
         return Err(unknown_contact());
     }
