@@ -183,9 +183,18 @@ describe("the funnel and the contacts", () => {
       })
       .click();
     assert.equal(await card("wait_1h").textContent(), "▼ 2 reached · 2 not gone on");
-    await panel
-      .getByText("Spool cannot list the contacts at a step yet", { exact: false })
-      .waitFor();
+    // Who is still there: both carts, each a link to its run.
+    await panel.getByText("2 contacts are at this step now").waitFor();
+    const waiting = panel.locator(".funnel-waiting li");
+    assert.equal(await waiting.count(), 2);
+    assert.match(
+      await waiting.first().textContent(),
+      /^\+491512000000[12] waits for a timer, since /,
+    );
+    assert.match(
+      await waiting.first().getByRole("link").getAttribute("href"),
+      /^\/contacts\/491512000000[12]\/runs\//,
+    );
     await screenshot(page, "82-funnel-drop-off");
     await panel.getByRole("button", { name: "Close funnel" }).click();
     assert.equal(

@@ -25,6 +25,7 @@ import {
 import { FunnelCards } from "./FunnelCards";
 import { FunnelTable } from "./FunnelTable";
 import "./funnel.css";
+import { WaitingHere } from "./WaitingHere";
 
 interface Props {
   workspace: string;
@@ -177,6 +178,8 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
         !problem && <p className="muted">Counting…</p>
       ) : (
         <FunnelNumbers
+          workspace={workspace}
+          flowId={flowId}
           funnel={data}
           name={name}
           chosen={chosen}
@@ -212,6 +215,8 @@ export function FunnelPanel({ workspace, flowId, onClose }: Props) {
 }
 
 interface NumbersProps {
+  workspace: string;
+  flowId: string;
   funnel: Funnel;
   name: StepNamer;
   chosen: string | null;
@@ -222,6 +227,8 @@ interface NumbersProps {
 }
 
 function FunnelNumbers({
+  workspace,
+  flowId,
   funnel,
   name,
   chosen,
@@ -276,6 +283,7 @@ function FunnelNumbers({
             <div className="funnel-step" role="status">
               <h3>{name(step.node_id, step.type)}</h3>
               <StepDetail counts={step} />
+              <WaitingHere workspace={workspace} flowId={flowId} nodeId={step.node_id} />
               <button type="button" className="button small quiet" onClick={() => onChoose(null)}>
                 Close step
               </button>
@@ -337,9 +345,6 @@ function StepDetail({ counts }: { counts: Funnel["nodes"][number] }) {
           {outcome.stayed > 0 && <li>Not gone on (waiting, or stopped): {outcome.stayed}</li>}
         </ul>
       )}
-      <p className="muted funnel-note">
-        Spool cannot list the contacts at a step yet: open a contact by its number from the top bar.
-      </p>
     </>
   );
 }
