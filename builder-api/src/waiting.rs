@@ -35,7 +35,8 @@ impl Observer for Positions {
     async fn observe(&self, notices: &[Notice]) -> Result<(), spool_runtime::Error> {
         let failed = |err: DbErr| spool_runtime::Error::Observer(err.to_string());
         for notice in notices {
-            let run = &notice.data["run"];
+            // Notices about consent carry no run: only run notices are looked at.
+            let run = notice.data.get("run").unwrap_or(&Value::Null);
             match notice.kind {
                 NoticeKind::RunWaiting => {
                     let row = run_position::ActiveModel {
@@ -48,7 +49,7 @@ impl Observer for Positions {
                         node_id: Set(text(&run["node_id"])),
                         status: Set(text(&run["status"])),
                         since: Set(notice.at),
-                        until: Set(notice.data["until"].as_i64()),
+                        until: Set(notice.data.get("until").and_then(Value::as_i64)),
                     };
                     Entity::insert(row)
                         .on_conflict(

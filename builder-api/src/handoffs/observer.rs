@@ -30,8 +30,8 @@ fn text(value: &Value) -> String {
 
 fn ticket(notice: &Notice) -> handoff_ticket::ActiveModel {
     let workspace = ScopedId::scope_of(&notice.contact_id);
-    let run = &notice.data["run"];
-    let handoff = &notice.data["handoff"];
+    let run = notice.data.get("run").unwrap_or(&Value::Null);
+    let handoff = notice.data.get("handoff").unwrap_or(&Value::Null);
     handoff_ticket::ActiveModel {
         id: Set(event_id(workspace, &notice.id).to_string()),
         workspace_id: Set(workspace.to_owned()),
@@ -77,7 +77,10 @@ impl Observer for Tickets {
                         .col_expr(Column::ClosedAt, Expr::value(notice.at))
                         .col_expr(Column::ClosedBy, Expr::value(BY_THE_JOURNEY))
                         .col_expr(Column::Outcome, Expr::value("left"))
-                        .filter(Column::RunId.eq(text(&notice.data["run"]["id"])))
+                        .filter(
+                            Column::RunId
+                                .eq(text(&notice.data.get("run").unwrap_or(&Value::Null)["id"])),
+                        )
                         .filter(Column::ContactId.eq(notice.contact_id.clone()))
                         .filter(Column::Status.eq(OPEN))
                         .exec(&self.db)
