@@ -443,7 +443,15 @@ async fn each_contact_gets_the_approved_translation_of_their_locale() {
     assert_eq!(published.status, 201, "{}", published.text);
 
     contact_patch(&admin, json!({ "locale": "pt-BR" })).await;
-    let contact = admin.get(&format!("{WS}/contacts/%2B{ANA}")).await;
+    // Applied moments after the 202, in order with Ana's other events.
+    let mut contact = admin.get(&format!("{WS}/contacts/%2B{ANA}")).await;
+    for _ in 0..100 {
+        if contact.body["locale"] == "pt_BR" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        contact = admin.get(&format!("{WS}/contacts/%2B{ANA}")).await;
+    }
     assert_eq!(contact.body["locale"], "pt_BR", "{}", contact.text);
     deliver(&server, &channel, &fixture("text.json", "wamid.AAA1")).await;
     let sent = sends(&meta, 2).await;
