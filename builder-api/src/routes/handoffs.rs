@@ -259,7 +259,7 @@ async fn found(
 ) -> Result<handoff_ticket::Model, ApiError> {
     handoffs::find(&state.db, &caller.workspace, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("No handoff {id} in this workspace.")))
+        .ok_or_else(|| unknown_ticket(id))
 }
 
 #[utoipa::path(
@@ -308,11 +308,12 @@ pub async fn claim(
             Err(error)
         }
         Claim::Closed => Err(closed_already()),
-        Claim::Unknown => Err(ApiError::not_found(format!(
-            "No handoff {} in this workspace.",
-            path.ticket
-        ))),
+        Claim::Unknown => Err(unknown_ticket(&path.ticket)),
     }
+}
+
+fn unknown_ticket(id: &str) -> ApiError {
+    ApiError::not_found(format!("No handoff {id} in this workspace."))
 }
 
 fn closed_already() -> ApiError {
