@@ -22,7 +22,7 @@ pub use input::{
     ContactOptions, ContactUpdate, FastForward, LocationInput, MediaInput, Say, parse_duration,
     parse_phone,
 };
-pub use text::describe_outbound;
+pub use text::{describe_inbound, describe_outbound};
 pub use view::{
     ContactView, Direction, Entry, FlowInfo, Outcome, RunView, State, TimerView, TraceEntry,
     Update, rfc3339,
