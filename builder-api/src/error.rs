@@ -128,6 +128,10 @@ codes! {
     InvalidMessage = "invalid_message",
     /// A choice that the question did not offer (`details.offered` lists those it did).
     UnknownChoice = "unknown_choice",
+    /// A simulation's `start` names no step of the flow, or a trigger.
+    UnknownStep = "unknown_step",
+    /// A simulation's stub answer names a step that calls nothing, or does not fit it.
+    InvalidStub = "invalid_stub",
     /// No timer is pending.
     NoTimerPending = "no_timer_pending",
     /// No run is in a handoff.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod channels;
 pub mod config;
+pub mod conversation;
 pub mod db;
 pub mod error;
 pub mod events_out;

@@ -204,6 +204,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             Arc::new(RuntimeEvents::new(notifier.clone())),
             Arc::new(crate::handoffs::Tickets::new(db.clone())),
             Arc::new(crate::waiting::Positions::new(db.clone())),
+            Arc::new(crate::conversation::History::new(db.clone())),
         ]))),
     );
     let (stop, stopped) = watch::channel(false);

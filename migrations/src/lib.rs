@@ -31,6 +31,7 @@ mod m20261203_000050_event_delivery_once;
 mod m20261204_000010_version_notes;
 mod m20261205_000010_handoff_tickets;
 mod m20261205_000020_run_positions;
+mod m20261206_000010_conversation_messages;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_version_notes::Migration),
             Box::new(m20261205_000010_handoff_tickets::Migration),
             Box::new(m20261205_000020_run_positions::Migration),
+            Box::new(m20261206_000010_conversation_messages::Migration),
         ]
     }
 }

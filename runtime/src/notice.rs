@@ -1,6 +1,7 @@
 //! What the runtime tells the world when something happens to a run, a message or a
 //! contact's consent: a run started, finished or failed, a handoff was requested or closed,
-//! a message was sent, delivered, read or failed, a contact opted in or out.
+//! a message came in or was queued, sent, delivered, read or failed, a contact opted in or
+//! out.
 //!
 //! The engine derives notices while it applies an event (see `engine::notices`), and the
 //! worker hands a batch's notices to the [`Observer`] **before** it commits the batch: an
@@ -25,6 +26,12 @@ pub enum NoticeKind {
     /// A run came to rest at a step where it waits (a reply, a timer, a person, a call):
     /// kept for "who waits where", not published as an event out.
     RunWaiting,
+    /// A message from the contact was taken in (late ones too): kept for the conversation
+    /// history, not published as an event out.
+    MessageReceived,
+    /// A run (or an operator) gave a message to the outbox: kept for the conversation
+    /// history, not published as an event out.
+    MessageQueued,
     MessageSent,
     MessageDelivered,
     MessageRead,
@@ -42,6 +49,8 @@ impl NoticeKind {
             NoticeKind::HandoffRequested => "handoff.requested",
             NoticeKind::HandoffClosed => "handoff.closed",
             NoticeKind::RunWaiting => "run.waiting",
+            NoticeKind::MessageReceived => "message.received",
+            NoticeKind::MessageQueued => "message.queued",
             NoticeKind::MessageSent => "message.sent",
             NoticeKind::MessageDelivered => "message.delivered",
             NoticeKind::MessageRead => "message.read",

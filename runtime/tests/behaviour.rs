@@ -532,9 +532,9 @@ on_every_store!(
     the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outage,
 );
 
-/// Events out see what happens to the contact's runs and consent, in order; while they
-/// cannot be kept (their database is down) the contact's events wait, and afterwards
-/// nothing is missing.
+/// Events out and the conversation history see what happens to the contact's messages, runs
+/// and consent, in order; while they cannot be kept (their database is down) the contact's
+/// events wait, and afterwards nothing is missing.
 async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outage(h: Harness) {
     use spool_runtime::notice::NoticeKind::*;
     use std::sync::atomic::Ordering;
@@ -565,7 +565,7 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
     h.settle().await;
     assert_eq!(
         h.observer.told(),
-        [RunStarted, HandoffRequested, RunWaiting]
+        [MessageReceived, RunStarted, HandoffRequested, RunWaiting]
     );
 
     let handoff = h.run(ANA, "help").await;
@@ -586,19 +586,28 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
     assert_eq!(
         h.observer.told(),
         [
+            MessageReceived,
             RunStarted,
             HandoffRequested,
             RunWaiting,
             HandoffClosed,
             RunFinished,
+            MessageQueued,
             OptedIn,
+            MessageReceived,
             OptedOut
         ]
     );
     let notices = h.observer.notices.lock().expect("not poisoned").clone();
-    let waiting = &notices[2];
+    // The conversation history hears both sides, words included.
+    assert_eq!(notices[0].data["message"]["text"], "agent");
+    assert_eq!(notices[8].data["message"]["text"], "stop");
+    let queued = &notices[6].data["message"];
+    assert_eq!(queued["body"]["text"], "Glad we could help");
+    assert_eq!(queued["node_id"], "bye");
+    let waiting = &notices[3];
     assert_eq!(waiting.data["run"]["node_id"], "human");
-    let finished = &notices[4];
+    let finished = &notices[5];
     assert_eq!(finished.data["run"]["id"], handoff.id.as_str());
     assert_eq!(finished.data["run"]["flow_id"], "help");
     assert_eq!(finished.data["run"]["status"], "done");

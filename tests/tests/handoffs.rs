@@ -1,8 +1,9 @@
 //! The handoff queue as operators meet it: a journey hands a contact to a person and a
 //! ticket appears with the node's note filled in; one person claims it (a second is told
 //! who has it); closing it as resolved sends the run on through `resolved`; a run that
-//! leaves the handoff by itself (cancelled) closes its ticket; the flow says who waits at
-//! which step; erasing a contact erases its tickets. On SQLite with the embedded store and
+//! leaves the handoff by itself (cancelled) closes its ticket; the ticket shows the
+//! conversation; the flow says who waits at which step; erasing a contact erases its
+//! tickets and its conversation. On SQLite with the embedded store and
 //! on PostgreSQL with Redis.
 
 use std::time::Duration;
@@ -23,11 +24,14 @@ fn support_flow() -> Value {
             { "id": "ask_person", "type": "handoff", "config": {
                 "team": "shop-support", "note": "Order {{ payload.order }} needs a person", "timeout": "8h" } },
             { "id": "helped", "type": "tag", "config": { "add": ["helped"] } },
+            { "id": "thanks", "type": "send_template", "config": {
+                "name": "support_done", "language": "en", "category": "utility", "body": ["{{ payload.order }}"] } },
             { "id": "unanswered", "type": "tag", "config": { "add": ["unanswered"] } },
         ],
         "edges": [
             { "from": "start", "port": "next", "to": "ask_person" },
             { "from": "ask_person", "port": "resolved", "to": "helped" },
+            { "from": "helped", "port": "next", "to": "thanks" },
             { "from": "ask_person", "port": "timeout", "to": "unanswered" },
         ],
     })
@@ -199,6 +203,29 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     );
     // Her run ended: no one waits any more.
     eventually(&admin, WAITING, |r| r.body["steps"] == json!([])).await;
+    // The conversation, as the operator reads it on the ticket: the journey's thanks.
+    let said = eventually(&admin, &format!("{QUEUE}/{id}/messages"), |r| {
+        r.body["messages"].as_array().is_some_and(|m| !m.is_empty())
+    })
+    .await;
+    let thanks = &said.body["messages"][0];
+    assert_eq!(thanks["direction"], "out");
+    assert_eq!(thanks["from"], "journey");
+    assert_eq!(thanks["node_id"], "thanks");
+    assert_eq!(thanks["message"]["body"], json!(["A-17"]));
+    assert!(
+        thanks["text"]
+            .as_str()
+            .is_some_and(|text| text.starts_with("Template support_done (utility, en)")),
+        "{thanks}"
+    );
+    assert_eq!(thanks["window_closed"], true, "Ana never wrote");
+    assert_eq!(said.body["earlier"], Value::Null);
+    let by_number = admin.get(&format!("{contact}/messages?limit=1")).await;
+    assert_eq!(by_number.body["messages"], said.body["messages"]);
+    assert_eq!(by_number.body["earlier"], Value::Null, "nothing before it");
+    let too_long = admin.get(&format!("{contact}/messages?limit=501")).await;
+    assert_eq!(too_long.status, 400, "{}", too_long.text);
     let again = admin.post(&format!("{QUEUE}/{id}/close"), &json!({})).await;
     assert_eq!(again.status, 409);
     assert_eq!(again.error_code(), "ticket_closed");
@@ -257,6 +284,11 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
         "{}",
         closed.text
     );
+    // … and its conversation.
+    let erased = admin.delete(&contact).await;
+    assert_eq!(erased.status, 204, "{}", erased.text);
+    let gone = admin.get(&format!("{QUEUE}/{id}/messages")).await;
+    assert_eq!(gone.status, 404, "the ticket went with her: {}", gone.text);
     assert!(server.stop());
 }
 

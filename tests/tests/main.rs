@@ -19,6 +19,7 @@ mod publishing;
 mod redis_outage;
 mod serve;
 mod simulator;
+mod simulator_shortcuts;
 mod smoke;
 mod templates;
 mod webhooks;

@@ -8,18 +8,18 @@ use spool_tests::{Client, Database, Server, on_both_databases, workspace_root};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const WS: &str = "/api/v1/workspaces/default";
+pub(crate) const WS: &str = "/api/v1/workspaces/default";
 /// A Monday morning in March: 10:00 in Lisbon (UTC+0), outside the shop's quiet hours.
 const MONDAY_10AM: &str = "2026-03-02T10:00:00Z";
 
-fn example(name: &str) -> Value {
+pub(crate) fn example(name: &str) -> Value {
     let file = workspace_root().join(format!("flows/examples/{name}.json"));
     let text = std::fs::read_to_string(&file)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", file.display()));
     serde_json::from_str(&text).unwrap_or_else(|err| panic!("{name} is not JSON: {err}"))
 }
 
-async fn create_flow(client: &Client, document: &Value) {
+pub(crate) async fn create_flow(client: &Client, document: &Value) {
     let created = client.post(&format!("{WS}/flows"), document).await;
     assert_eq!(created.status, 201, "{}", created.text);
 }
@@ -32,7 +32,7 @@ async fn publish(client: &Client, flow: &str) {
 }
 
 /// Starts a simulation; returns its id and body.
-async fn start(client: &Client, request: Value) -> (String, Value) {
+pub(crate) async fn start(client: &Client, request: Value) -> (String, Value) {
     let response = client.post(&format!("{WS}/simulations"), &request).await;
     assert_eq!(response.status, 201, "{}", response.text);
     let id = response.body["id"].as_str().unwrap_or_default().to_owned();
@@ -44,7 +44,7 @@ async fn start(client: &Client, request: Value) -> (String, Value) {
     (id, response.body)
 }
 
-async fn say(client: &Client, id: &str, message: Value) -> Value {
+pub(crate) async fn say(client: &Client, id: &str, message: Value) -> Value {
     let response = client
         .post(&format!("{WS}/simulations/{id}/messages"), &message)
         .await;
@@ -60,12 +60,12 @@ async fn fast_forward(client: &Client, id: &str, how: Value) -> Value {
     response.body
 }
 
-fn list(value: &Value) -> &[Value] {
+pub(crate) fn list(value: &Value) -> &[Value] {
     value.as_array().map_or(&[], Vec::as_slice)
 }
 
 /// The messages the flow sent in these entries (the `message` of `flow` entries).
-fn sent(entries: &Value) -> Vec<Value> {
+pub(crate) fn sent(entries: &Value) -> Vec<Value> {
     list(entries)
         .iter()
         .filter(|entry| entry["direction"] == "flow")
@@ -73,14 +73,14 @@ fn sent(entries: &Value) -> Vec<Value> {
         .collect()
 }
 
-fn texts(entries: &Value) -> Vec<String> {
+pub(crate) fn texts(entries: &Value) -> Vec<String> {
     sent(entries)
         .iter()
         .filter_map(|message| message["text"].as_str().map(str::to_owned))
         .collect()
 }
 
-fn system_lines(entries: &Value) -> Vec<String> {
+pub(crate) fn system_lines(entries: &Value) -> Vec<String> {
     list(entries)
         .iter()
         .filter(|entry| entry["direction"] == "system")
@@ -89,7 +89,7 @@ fn system_lines(entries: &Value) -> Vec<String> {
 }
 
 /// Whether the trace shows `node` left through `port`.
-fn took(trace: &Value, node: &str, port: &str) -> bool {
+pub(crate) fn took(trace: &Value, node: &str, port: &str) -> bool {
     let what = format!("left:{port}");
     list(trace)
         .iter()
@@ -97,7 +97,7 @@ fn took(trace: &Value, node: &str, port: &str) -> bool {
 }
 
 /// The variables steps at `node` changed, merged.
-fn changed_at(trace: &Value, node: &str) -> Value {
+pub(crate) fn changed_at(trace: &Value, node: &str) -> Value {
     let mut changed = serde_json::Map::new();
     for step in list(trace).iter().filter(|step| step["node_id"] == node) {
         if let Some(vars) = step["vars_changed"].as_object() {

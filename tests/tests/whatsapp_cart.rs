@@ -10,7 +10,11 @@ use serde_json::{Value, json};
 use spool_nodes::HOUR;
 use spool_runtime::state::ContactChange;
 
-use crate::limits::{PHONE_NUMBER_ID, Rig, Setup};
+use spool_builder_api::conversation;
+
+use spool_runtime::state::contact_id_for;
+
+use crate::limits::{Attempt, PHONE_NUMBER_ID, Rig, Setup};
 
 const ANA: &str = "5511987650101";
 const BEN: &str = "5511987650102";
@@ -36,6 +40,47 @@ fn cart(phone: &str) -> Value {
             "checkout_url": "https://shop.example/checkout"
         }
     })
+}
+
+/// Meta's webhook body for WhatsApp's word on the message `wamid`: `sent`, `delivered`…
+fn status(phone: &str, sent: &Attempt, status: &str, seconds: i64) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": "102290129340398",
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": { "display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID },
+                    "statuses": [{
+                        "id": sent.wamid, "status": status, "timestamp": seconds.to_string(),
+                        "recipient_id": phone, "biz_opaque_callback_data": sent.callback
+                    }]
+                }
+            }]
+        }]
+    })
+}
+
+/// Each message of the contact's conversation as `direction status: words`.
+async fn conversation(rig: &Rig, phone: &str) -> Vec<String> {
+    conversation::of_contact(&rig.db, &contact_id_for(phone), None, 100)
+        .await
+        .expect("the history is readable")
+        .into_iter()
+        .map(|row| {
+            let body: Value = serde_json::from_str(&row.body).expect("JSON");
+            let words = body["name"]
+                .as_str()
+                .or(body["text"].as_str())
+                .or(body["body"].as_str())
+                .or(body["title"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            format!("{} {}: {words}", row.direction, row.status)
+        })
+        .collect()
 }
 
 /// Meta's webhook body for a tap on the quick-reply button `payload` of the template
@@ -92,14 +137,14 @@ async fn a_button_tap_routes_the_abandoned_cart_journey(redis: bool) {
             "{phone}"
         );
     }
-    let reminder = |phone: &str| {
+    let sent = |phone: &str| {
         rig.meta
             .attempts()
             .into_iter()
             .find(|attempt| attempt.to == phone && attempt.accepted)
-            .and_then(|attempt| attempt.wamid)
             .expect("the reminder was accepted")
     };
+    let reminder = |phone: &str| sent(phone).wamid.unwrap_or_default();
 
     let now = rig.runtime.clock().now() / 1_000;
     let tap = button_tap(
@@ -141,6 +186,23 @@ async fn a_button_tap_routes_the_abandoned_cart_journey(redis: bool) {
         ["template:cart_reminder", "template:cart_last_chance"]
     );
     assert_eq!(rig.meta.delivered(ANA).len(), 2, "Ana's journey is over");
+
+    // The conversation as an operator reads it: both ways, with what became of each message
+    // (statuses arrive out of order and never move a message back).
+    let later = rig.runtime.clock().now() / 1_000;
+    for state in ["read", "delivered", "sent"] {
+        rig.meta_webhook(&status(ANA, &sent(ANA), state, later))
+            .await;
+    }
+    rig.settle().await;
+    assert_eq!(
+        conversation(&rig, ANA).await,
+        [
+            "out read: cart_reminder",
+            "in received: Send me a discount",
+            "out queued: Good news, Ana! Here is 10% off your cart: use code COMEBACK10 at checkout. Your cart is still waiting for you: https://shop.example/checkout",
+        ]
+    );
     rig.finish().await;
 }
 

@@ -29,7 +29,9 @@ impl RuntimeEvents {
 /// The event type a notice is published as; none for the runtime's own bookkeeping.
 pub fn event_type(kind: NoticeKind) -> Option<EventType> {
     Some(match kind {
-        NoticeKind::RunWaiting => return None,
+        NoticeKind::RunWaiting | NoticeKind::MessageReceived | NoticeKind::MessageQueued => {
+            return None;
+        }
         NoticeKind::RunStarted => EventType::RunStarted,
         NoticeKind::RunFinished => EventType::RunFinished,
         NoticeKind::RunFailed => EventType::RunFailed,

@@ -87,6 +87,22 @@ impl Observer for Tickets {
                         .await
                         .map_err(failed)?;
                 }
+                // The contact wrote while a person has (or will have) the conversation:
+                // the ticket shows it, and its 24-hour window is open again.
+                NoticeKind::MessageReceived => {
+                    Entity::update_many()
+                        .col_expr(Column::LastInboundAt, Expr::value(notice.at))
+                        .filter(Column::ContactId.eq(notice.contact_id.clone()))
+                        .filter(Column::Status.eq(OPEN))
+                        .filter(
+                            Column::LastInboundAt
+                                .is_null()
+                                .or(Column::LastInboundAt.lt(notice.at)),
+                        )
+                        .exec(&self.db)
+                        .await
+                        .map_err(failed)?;
+                }
                 _ => {}
             }
         }

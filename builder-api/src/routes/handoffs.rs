@@ -131,7 +131,7 @@ pub struct CloseTicket {
 pub struct TicketPath {
     #[allow(dead_code)]
     workspace: String,
-    ticket: String,
+    pub ticket: String,
 }
 
 fn bad(code: Code, message: String) -> ApiError {
@@ -252,7 +252,7 @@ pub async fn list(
     }))
 }
 
-async fn found(
+pub(crate) async fn found(
     state: &AppState,
     caller: &Caller,
     id: &str,

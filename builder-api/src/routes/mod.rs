@@ -20,6 +20,7 @@ pub mod change;
 pub mod channels;
 pub mod contacts;
 pub mod contract;
+pub mod conversation;
 pub mod editor;
 pub mod event_deliveries;
 pub mod event_subscriptions;
@@ -62,6 +63,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(simulator::configure)
                         .configure(contacts::configure)
                         .configure(handoffs::configure)
+                        .configure(conversation::configure)
                         .configure(waiting::configure)
                         .configure(members::configure)
                         .configure(api_keys::configure)

@@ -4,7 +4,7 @@
 //! Simulations live in this process's memory (see [`crate::simulations`] for how many and
 //! how long).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,8 +28,8 @@ use crate::routes::flows::{find_flow, rfc3339};
 use crate::simulations::Hosted;
 use crate::simulator::{
     self, ContactOptions, ContactUpdate, ContactView, Direction, Entry, FastForward, FlowInfo,
-    LocationInput, MediaInput, Outcome, RunView, Say, Simulation, State, TimerView, TraceEntry,
-    Update,
+    LocationInput, MediaInput, Outcome, RunView, Say, Simulation, State, Stub, TimerView,
+    TraceEntry, Update,
 };
 use crate::state::AppState;
 
@@ -73,6 +73,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
     ),
     components(schemas(
         NewSimulation,
+        StartFrom,
+        Stub,
         Source,
         SimulationView,
         StepView,
@@ -121,6 +123,26 @@ pub struct NewSimulation {
     /// Where the simulation's clock starts (RFC 3339); now by default. Quiet hours and the
     /// 24-hour window are judged by this clock.
     pub start_at: Option<String>,
+    /// Starts a run at this step with these variables instead of at a trigger (`payload` is
+    /// then not used): the builder tries the rest of a journey without playing its start.
+    pub start: Option<StartFrom>,
+    /// Answers for HTTP and AI steps, by step id, given instead of calling the service:
+    /// `{"lookup": {"status": 404, "body": {}}, "agent": {"reply": "Hello!"}}`, or
+    /// `{"error": "…"}` for a call that fails. Steps without one call the real service.
+    #[serde(default)]
+    pub stubs: BTreeMap<String, Stub>,
+}
+
+/// Where a simulation starts when it does not start at a trigger.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartFrom {
+    /// The step's id.
+    pub node: String,
+    /// The run's variables (`vars.*`) as the steps before would have set them.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub vars: serde_json::Map<String, Value>,
 }
 
 /// A simulation: its flow, fake contact, clock, runs, timers, transcript and trace.
@@ -136,6 +158,8 @@ pub struct SimulationView {
     pub state: State,
     pub transcript: Vec<Entry>,
     pub trace: Vec<TraceEntry>,
+    /// The stub answers in use, by step id.
+    pub stubs: BTreeMap<String, Stub>,
 }
 
 /// What one action made happen, and the state after it.
@@ -180,6 +204,7 @@ impl Hosted {
             state: self.simulation.state(),
             transcript: self.simulation.transcript(),
             trace: self.simulation.trace(),
+            stubs: self.simulation.stubs().all().clone(),
         }
     }
 
@@ -218,6 +243,16 @@ impl From<simulator::Error> for ApiError {
             simulator::Error::InvalidDuration(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Code::InvalidDuration,
+                message,
+            ),
+            simulator::Error::UnknownStep(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Code::UnknownStep,
+                message,
+            ),
+            simulator::Error::InvalidStub(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Code::InvalidStub,
                 message,
             ),
             simulator::Error::NoTimer => {
@@ -326,7 +361,7 @@ fn parse_start(text: &str) -> Result<i64, ApiError> {
         (status = 201, body = SimulationView, headers(("Location" = String))),
         (status = 404, description = "No such flow or version"),
         (status = 409, description = "`published` asked for, and the flow is not published"),
-        (status = 422, description = "The draft has errors (details.diagnostics), or a bad contact, source or start_at")
+        (status = 422, description = "The draft has errors (details.diagnostics), or a bad contact, source, start_at, start step or stub")
     )
 )]
 pub async fn create(
@@ -351,7 +386,15 @@ pub async fn create(
         &body.contact,
         now,
     )?;
-    simulation.begin(body.payload).await;
+    simulation.set_stubs(body.stubs)?;
+    match body.start {
+        Some(start) => {
+            simulation.start_at(&start.node, start.vars).await?;
+        }
+        None => {
+            simulation.begin(body.payload).await;
+        }
+    }
     let id = format!("sim_{}", uuid::Uuid::now_v7().simple());
     let hosted = Hosted {
         id: id.clone(),

@@ -1,15 +1,18 @@
 //! The simulation itself: the real engine on a contact kept in memory, its clock moved only
 //! by the builder, timers fired at their due time and the calls a flow makes answered at once.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 use spool_flows::{CompiledFlow, NodeKind};
-use spool_nodes::{Contact, InboundMessage, Millis, RunStatus, Services, WaitKind};
+use spool_nodes::{
+    CallAnswer, Contact, InboundMessage, Millis, RunStatus, Services, WaitKind,
+};
 use spool_runtime::state::{ContactChange, PendingCall, contact_id_for};
 use spool_runtime::{
     ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, ScopedId, TimerRef,
+    Transition,
 };
 use tokio::sync::broadcast;
 
@@ -17,8 +20,8 @@ use super::input::{Choice, check_timezone};
 use super::text::{describe_inbound, describe_trigger, span};
 use super::{
     ContactOptions, ContactUpdate, ContactView, DEFAULT_PHONE, Direction, Entry, Error,
-    FastForward, FlowInfo, Outcome, RunView, Say, State, TIMERS_PER_FAST_FORWARD, TimerView,
-    TraceEntry, UPDATES_BUFFERED, Update, parse_phone, rfc3339,
+    FastForward, FlowInfo, Outcome, RunView, Say, State, Stub, Stubs, TIMERS_PER_FAST_FORWARD,
+    TimerView, TraceEntry, UPDATES_BUFFERED, Update, parse_phone, rfc3339,
 };
 
 /// One flow and one fake contact, in memory.
@@ -34,6 +37,8 @@ pub struct Simulation {
     pub(super) seq: u64,
     pub(super) messages_sent: u64,
     pub(super) updates: broadcast::Sender<Update>,
+    /// Answers written by the builder for HTTP and AI steps.
+    pub(super) stubs: Stubs,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -93,7 +98,18 @@ impl Simulation {
             seq: 0,
             messages_sent: 0,
             updates,
+            stubs: Stubs::default(),
         })
+    }
+
+    /// Answers `stubs` give instead of calling out, checked against the flow.
+    pub fn set_stubs(&mut self, stubs: BTreeMap<String, Stub>) -> Result<(), Error> {
+        self.stubs = Stubs::check(&self.flow, stubs)?;
+        Ok(())
+    }
+
+    pub fn stubs(&self) -> &Stubs {
+        &self.stubs
     }
 
     pub fn flow(&self) -> &Arc<CompiledFlow> {
@@ -291,6 +307,47 @@ impl Simulation {
         Ok(out)
     }
 
+    /// Starts a run at the step `node_id` with `vars`, beside any runs the contact is in: the
+    /// builder tries the rest of a journey without playing its beginning.
+    pub async fn start_at(
+        &mut self,
+        node_id: &str,
+        vars: serde_json::Map<String, Value>,
+    ) -> Result<Outcome, Error> {
+        let Some(index) = self.flow.node_index(node_id) else {
+            return Err(Error::UnknownStep(format!(
+                "This flow has no step `{node_id}`."
+            )));
+        };
+        if self.flow.triggers().contains(&index) {
+            return Err(Error::UnknownStep(format!(
+                "`{node_id}` is a trigger: start the flow as a contact would, or pick the step after it."
+            )));
+        }
+        let mut out = Outcome::default();
+        let text = if vars.is_empty() {
+            format!("Started at {node_id}.")
+        } else {
+            let names: Vec<&str> = vars.keys().map(String::as_str).collect();
+            format!("Started at {node_id}, with {}.", names.join(", "))
+        };
+        self.system(&mut out, text, None, Some(node_id.to_owned()));
+        let before: Vec<(String, RunStatus)> = self
+            .state
+            .runs
+            .iter()
+            .map(|run| (run.id.clone(), run.status))
+            .collect();
+        let contact_before = self.state.contact.clone();
+        let flow_id = self.flow.flow().id.clone();
+        let tx = self
+            .engine
+            .start_at(&mut self.state, &flow_id, node_id, vars, self.now);
+        let calls = self.settle(tx, &before, &contact_before, &mut out);
+        self.answer_calls(calls, &mut out).await;
+        Ok(out)
+    }
+
     /// The contact's profile is changed from outside.
     pub async fn update_contact(&mut self, update: ContactUpdate) -> Result<Outcome, Error> {
         if let Some(zone) = &update.timezone {
@@ -463,15 +520,31 @@ impl Simulation {
     /// Applies one event with the engine and reports what it did. Calls the flow makes are
     /// made at once (no virtual time passes) and their answers applied in turn.
     pub(super) async fn apply(&mut self, kind: EventKind, out: &mut Outcome) {
-        let mut events = std::collections::VecDeque::from([kind]);
-        while let Some(kind) = events.pop_front() {
-            for call in self.apply_one(kind, out) {
-                let answer =
-                    spool_nodes::perform(self.engine.services().as_ref(), &call.request, &call.key)
-                        .await;
-                events.push_back(call.answered(answer, self.now).kind);
-            }
+        let calls = self.apply_one(kind, out);
+        self.answer_calls(calls, out).await;
+    }
+
+    /// Makes the calls runs wait for and applies their answers, and the calls those lead to.
+    async fn answer_calls(&mut self, calls: Vec<PendingCall>, out: &mut Outcome) {
+        let mut calls = VecDeque::from(calls);
+        while let Some(call) = calls.pop_front() {
+            let answer = self.answer(&call, out).await;
+            let kind = call.answered(answer, self.now).kind;
+            calls.extend(self.apply_one(kind, out));
         }
+    }
+
+    /// The answer to a call: the builder's stub for the step making it, else the service's.
+    async fn answer(&mut self, call: &PendingCall, out: &mut Outcome) -> CallAnswer {
+        let node_id = self.state.run(&call.run_id).map(|run| run.cursor.clone());
+        let stub = node_id.as_deref().and_then(|id| self.stubs.get(id)).cloned();
+        let Some(stub) = stub else {
+            return spool_nodes::perform(self.engine.services().as_ref(), &call.request, &call.key)
+                .await;
+        };
+        let text = format!("{}: stub answer, {}.", call.request.describe(), stub.describe());
+        self.system(out, text, Some(call.run_id.clone()), node_id);
+        stub.answer(&call.request)
     }
 
     /// Applies one event; returns the calls runs now wait for.
@@ -489,10 +562,22 @@ impl Simulation {
             .map(|run| (run.id.clone(), run.status))
             .collect();
         let contact_before = self.state.contact.clone();
-        let mut tx = self.engine.apply(&mut self.state, &event, self.now);
+        let tx = self.engine.apply(&mut self.state, &event, self.now);
         if tx.duplicate {
             return Vec::new();
         }
+        self.settle(tx, &before, &contact_before, out)
+    }
+
+    /// Keeps the timers a transition set and cleared, reports what it did; returns the calls
+    /// runs now wait for.
+    fn settle(
+        &mut self,
+        mut tx: Transition,
+        before: &[(String, RunStatus)],
+        contact_before: &Contact,
+        out: &mut Outcome,
+    ) -> Vec<PendingCall> {
         self.timers
             .retain(|(_, timer)| !tx.timers_cleared.contains(timer));
         self.timers.extend(
@@ -501,8 +586,8 @@ impl Simulation {
                 .map(|(timer, due)| (*due, timer.clone())),
         );
         let calls = std::mem::take(&mut tx.calls);
-        self.report(tx, &before, out);
-        self.report_contact(&contact_before, out);
+        self.report(tx, before, out);
+        self.report_contact(contact_before, out);
         calls
     }
 }

@@ -5,12 +5,15 @@
 //! sent: the messages the flow would send are shown in a transcript, next to the contact's own
 //! messages and a step-by-step trace (node, port taken, variables changed). Timers fire only
 //! when the simulation is fast-forwarded, at their due time on the virtual clock, so quiet
-//! hours, the 24-hour window and timeouts behave as they would for a real contact.
+//! hours, the 24-hour window and timeouts behave as they would for a real contact. HTTP and
+//! AI steps call the real service unless the builder wrote a stub answer for them, and a
+//! simulation may start at any step, with variables, instead of at a trigger.
 //!
 //! Used by the HTTP API (`routes/simulator.rs`) and by `spool simulate` in a terminal.
 
 mod driver;
 mod input;
+mod stubs;
 mod text;
 mod transcript;
 mod view;
@@ -22,7 +25,8 @@ pub use input::{
     ContactOptions, ContactUpdate, FastForward, LocationInput, MediaInput, Say, parse_duration,
     parse_phone,
 };
-pub use text::describe_outbound;
+pub use stubs::{Stub, Stubs};
+pub use text::{describe_inbound, describe_outbound};
 pub use view::{
     ContactView, Direction, Entry, FlowInfo, Outcome, RunView, State, TimerView, TraceEntry,
     Update, rfc3339,
@@ -55,6 +59,10 @@ pub enum Error {
     },
     #[error("{0}")]
     InvalidDuration(String),
+    #[error("{0}")]
+    UnknownStep(String),
+    #[error("{0}")]
+    InvalidStub(String),
     #[error("No timer is pending: nothing would happen by waiting.")]
     NoTimer,
     #[error("The contact is not with an operator: no run is in a handoff.")]

@@ -13,7 +13,7 @@ pub(super) fn span(ms: Millis) -> String {
 }
 
 /// What the contact's message looks like in the transcript.
-pub(super) fn describe_inbound(content: &Content) -> String {
+pub fn describe_inbound(content: &Content) -> String {
     match content {
         Content::Text { body } => body.clone(),
         Content::ButtonReply { title, .. } | Content::ListReply { title, .. } => {

@@ -10,6 +10,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::{ActiveModelTrait, Set};
+use spool_nodes::Millis;
 use spool_nodes::identity::{ContactIdentity, Phone};
 use spool_runtime::delivery::{DeliveryError, DeliveryStatus, MessageRef, StatusReport};
 use spool_runtime::state::ContactChange;
@@ -215,23 +216,31 @@ async fn status_report(
     channel: &ChannelConfig,
     status: Status,
 ) -> Result<(), ApiError> {
+    if let Some(event) = status_event(&channel.workspace_id, &status, state.now()) {
+        state.runtime.accept(event).await?;
+    }
+    Ok(())
+}
+
+/// The runtime event for WhatsApp's word on a message of `workspace` (sent, delivered,
+/// read, failed), or `None` for a message Spool did not send, one of another workspace, or a
+/// status Spool does not know.
+pub fn status_event(workspace: &str, status: &Status, now: Millis) -> Option<Event> {
     let Some(message) = status
         .biz_opaque_callback_data
         .as_deref()
         .and_then(MessageRef::from_callback_data)
     else {
         debug!(wamid = %status.wamid, "status of a message Spool did not send");
-        return Ok(());
+        return None;
     };
-    let Some(contact_id) = message.contact_id().map(str::to_owned) else {
-        return Ok(());
-    };
+    let contact_id = message.contact_id()?.to_owned();
     // A reference naming another workspace's contact is not this channel's to report.
-    if ScopedId::scope_of(&contact_id) != channel.workspace_id {
-        warn!(channel = %channel.id, "status names a contact of another workspace: ignored");
-        return Ok(());
+    if ScopedId::scope_of(&contact_id) != workspace {
+        warn!(workspace, "status names a contact of another workspace: ignored");
+        return None;
     }
-    let kind = match status.status {
+    let kind = match &status.status {
         StatusKind::HeldForQualityAssessment => DeliveryStatus::HeldForQualityAssessment,
         StatusKind::Sent => DeliveryStatus::Sent,
         StatusKind::Delivered => DeliveryStatus::Delivered,
@@ -239,7 +248,7 @@ async fn status_report(
         StatusKind::Failed => DeliveryStatus::Failed,
         StatusKind::Other(other) => {
             debug!(status = %other, "a status Spool does not know");
-            return Ok(());
+            return None;
         }
     };
     let error = status.errors.first().map(|error| DeliveryError {
@@ -262,17 +271,10 @@ async fn status_report(
         timestamp: status.timestamp_ms,
     };
     let phone = status.recipient.wa_id.clone().unwrap_or_default();
-    let mut event = Event::new(
-        contact_id,
-        phone,
-        state.now(),
-        EventKind::MessageStatus {
-            report: report.clone(),
-        },
-    );
-    event.dedupe_key = Some(report.dedupe_key());
-    state.runtime.accept(event).await?;
-    Ok(())
+    let dedupe_key = report.dedupe_key();
+    let mut event = Event::new(contact_id, phone, now, EventKind::MessageStatus { report });
+    event.dedupe_key = Some(dedupe_key);
+    Some(event)
 }
 
 /// "Stop promotions" / "resume" in WhatsApp: the contact's Marketing consent follows.

@@ -210,6 +210,10 @@ impl Engine {
         self.route_deferred(state, now, &mut tx);
         self.start_queued(state, now, &mut tx);
         before.changes(state, now, &mut tx.notices);
+        for message in &tx.outbox {
+            tx.notices
+                .push(notices::queued_notice(state, message, now));
+        }
         state.prune_finished();
         tx
     }
@@ -235,6 +239,8 @@ impl Engine {
         } else {
             now
         };
+        tx.notices
+            .push(notices::inbound_notice(state, message, sent_at));
         let previous = state.contact.last_inbound_at;
         state.contact.last_inbound_at = Some(previous.map_or(sent_at, |at| at.max(sent_at)));
         if state.contact.name.is_none() {

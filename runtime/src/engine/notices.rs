@@ -4,7 +4,7 @@
 //! there is it known that a status is news.
 
 use serde_json::{Map, Value, json};
-use spool_nodes::{Millis, Run, RunStatus};
+use spool_nodes::{InboundMessage, Millis, Outbound, Run, RunStatus};
 
 use crate::delivery::{DeliveryStatus, StatusReport};
 use crate::notice::{Notice, NoticeKind};
@@ -203,4 +203,45 @@ pub(super) fn message_notice(
     }
     notice.data.insert("message".into(), message);
     Some(notice)
+}
+
+/// A message the contact sent, for the conversation history.
+pub(super) fn inbound_notice(state: &ContactState, message: &InboundMessage, at: Millis) -> Notice {
+    let mut notice = base(
+        state,
+        NoticeKind::MessageReceived,
+        format!("{}:in:{}", state.contact.id, message.id),
+        at,
+    );
+    let mut about = message.to_value();
+    if let Some(about) = about.as_object_mut() {
+        about.insert("content".into(), json!(message.content));
+        if let Some(channel) = &message.channel {
+            about.insert("channel".into(), json!(channel));
+        }
+    }
+    notice.data.insert("message".into(), about);
+    notice
+}
+
+/// A message given to the outbox, for the conversation history: what it says, who sent it
+/// (the run and step, or the operator) and whether the 24-hour window was closed.
+pub(super) fn queued_notice(state: &ContactState, message: &Outbound, now: Millis) -> Notice {
+    let mut notice = base(
+        state,
+        NoticeKind::MessageQueued,
+        format!("{}:message.queued", message.key),
+        now,
+    );
+    notice.data.insert(
+        "message".into(),
+        json!({
+            "key": message.key,
+            "run_id": message.run_id,
+            "node_id": message.node_id,
+            "body": message.body,
+            "window_closed": message.window_closed,
+        }),
+    );
+    notice
 }

@@ -112,6 +112,53 @@ impl Engine {
         true
     }
 
+    /// Starts a run of the published flow `flow_id` at its step `node_id` with `vars`, as a
+    /// builder trying the rest of a journey does in the simulator: no trigger, no re-entry
+    /// rule (the contact's other runs are left alone). Nothing happens when the flow or the
+    /// step is unknown; the returned transition then holds no run.
+    pub fn start_at(
+        &self,
+        state: &mut ContactState,
+        flow_id: &str,
+        node_id: &str,
+        vars: serde_json::Map<String, Value>,
+        now: Millis,
+    ) -> Transition {
+        let mut tx = Transition::default();
+        let Some(flow) = self.flows.published(flow_id) else {
+            return tx;
+        };
+        if flow.node_index(node_id).is_none() {
+            return tx;
+        }
+        let before = super::notices::Before::of(state);
+        let seq = state.next_seq();
+        state.runs.push(Run {
+            id: format!("r{seq}"),
+            flow_id: flow_id.to_owned(),
+            version: flow.hash().to_owned(),
+            cursor: node_id.to_owned(),
+            status: RunStatus::Running,
+            vars,
+            wait: None,
+            steps: 0,
+            started_at: now,
+            updated_at: now,
+            payload: Value::Null,
+            msg: Value::Null,
+            burst: None,
+            scratch: Value::Null,
+            reason: None,
+        });
+        let index = state.runs.len() - 1;
+        self.drive(state, index, None, false, now, &mut tx);
+        self.route_deferred(state, now, &mut tx);
+        self.start_queued(state, now, &mut tx);
+        before.changes(state, now, &mut tx.notices);
+        state.prune_finished();
+        tx
+    }
+
     pub(super) fn start_queued(&self, state: &mut ContactState, now: Millis, tx: &mut Transition) {
         let mut index = 0;
         while index < state.queued.len() {

@@ -15,6 +15,8 @@ use spool_builder_api::db::channel;
 use spool_builder_api::sealed::SecretKey;
 use spool_builder_api::whatsapp::sender::WhatsAppSender;
 use spool_builder_api::whatsapp::throughput::{Local, Shared, Throughput};
+use spool_builder_api::whatsapp::webhook::status_event;
+use spool_builder_api::conversation::History;
 use spool_nodes::{Content, InboundMessage};
 use spool_runtime::clock::{Clock, ManualClock, SystemClock};
 use spool_runtime::http::HttpServices;
@@ -48,6 +50,8 @@ pub struct Attempt {
     pub at: Instant,
     /// The message id Meta answered with, when it accepted.
     pub wamid: Option<String>,
+    /// What Meta gives back with the message's statuses (Spool's reference to it).
+    pub callback: Option<String>,
 }
 
 /// How the stand-in answers: everyone 503 while `down`, else each recipient's scripted
@@ -127,6 +131,7 @@ impl Respond for Meta {
             accepted: failure.is_none(),
             at: Instant::now(),
             wamid: wamid.clone(),
+            callback: body["biz_opaque_callback_data"].as_str().map(str::to_owned),
         });
         failure.unwrap_or_else(|| {
             ResponseTemplate::new(200).set_body_json(json!({
@@ -250,7 +255,8 @@ impl Rig {
             clock,
             Arc::new(sender),
             RuntimeConfig::default(),
-        ));
+        )
+        .with_observer(Arc::new(History::new(db.clone()))));
         Self {
             runtime,
             clock: manual,
@@ -313,19 +319,27 @@ impl Rig {
             .expect("accepted");
     }
 
-    /// A Meta webhook body arrives for the channel: every message in it is taken in as
-    /// `POST /webhooks/whatsapp/{channel}` takes it in (signature checks aside).
+    /// A Meta webhook body arrives for the channel: every message and status in it is taken
+    /// in as `POST /webhooks/whatsapp/{channel}` takes it in (signature checks aside).
     pub async fn meta_webhook(&self, body: &Value) {
+        use spool_whatsapp::inbound::Notification;
         let raw = serde_json::to_vec(body).expect("JSON");
         let notifications = spool_whatsapp::inbound::parse(&raw).expect("a webhook body");
         for notification in notifications {
-            if let spool_whatsapp::inbound::Notification::Message { mut message, .. } = notification
-            {
-                message.channel = Some(self.channel_id.clone());
-                self.runtime
-                    .accept_inbound("", message)
-                    .await
-                    .expect("accepted");
+            match notification {
+                Notification::Message { mut message, .. } => {
+                    message.channel = Some(self.channel_id.clone());
+                    self.runtime
+                        .accept_inbound("", message)
+                        .await
+                        .expect("accepted");
+                }
+                Notification::Status(status) => {
+                    if let Some(event) = status_event("", &status, self.now()) {
+                        self.runtime.accept(event).await.expect("accepted");
+                    }
+                }
+                _ => {}
             }
         }
     }

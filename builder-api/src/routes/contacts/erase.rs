@@ -38,6 +38,7 @@ pub async fn erase(
     crate::whatsapp::reach::forget_contact(&state.db, &id).await?;
     crate::waiting::forget_contact(&state.db, &id).await?;
     crate::handoffs::forget_contact(&state.db, &id).await?;
+    crate::conversation::forget_contact(&state.db, &id).await?;
     if !gone.found() {
         return Err(unknown_contact());
     }
