@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 use spool_runtime::ScopedId;
 use spool_runtime::notice::{Notice, NoticeKind, Observer};
@@ -95,9 +95,9 @@ impl Observer for Tickets {
                         .filter(Column::ContactId.eq(notice.contact_id.clone()))
                         .filter(Column::Status.eq(OPEN))
                         .filter(
-                            Column::LastInboundAt
-                                .is_null()
-                                .or(Column::LastInboundAt.lt(notice.at)),
+                            Condition::any()
+                                .add(Column::LastInboundAt.is_null())
+                                .add(Column::LastInboundAt.lt(notice.at)),
                         )
                         .exec(&self.db)
                         .await

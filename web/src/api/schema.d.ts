@@ -298,6 +298,23 @@ export interface paths {
         patch: operations["update"];
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/contacts/{phone}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation with a contact, by number. */
+        get: operations["contact_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/contacts/{phone}/runs/{run}": {
         parameters: {
             query?: never;
@@ -759,6 +776,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/handoffs/{ticket}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation of the ticket's contact: what the operator picking it up reads. */
+        get: operations["handoff_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/handoffs/{ticket}/release": {
         parameters: {
             query?: never;
@@ -1201,7 +1235,7 @@ export interface components {
          * @description What went wrong, stable for clients to key on (`error.code`).
          * @enum {string}
          */
-        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "ticket_claimed" | "ticket_closed" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
+        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "unknown_step" | "invalid_stub" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "ticket_claimed" | "ticket_closed" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
         /** @description Who the fake contact is. */
         ContactOptions: {
             /** @description Their WhatsApp number, in international form (`+15550100001`); this is the default. */
@@ -1287,6 +1321,15 @@ export interface components {
             finished_runs: components["schemas"]["RunView"][];
             /** @description Journeys that start when the current conversation ends (re-entry `queue`). */
             queued: string[];
+        };
+        /** @description A page of a conversation, oldest first. */
+        Conversation: {
+            messages: components["schemas"]["MessageView"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the page before this one; null when there is none.
+             */
+            earlier?: number | null;
         };
         CreatedApiKey: components["schemas"]["ApiKeyInfo"] & {
             /** @description The key itself: shown this once, never again. */
@@ -1472,6 +1515,32 @@ export interface components {
         MemberChange: {
             role: components["schemas"]["Role"];
         };
+        /** @description One message of the conversation. */
+        MessageView: {
+            /** @description The message's own key (stable across reads). */
+            key: string;
+            /** @description `in` (from the contact) or `out` (to them). */
+            direction: string;
+            /** @description `contact`, `journey` or `operator`. */
+            from: string;
+            /** @description Who wrote it in the inbox (messages from an operator). */
+            author?: string | null;
+            /** @description The run and step that sent it (messages out). */
+            run_id?: string | null;
+            node_id?: string | null;
+            /** @description The message as read by a person: its words, then buttons or rows on their own lines. */
+            text: string;
+            /** @description The message itself: the content received, or the body sent. */
+            message: Record<string, unknown>;
+            /** @description `received`; or `queued`, `sent`, `delivered`, `read`, `failed`. */
+            status: string;
+            /** @description Why it failed, in WhatsApp's words. */
+            error?: string | null;
+            /** @description Sent while the 24-hour window was closed (a business-initiated message). */
+            window_closed: boolean;
+            /** @description When the contact sent it, or when it was queued. */
+            at: string;
+        };
         /** @description The settings to set. */
         NetworkSettings: {
             /**
@@ -1549,6 +1618,15 @@ export interface components {
              *     24-hour window are judged by this clock.
              */
             start_at?: string | null;
+            start?: components["schemas"]["StartFrom"] | null;
+            /**
+             * @description Answers for HTTP and AI steps, by step id, given instead of calling the service:
+             *     `{"lookup": {"status": 404, "body": {}}, "agent": {"reply": "Hello!"}}`, or
+             *     `{"error": "…"}` for a call that fails. Steps without one call the real service.
+             */
+            stubs?: {
+                [key: string]: components["schemas"]["Stub"];
+            };
         };
         /** @description A subscription to create. */
         NewSubscription: {
@@ -1757,11 +1835,22 @@ export interface components {
             created_at: string;
             transcript: components["schemas"]["Entry"][];
             trace: components["schemas"]["TraceEntry"][];
+            /** @description The stub answers in use, by step id. */
+            stubs: {
+                [key: string]: components["schemas"]["Stub"];
+            };
         };
         /** @description Which version of the flow to simulate. */
         Source: string | {
             /** Format: int32 */
             version: number;
+        };
+        /** @description Where a simulation starts when it does not start at a trigger. */
+        StartFrom: {
+            /** @description The step's id. */
+            node: string;
+            /** @description The run's variables (`vars.*`) as the steps before would have set them. */
+            vars?: Record<string, unknown>;
         };
         /** @description The simulation's state now. */
         State: {
@@ -1784,6 +1873,18 @@ export interface components {
             node_id: string;
             /** Format: int64 */
             waiting: number;
+        };
+        /**
+         * @description The answer one step's call gets in a simulation instead of calling out: for an HTTP
+         *     step `status` (200 when absent) and `body`; for an AI step `reply`; for either `error`,
+         *     the call failing for good (as after its retries).
+         */
+        Stub: {
+            /** Format: int32 */
+            status?: number | null;
+            body?: Record<string, unknown> | null;
+            reply?: string | null;
+            error?: string | null;
         };
         /** @description A subscription, as read (its secret is never shown again after its creation). */
         Subscription: {
@@ -4072,6 +4173,85 @@ export interface operations {
             };
             /** @description The body is of the right shape, and a value in it is not acceptable */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    contact_messages: {
+        parameters: {
+            query?: {
+                /** @description Only messages before this time (ms since the epoch, from `earlier`). */
+                before?: number | null;
+                /** @description At most this many messages (100 by default, 500 at most). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                workspace: string;
+                phone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6852,6 +7032,85 @@ export interface operations {
             };
         };
     };
+    handoff_messages: {
+        parameters: {
+            query?: {
+                /** @description Only messages before this time (ms since the epoch, from `earlier`). */
+                before?: number | null;
+                /** @description At most this many messages (100 by default, 500 at most). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                workspace: string;
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     release_handoff: {
         parameters: {
             query?: never;
@@ -7813,7 +8072,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The draft has errors (details.diagnostics), or a bad contact, source or start_at */
+            /** @description The draft has errors (details.diagnostics), or a bad contact, source, start_at, start step or stub */
             422: {
                 headers: {
                     [name: string]: unknown;
