@@ -1,8 +1,15 @@
-// The operator inbox, end to end: a published journey hands a contact to a person (the shop's
-// webhook starts it), the top bar counts them, an operator opens the ticket from the queue
-// with the keyboard, claims it, resolves it, and the journey goes on through `resolved` (the
-// contact is tagged `helped`). A colleague who took a ticket first is named in words, and a
-// viewer sees the inbox without its buttons. Screenshots 90–95 land in web/e2e-artifacts/.
+// The operator inbox, end to end: a published journey tells the contact about their order
+// (a utility template: they never wrote, so their 24-hour window is closed) and hands them to
+// a person (the shop's webhook starts it); the top bar counts them, an operator opens the
+// ticket from the queue with the keyboard and reads the conversation (the template, on the
+// business's side, with the step that sent it), claims it, resolves it, and the journey goes
+// on through `resolved` (the contact is tagged `helped`). A colleague who took a ticket first
+// is named in words, and a viewer sees the inbox without its buttons. Screenshots 90–96 land
+// in web/e2e-artifacts/.
+//
+// The contact never writes here: that takes a WhatsApp channel, which `spool serve` creates
+// only with a secret key, and the harness starts it without one (its inbound messages are
+// drawn in MessageBubble.test.tsx).
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -14,6 +21,16 @@ const SUPPORT = {
   name: "Order support",
   nodes: [
     { id: "start", type: "webhook", config: { hook: "support", contact: "payload.phone" } },
+    {
+      id: "tell_update",
+      type: "send_template",
+      config: {
+        name: "order_update",
+        language: "en",
+        category: "utility",
+        body: ["{{ payload.order }}"],
+      },
+    },
     {
       id: "ask_person",
       type: "handoff",
@@ -27,7 +44,8 @@ const SUPPORT = {
     { id: "unanswered", type: "tag", config: { add: ["unanswered"] } },
   ],
   edges: [
-    { from: "start", port: "next", to: "ask_person" },
+    { from: "start", port: "next", to: "tell_update" },
+    { from: "tell_update", port: "next", to: "ask_person" },
     { from: "ask_person", port: "resolved", to: "helped" },
     { from: "ask_person", port: "timeout", to: "unanswered" },
   ],
@@ -44,6 +62,20 @@ async function apiCall(on, method, url, data) {
     headers: { "X-CSRF-Token": csrf_token },
     ...(data === undefined ? {} : { data }),
   });
+}
+
+/** A ticket's thread of messages. */
+const thread = (pane) => pane.getByRole("log", { name: "Messages" });
+
+/** The journey's template about `order`, as the ticket's thread shows it. */
+async function templateIn(pane, order) {
+  const sent = thread(pane).getByRole("listitem").filter({ hasText: "Template order_update" });
+  await sent.waitFor();
+  const words = await sent.innerText();
+  assert.match(words, new RegExp(`\\{\\{1\\}\\}\\s*${order}`));
+  assert.match(words, /Journey · step tell_update/);
+  assert.match(words, /Window closed: sent as a template/);
+  return sent;
 }
 
 describe("the operator inbox", () => {
@@ -149,7 +181,25 @@ describe("the operator inbox", () => {
     await pane.getByText("Order support").first().waitFor();
     await pane.getByText(/handed the contact over at step ask_person/).waitFor();
     await pane.getByText("No one has taken this conversation yet.").waitFor();
-    await pane.getByText(/Replying from the inbox is not built yet/).waitFor();
+    // The conversation: the journey's template, on the business's side (the right), under
+    // the day it went out, with the time and what became of it.
+    const sent = await templateIn(pane, "A-17");
+    await thread(pane).getByText("Today", { exact: true }).waitFor();
+    assert.match(await sent.innerText(), /\d{1,2}:\d{2}/);
+    // No WhatsApp number is connected here: the message is never handed to WhatsApp.
+    assert.equal(await sent.locator(".msg-status").innerText(), "Not sent yet");
+    const log = await thread(pane).boundingBox();
+    const bubble = await sent.boundingBox();
+    assert.ok(
+      bubble.x + bubble.width > log.x + log.width - 40 && bubble.x > log.x + log.width / 4,
+      "the business's message sits on the right",
+    );
+    // Where the composer will go: under the thread.
+    const reply = pane.getByText(/Replying from the inbox is not built yet/);
+    assert.ok(
+      (await reply.boundingBox()).y > log.y + log.height - 1,
+      "the note is under the thread",
+    );
     // The run's data: the webhook's payload is what the journey knows.
     await pane.getByRole("rowheader", { name: "payload.order" }).waitFor();
     assert.equal(
@@ -157,6 +207,15 @@ describe("the operator inbox", () => {
       "/flows/support",
     );
     await screenshot(page, "90-inbox-ticket");
+    // A larger screen: the conversation grows, the journey and the contact stay beside it.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const side = await pane
+      .getByRole("complementary", { name: "About this conversation" })
+      .boundingBox();
+    const wider = await thread(pane).boundingBox();
+    assert.ok(side.x > wider.x + wider.width, "the ticket's facts sit beside the thread");
+    await screenshot(page, "96-inbox-ticket-1440");
+    await page.setViewportSize({ width: 1280, height: 800 });
     assert.deepEqual(page.problems(), []);
   });
 
@@ -250,6 +309,8 @@ describe("the operator inbox", () => {
     const pane = viewer.getByRole("region", { name: "Conversation" });
     await pane.getByText("No one has taken this conversation yet.").waitFor();
     await pane.getByText(/lets you see the inbox, not claim or resolve/).waitFor();
+    // A viewer reads the conversation too.
+    await templateIn(pane, "A-18");
     assert.equal(await pane.getByRole("button").count(), 0);
     await screenshot(viewer, "95-inbox-viewer");
     assert.deepEqual(viewer.problems(), []);

@@ -1,7 +1,9 @@
-// One handed-over conversation: who the contact is (from the contacts API), what the journey
-// noted, the step that raised it (a link opens the flow there), the run's variables, and what
-// an operator can do: claim it, let it go, or resolve it and return the contact to the
-// journey through the handoff's `resolved` way out. Viewers see it all and act on nothing.
+// One handed-over conversation: first the messages themselves (Conversation) under what the
+// journey noted, then, beside them on a wide screen or below on a narrow one, the step that
+// raised it (a link opens the flow there), who the contact is (from the contacts API) and the
+// run's variables; and what an operator can do: claim it, let it go, or resolve it and return
+// the contact to the journey through the handoff's `resolved` way out. Viewers see it all
+// and act on nothing.
 
 import { useState } from "react";
 import { ApiFailure, messageOf } from "../api/errors";
@@ -13,6 +15,7 @@ import { useFlowList } from "../flows/api";
 import { roleIn, useSession } from "../session/store";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { useRunOf, useTicket, useTicketActions } from "./api";
+import { Conversation } from "./Conversation";
 import type { Ticket } from "./types";
 import { useNow } from "./useNow";
 import {
@@ -103,55 +106,68 @@ function Loaded({ workspace, ticket }: { workspace: string; ticket: Ticket }) {
         />
       )}
 
-      <blockquote className="ticket-note" aria-label="The journey's note">
-        {ticket.note ?? <span className="muted">The handoff step left no note.</span>}
-      </blockquote>
+      <div className="ticket-body">
+        <div className="ticket-main">
+          <blockquote className="ticket-note" aria-label="The journey's note">
+            {ticket.note ?? <span className="muted">The handoff step left no note.</span>}
+          </blockquote>
 
-      {!closed && (
-        <p className="ticket-reply" role="note">
-          Replying from the inbox is not built yet. Reply from your WhatsApp Business app or
-          helpdesk for now.
-        </p>
-      )}
+          <Conversation
+            workspace={workspace}
+            ticketId={ticket.id}
+            who={who.title}
+            me={me}
+            now={now}
+          />
 
-      <div className="ticket-grid">
-        <section className="card ticket-card" aria-labelledby="ticket-journey">
-          <h3 id="ticket-journey">The journey</h3>
-          <p>
-            <strong>{flowName}</strong>
-            {runData && <span className="muted"> ({versionWords(runData)})</span>} handed the
-            contact over at step <strong>{ticket.node_id}</strong>
-            {stepType && ` (${stepType})`} {atWords(new Date(ticket.raised_at), now)}.
-          </p>
-          <p>
-            <AppLink
-              to={`/flows/${encodeURIComponent(ticket.flow_id)}`}
-              onFollow={() => selectWhenOpened(ticket.flow_id, ticket.node_id)}
-            >
-              Open the flow at this step
-            </AppLink>
-          </p>
-          {closed ? (
-            <p>{closedWords(ticket, me)}.</p>
-          ) : (
-            <p>If no one resolves it, the journey {timeoutWords(ticket.times_out_at, now)}.</p>
-          )}
-          {returning && (
-            <p className="notice" role="status">
-              The journey is picking the contact up again…
+          {/* Where the composer will go. */}
+          {!closed && (
+            <p className="ticket-reply" role="note">
+              Replying from the inbox is not built yet. Reply from your WhatsApp Business app or
+              helpdesk for now.
             </p>
           )}
-        </section>
+        </div>
 
-        <section className="card ticket-card" aria-labelledby="ticket-contact">
-          <h3 id="ticket-contact">The contact</h3>
-          <ContactSummary ticket={ticket} contact={contact} now={now} />
-        </section>
+        <aside className="ticket-side" aria-label="About this conversation">
+          <section className="card ticket-card" aria-labelledby="ticket-journey">
+            <h3 id="ticket-journey">The journey</h3>
+            <p>
+              <strong>{flowName}</strong>
+              {runData && <span className="muted"> ({versionWords(runData)})</span>} handed the
+              contact over at step <strong>{ticket.node_id}</strong>
+              {stepType && ` (${stepType})`} {atWords(new Date(ticket.raised_at), now)}.
+            </p>
+            <p>
+              <AppLink
+                to={`/flows/${encodeURIComponent(ticket.flow_id)}`}
+                onFollow={() => selectWhenOpened(ticket.flow_id, ticket.node_id)}
+              >
+                Open the flow at this step
+              </AppLink>
+            </p>
+            {closed ? (
+              <p>{closedWords(ticket, me)}.</p>
+            ) : (
+              <p>If no one resolves it, the journey {timeoutWords(ticket.times_out_at, now)}.</p>
+            )}
+            {returning && (
+              <p className="notice" role="status">
+                The journey is picking the contact up again…
+              </p>
+            )}
+          </section>
 
-        <section className="card ticket-card ticket-wide" aria-labelledby="ticket-vars">
-          <h3 id="ticket-vars">What the journey knows</h3>
-          <RunVariables run={run} hasPhone={digits !== undefined} />
-        </section>
+          <section className="card ticket-card" aria-labelledby="ticket-contact">
+            <h3 id="ticket-contact">The contact</h3>
+            <ContactSummary ticket={ticket} contact={contact} now={now} />
+          </section>
+
+          <section className="card ticket-card" aria-labelledby="ticket-vars">
+            <h3 id="ticket-vars">What the journey knows</h3>
+            <RunVariables run={run} hasPhone={digits !== undefined} />
+          </section>
+        </aside>
       </div>
     </article>
   );

@@ -2,12 +2,12 @@
 // yet), and after every claim, release or resolve, so the tabs' counts and the top bar's
 // "Inbox (N)" follow what the team does.
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ok } from "../api/client";
 import { contactKey, POLL_MS } from "../contacts/api";
 import type { Contact, RunDetail } from "../contacts/types";
 import type { View } from "./queue";
-import type { Ticket, TicketList } from "./types";
+import type { ConversationPage, Ticket, TicketList } from "./types";
 
 /** How often the queue is read again while it is on screen (the top bar's count too). */
 export const QUEUE_POLL_MS = 10_000;
@@ -59,6 +59,43 @@ export function useTicket(workspace: string, ticket: string | undefined) {
         }),
       ) as Promise<Ticket>,
     refetchInterval: QUEUE_POLL_MS,
+    retry: false,
+  });
+}
+
+/** How often an open ticket's conversation is read again (there is no live push yet). */
+export const CONVERSATION_POLL_MS = 4_000;
+
+// The conversation's path is not in the generated schema until the lead regenerates it:
+// called through the same client (its session handling), typed by hand.
+type LooseGet = (
+  path: string,
+  init: {
+    params: { path: Record<string, string>; query?: Record<string, number> };
+  },
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+const looseGet = api.GET as unknown as LooseGet;
+
+/**
+ * The conversation of a ticket's contact: the latest page first, then, one by one as the
+ * operator asks, the pages before it (`fetchNextPage`). Read again every few seconds while
+ * the ticket is open, every page loaded, so statuses (delivered, read, failed) move on.
+ */
+export function useConversation(workspace: string, ticket: string) {
+  return useInfiniteQuery({
+    queryKey: [...handoffsKey(workspace), "messages", ticket],
+    initialPageParam: null as number | null,
+    queryFn: ({ pageParam }) =>
+      ok(
+        looseGet("/api/v1/workspaces/{workspace}/handoffs/{ticket}/messages", {
+          params: {
+            path: { workspace, ticket },
+            query: pageParam === null ? {} : { before: pageParam },
+          },
+        }),
+      ) as Promise<ConversationPage>,
+    getNextPageParam: (page: ConversationPage) => page.earlier ?? undefined,
+    refetchInterval: CONVERSATION_POLL_MS,
     retry: false,
   });
 }
