@@ -104,7 +104,9 @@ impl Observer for History {
             match notice.kind {
                 NoticeKind::MessageReceived => rows.extend(received(notice)),
                 NoticeKind::MessageQueued => rows.extend(queued(notice)),
-                NoticeKind::MessageSent | NoticeKind::MessageDelivered | NoticeKind::MessageRead => {
+                NoticeKind::MessageSent
+                | NoticeKind::MessageDelivered
+                | NoticeKind::MessageRead => {
                     let status = notice.kind.as_str().trim_start_matches("message.");
                     if let Some(key) = text(message.and_then(|m| m.get("key"))) {
                         statuses.entry(status).or_default().push(key);

@@ -42,7 +42,10 @@ async fn starts_at_a_step_with_a_stubbed_crm(client: &Client) {
     // Nothing before the chosen step ran: no greeting, no questions.
     assert!(!took(&started["trace"], "ad_click", "next"), "{started}");
     assert!(took(&started["trace"], "route_score", "hot"), "{started}");
-    assert!(took(&started["trace"], "create_crm_lead", "ok"), "{started}");
+    assert!(
+        took(&started["trace"], "create_crm_lead", "ok"),
+        "{started}"
+    );
     assert_eq!(
         changed_at(&started["trace"], "create_crm_lead"),
         json!({ "crm_id": "lead-9", "crm_status": 201 })

@@ -146,6 +146,8 @@ async fn a_button_tap_routes_the_abandoned_cart_journey(redis: bool) {
     };
     let reminder = |phone: &str| sent(phone).wamid.unwrap_or_default();
 
+    // The contacts read the reminder a minute later.
+    rig.advance(Duration::from_secs(60)).await;
     let now = rig.runtime.clock().now() / 1_000;
     let tap = button_tap(
         ANA,

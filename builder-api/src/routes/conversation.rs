@@ -31,7 +31,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/handoffs/{ticket}/messages",
             web::get().to(ticket_messages),
         )
-        .route("/contacts/{phone}/messages", web::get().to(contact_messages));
+        .route(
+            "/contacts/{phone}/messages",
+            web::get().to(contact_messages),
+        );
 }
 
 #[derive(Debug, utoipa::OpenApi)]

@@ -245,16 +245,12 @@ impl From<simulator::Error> for ApiError {
                 Code::InvalidDuration,
                 message,
             ),
-            simulator::Error::UnknownStep(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Code::UnknownStep,
-                message,
-            ),
-            simulator::Error::InvalidStub(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Code::InvalidStub,
-                message,
-            ),
+            simulator::Error::UnknownStep(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::UnknownStep, message)
+            }
+            simulator::Error::InvalidStub(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidStub, message)
+            }
             simulator::Error::NoTimer => {
                 ApiError::new(StatusCode::CONFLICT, Code::NoTimerPending, message)
             }

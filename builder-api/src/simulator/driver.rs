@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use spool_flows::{CompiledFlow, NodeKind};
-use spool_nodes::{
-    CallAnswer, Contact, InboundMessage, Millis, RunStatus, Services, WaitKind,
-};
+use spool_nodes::{CallAnswer, Contact, InboundMessage, Millis, RunStatus, Services, WaitKind};
 use spool_runtime::state::{ContactChange, PendingCall, contact_id_for};
 use spool_runtime::{
     ContactState, Engine, EngineConfig, Event, EventKind, FlowRegistry, ScopedId, TimerRef,
@@ -537,12 +535,19 @@ impl Simulation {
     /// The answer to a call: the builder's stub for the step making it, else the service's.
     async fn answer(&mut self, call: &PendingCall, out: &mut Outcome) -> CallAnswer {
         let node_id = self.state.run(&call.run_id).map(|run| run.cursor.clone());
-        let stub = node_id.as_deref().and_then(|id| self.stubs.get(id)).cloned();
+        let stub = node_id
+            .as_deref()
+            .and_then(|id| self.stubs.get(id))
+            .cloned();
         let Some(stub) = stub else {
             return spool_nodes::perform(self.engine.services().as_ref(), &call.request, &call.key)
                 .await;
         };
-        let text = format!("{}: stub answer, {}.", call.request.describe(), stub.describe());
+        let text = format!(
+            "{}: stub answer, {}.",
+            call.request.describe(),
+            stub.describe()
+        );
         self.system(out, text, Some(call.run_id.clone()), node_id);
         stub.answer(&call.request)
     }

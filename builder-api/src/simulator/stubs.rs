@@ -18,10 +18,14 @@ use super::Error;
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stub {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub body: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -90,7 +94,11 @@ impl Stub {
                     "`{node_id}` is an AI agent: its stub has `reply`, not `status` or `body`."
                 ));
             }
-            if self.reply.as_deref().is_none_or(|reply| reply.trim().is_empty()) {
+            if self
+                .reply
+                .as_deref()
+                .is_none_or(|reply| reply.trim().is_empty())
+            {
                 return invalid(format!(
                     "`{node_id}`: write what the AI answers in `reply`."
                 ));

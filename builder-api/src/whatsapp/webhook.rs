@@ -237,7 +237,10 @@ pub fn status_event(workspace: &str, status: &Status, now: Millis) -> Option<Eve
     let contact_id = message.contact_id()?.to_owned();
     // A reference naming another workspace's contact is not this channel's to report.
     if ScopedId::scope_of(&contact_id) != workspace {
-        warn!(workspace, "status names a contact of another workspace: ignored");
+        warn!(
+            workspace,
+            "status names a contact of another workspace: ignored"
+        );
         return None;
     }
     let kind = match &status.status {

@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 use serde_json::{Value, json};
 use spool_builder_api::channels::{Sealed, WhatsAppChannels};
+use spool_builder_api::conversation::History;
 use spool_builder_api::db::channel;
 use spool_builder_api::sealed::SecretKey;
 use spool_builder_api::whatsapp::sender::WhatsAppSender;
 use spool_builder_api::whatsapp::throughput::{Local, Shared, Throughput};
 use spool_builder_api::whatsapp::webhook::status_event;
-use spool_builder_api::conversation::History;
 use spool_nodes::{Content, InboundMessage};
 use spool_runtime::clock::{Clock, ManualClock, SystemClock};
 use spool_runtime::http::HttpServices;
@@ -249,14 +249,16 @@ impl Rig {
             Arc::new(HttpServices::new(None).expect("an HTTP client")),
             EngineConfig::default(),
         ));
-        let runtime = Arc::new(Runtime::new(
-            store,
-            engine,
-            clock,
-            Arc::new(sender),
-            RuntimeConfig::default(),
-        )
-        .with_observer(Arc::new(History::new(db.clone()))));
+        let runtime = Arc::new(
+            Runtime::new(
+                store,
+                engine,
+                clock,
+                Arc::new(sender),
+                RuntimeConfig::default(),
+            )
+            .with_observer(Arc::new(History::new(db.clone()))),
+        );
         Self {
             runtime,
             clock: manual,

@@ -192,7 +192,11 @@ pub fn phone_in_path(raw: &str) -> Result<Phone, ApiError> {
 
 /// The runtime's id for a number in this workspace: its own, or the one of the contact (met
 /// first by BSUID) the alias index links it to. Reads, never links.
-pub(crate) async fn contact_id(state: &AppState, caller: &Caller, phone: &Phone) -> Result<String, ApiError> {
+pub(crate) async fn contact_id(
+    state: &AppState,
+    caller: &Caller,
+    phone: &Phone,
+) -> Result<String, ApiError> {
     state
         .store
         .find_contact(&caller.workspace, &ContactIdentity::from(phone.clone()))
