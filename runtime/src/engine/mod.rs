@@ -211,8 +211,7 @@ impl Engine {
         self.start_queued(state, now, &mut tx);
         before.changes(state, now, &mut tx.notices);
         for message in &tx.outbox {
-            tx.notices
-                .push(notices::queued_notice(state, message, now));
+            tx.notices.push(notices::queued_notice(state, message, now));
         }
         state.prune_finished();
         tx
