@@ -23,6 +23,10 @@ function contact(message: Record<string, unknown>): Entry {
   return { seq: 2, at: "2026-03-02T11:00:00Z", direction: "contact", text: "", message };
 }
 
+function note(text: string): Entry {
+  return { seq: 3, at: "2026-03-02T11:00:00Z", direction: "system", text };
+}
+
 const buttons = () => [...root.container.querySelectorAll("button")];
 
 describe("what the flow sends", () => {
@@ -212,5 +216,18 @@ describe("what the contact sends and what happens around it", () => {
     expect(root.container.querySelector(".chat-note")?.textContent).toBe(
       "11:00 wait_answer waits for the contact's reply until 3 Mar, 11:00 (1d from now).",
     );
+  });
+
+  it("a call a test answer stood in for says what answered, and that nothing was called", () => {
+    render(note("POST https://crm.example.com/api/leads: stub answer, answers 201."));
+    expect(root.container.querySelector(".chat-stub")?.textContent).toBe(
+      "11:00 Test answer POST https://crm.example.com/api/leads answers 201 (no real call).",
+    );
+    render(note("the AI model gpt-4o: stub answer, the AI answers “Tomorrow.”."));
+    expect(root.container.textContent).toContain(
+      "the AI model gpt-4o answers “Tomorrow.” (no real call).",
+    );
+    render(note("POST https://crm.example.com/api/leads: stub answer, fails: the API is down."));
+    expect(root.container.textContent).toContain("leads fails: the API is down (no real call).");
   });
 });

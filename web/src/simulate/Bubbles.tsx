@@ -55,6 +55,14 @@ export function ChatBubble({ item, actions, templates, label = (id) => id }: Pro
       );
     case "refusal":
       return <RefusalNotice refusal={item.refusal} label={label} />;
+    case "stub":
+      return (
+        <p className="chat-note chat-stub" data-node={item.entry.node_id ?? undefined}>
+          <span className="chat-note-time">{time}</span>{" "}
+          <span className="stub-mark">Test answer</span> {item.stub.call}{" "}
+          {outcomeInWords(item.stub.outcome)} (no real call).
+        </p>
+      );
     case "note":
       return (
         <p className="chat-note">
@@ -62,6 +70,11 @@ export function ChatBubble({ item, actions, templates, label = (id) => id }: Pro
         </p>
       );
   }
+}
+
+/** `the AI answers “…”` → `answers “…”`, after the AI's name; `answers 201` as it is. */
+function outcomeInWords(outcome: string): string {
+  return outcome.replace(/^the AI answers\b/, "answers");
 }
 
 export function RefusalNotice({

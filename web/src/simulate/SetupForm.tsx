@@ -1,9 +1,12 @@
-// Before a test: which version runs, who the test contact is, and how the journey starts
-// (the contact writes, taps an ad, or the business's system calls the webhook).
+// Before a test: which version runs, who the test contact is, how the journey starts (the
+// contact writes, taps an ad, the business's system calls the webhook, or the test skips to
+// a step with variables set) and how steps that call other systems answer.
 
-import { useId, type ReactNode } from "react";
 import { useVersions } from "../publish/api";
-import { COUNTRIES, TIMEZONES, type Setup } from "./setup";
+import type { CallingStep } from "./answers";
+import { Choice, FieldProblem, Row } from "./FormParts";
+import { COUNTRIES, TIMEZONES, type Field, type Setup } from "./setup";
+import { StepAnswers } from "./StepAnswers";
 
 interface Props {
   workspace: string;
@@ -13,22 +16,27 @@ interface Props {
   onStart: () => void;
   starting: boolean;
   /** What is wrong with the form, by field, after a try to start. */
-  problem?: { field: keyof Setup; message: string };
-  /** Steps that call other systems, told before the test calls them for real. */
-  realCalls: { id: string; type: string }[];
+  problem?: { field: Field; message: string };
+  /** The steps a test can start at (no triggers), in the flow's order. */
+  startSteps: readonly string[];
+  /** Steps that call other systems: each answers for real, from the form, or fails. */
+  callingSteps: readonly CallingStep[];
+  /** The one step selected on the canvas, when a test can start there. */
+  selectedStep?: string;
+  /** A step as the canvas names it. */
+  stepName: (stepId: string) => string;
 }
 
 export function SetupForm(props: Props) {
-  const { workspace, flowId, setup, onChange, onStart, starting, problem, realCalls } = props;
+  const { workspace, flowId, setup, onChange, onStart, starting, problem, stepName } = props;
+  const { selectedStep } = props;
   const versions = useVersions(workspace, flowId);
   const set = <K extends keyof Setup>(key: K, value: Setup[K]) =>
     onChange({ ...setup, [key]: value });
-  const errorFor = (field: keyof Setup) =>
-    problem?.field === field ? (
-      <p className="error-text" role="alert">
-        {problem.message}
-      </p>
-    ) : null;
+  const errorFor = (field: Field) => (
+    <FieldProblem message={problem?.field === field ? problem.message : undefined} />
+  );
+  const startingThere = setup.mode === "step" && setup.startNode === selectedStep;
 
   return (
     <form
@@ -39,6 +47,21 @@ export function SetupForm(props: Props) {
         onStart();
       }}
     >
+      {selectedStep && !startingThere && (
+        <div className="notice sim-from-selected">
+          <span>
+            Selected on the canvas: <strong>{stepName(selectedStep)}</strong>
+          </span>
+          <button
+            type="button"
+            className="button small"
+            onClick={() => onChange({ ...setup, mode: "step", startNode: selectedStep })}
+          >
+            Test from this step
+          </button>
+        </div>
+      )}
+
       <Row label="Version to test">
         {(id) => (
           <select
@@ -79,6 +102,9 @@ export function SetupForm(props: Props) {
         >
           Your system calls the webhook
         </Choice>
+        <Choice name="mode" checked={setup.mode === "step"} onChange={() => set("mode", "step")}>
+          From a step, with variables you set
+        </Choice>
         {setup.mode === "ad" && (
           <div className="sim-indent">
             <Row label="Ad headline">
@@ -117,6 +143,49 @@ export function SetupForm(props: Props) {
               )}
             </Row>
             {errorFor("payload")}
+          </div>
+        )}
+        {setup.mode === "step" && (
+          <div className="sim-indent">
+            <Row
+              label="Start at"
+              hint="The steps before it do not run: the test starts here at once. If the contact would have written by then, tick “Wrote to you in the last 24 hours” below."
+            >
+              {(id) => (
+                <select
+                  id={id}
+                  value={setup.startNode}
+                  aria-invalid={problem?.field === "startNode"}
+                  onChange={(e) => set("startNode", e.target.value)}
+                >
+                  {setup.startNode === "" && <option value="">Choose a step…</option>}
+                  {props.startSteps.map((step) => (
+                    <option key={step} value={step}>
+                      {stepName(step)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Row>
+            {errorFor("startNode")}
+            <Row
+              label="Variables"
+              hint="What the journey would know by then. One a line: name = value (score = 80), or a JSON object."
+            >
+              {(id) => (
+                <textarea
+                  id={id}
+                  className="code"
+                  rows={3}
+                  spellCheck={false}
+                  placeholder="score = 80"
+                  aria-invalid={problem?.field === "vars"}
+                  value={setup.vars}
+                  onChange={(e) => set("vars", e.target.value)}
+                />
+              )}
+            </Row>
+            {errorFor("vars")}
           </div>
         )}
       </fieldset>
@@ -212,68 +281,19 @@ export function SetupForm(props: Props) {
         {errorFor("startAt")}
       </fieldset>
 
-      {realCalls.length > 0 && (
-        <div className="notice sim-real-calls">
-          <strong>These steps call the real service during the test:</strong>
-          <ul>
-            {realCalls.map((c) => (
-              <li key={c.id}>
-                {c.id} ({c.type === "ai_agent" ? "AI agent" : "HTTP request"})
-              </li>
-            ))}
-          </ul>
-          Point them at a test endpoint if a call would change something.
-        </div>
+      {props.callingSteps.length > 0 && (
+        <StepAnswers
+          steps={props.callingSteps}
+          answers={setup.answers}
+          onChange={(stepId, answer) => set("answers", { ...setup.answers, [stepId]: answer })}
+          problem={problem}
+          stepName={stepName}
+        />
       )}
 
       <button type="submit" className="button primary" disabled={starting}>
         {starting ? "Starting…" : "Start the test"}
       </button>
     </form>
-  );
-}
-
-function Row({
-  label,
-  hint,
-  children,
-}: {
-  label: string;
-  hint?: string;
-  children: (id: string) => ReactNode;
-}) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children(id)}
-      {hint && <small>{hint}</small>}
-    </div>
-  );
-}
-
-function Choice({
-  type = "radio",
-  name,
-  checked,
-  onChange,
-  children,
-}: {
-  type?: "radio" | "checkbox";
-  name?: string;
-  checked: boolean;
-  onChange: (checked: boolean) => void;
-  children: ReactNode;
-}) {
-  return (
-    <label className="sim-choice">
-      <input
-        type={type}
-        name={name}
-        checked={checked}
-        onChange={(e) => onChange(e.target.checked)}
-      />
-      {children}
-    </label>
   );
 }

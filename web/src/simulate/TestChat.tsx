@@ -3,16 +3,29 @@
 // (saved first) or a published version, shows what the flow would send, moves the virtual
 // clock on so delays and reply timeouts play at once, and draws where the contact is and
 // the ways it went on the canvas through the overlay seam (cleared when the chat closes).
+// Two shortcuts: start at a chosen step with variables set, and answer HTTP and AI steps
+// from the form instead of calling out.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useReactFlow } from "@xyflow/react";
 import { api, ok } from "../api/client";
 import { messageOf } from "../api/errors";
+import { useCatalog } from "../canvas/Canvas";
 import { clearOverlay, showOverlay } from "../canvas/overlay";
-import { flushSave, getDocument, select } from "../document";
+import { flushSave, getDocument, select, useDocumentStore } from "../document";
 import type { FlowDoc } from "../document/types";
-import { closeHandoff, endSimulation, fastForward, say, startSimulation, type Say } from "./api";
+import { callingSteps } from "./answers";
+import {
+  closeHandoff,
+  endSimulation,
+  fastForward,
+  say,
+  startSimulation,
+  type Say,
+  type StartFrom,
+  type Stub,
+} from "./api";
 import { ChatBubble, type ChatActions } from "./Bubbles";
 import { Composer } from "./Composer";
 import {
@@ -28,7 +41,14 @@ import {
 } from "./model";
 import { SetupForm } from "./SetupForm";
 import { useStickToEnd } from "./stickToEnd";
-import { buildRequest, initialSetup, realCalls, type Setup } from "./setup";
+import {
+  buildRequest,
+  fieldValue,
+  initialSetup,
+  startSteps,
+  type Problem,
+  type Setup,
+} from "./setup";
 import { TraceList } from "./TraceList";
 import "./simulate.css";
 
@@ -36,6 +56,8 @@ interface Props {
   workspace: string;
   flowId: string;
   onClose: () => void;
+  /** A step to test from: the setup opens with "From a step" and this step chosen. */
+  from?: string;
 }
 
 interface Running {
@@ -43,16 +65,37 @@ interface Running {
   transcript: Transcript;
   /** The ad the contact's first message comes from, until it is sent. */
   referral?: { source_id: string; headline: string };
+  /** The step the test started at, when it skipped the trigger. */
+  start?: StartFrom;
+  /** The answers written for calling steps, by step id. */
+  stubs: Record<string, Stub>;
 }
 
-export function TestChat({ workspace, flowId, onClose }: Props) {
+export function TestChat({ workspace, flowId, onClose, from }: Props) {
   const doc = useMemo(() => (getDocument() as FlowDoc | null) ?? undefined, []);
-  const [setup, setSetup] = useState<Setup>(() => initialSetup(doc));
-  const [problem, setProblem] = useState<{ field: keyof Setup; message: string }>();
+  const [setup, setSetup] = useState<Setup>(() => initialSetup(doc, from));
+  const [problem, setProblem] = useState<Problem>();
   const [running, setRunning] = useState<Running>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const flow = useReactFlow();
+  const starts = useMemo(() => startSteps(doc).map((step) => step.id), [doc]);
+  const calling = useMemo(() => callingSteps(doc), [doc]);
+  // One step selected on the canvas, beside the chat, can be where the test starts.
+  const selected = useDocumentStore((s) =>
+    s.selection.nodes.length === 1 ? s.selection.nodes[0] : undefined,
+  );
+  const selectedStart = selected && starts.includes(selected) ? selected : undefined;
+  // Steps named as the canvas and the problems list name them: id and kind of step.
+  const catalog = useCatalog();
+  const stepName = useCallback(
+    (id: string) => {
+      const type = doc?.nodes.find((node) => node.id === id)?.type;
+      const label = catalog.data?.find((entry) => entry.type === type)?.label ?? type;
+      return label ? `${id} (${label})` : id;
+    },
+    [doc, catalog.data],
+  );
 
   const templates = useQuery({
     queryKey: ["templates", workspace],
@@ -90,6 +133,14 @@ export function TestChat({ workspace, flowId, onClose }: Props) {
     return () => endSimulation(workspace, simulationId);
   }, [workspace, simulationId]);
 
+  // A problem stays beside its field until that field is changed.
+  const change = (next: Setup) => {
+    if (problem && fieldValue(next, problem.field) !== fieldValue(setup, problem.field)) {
+      setProblem(undefined);
+    }
+    setSetup(next);
+  };
+
   const start = async () => {
     const built = buildRequest(flowId, setup);
     if (!built.ok) {
@@ -103,7 +154,13 @@ export function TestChat({ workspace, flowId, onClose }: Props) {
       // The draft is tested as the editor holds it: saved first.
       if (setup.source === "draft") await flushSave();
       const view = await startSimulation(workspace, built.request);
-      setRunning({ id: view.id, transcript: transcriptOf(view), referral: built.referral });
+      setRunning({
+        id: view.id,
+        transcript: transcriptOf(view),
+        referral: built.referral,
+        start: built.request.start ?? undefined,
+        stubs: built.request.stubs ?? {},
+      });
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -178,11 +235,14 @@ export function TestChat({ workspace, flowId, onClose }: Props) {
             workspace={workspace}
             flowId={flowId}
             setup={setup}
-            onChange={setSetup}
+            onChange={change}
             onStart={() => void start()}
             starting={busy}
             problem={problem}
-            realCalls={realCalls(doc)}
+            startSteps={starts}
+            callingSteps={calling}
+            selectedStep={selectedStart}
+            stepName={stepName}
           />
         </div>
       ) : (
@@ -194,6 +254,7 @@ export function TestChat({ workspace, flowId, onClose }: Props) {
           onFastForward={(body) => void act((id) => fastForward(workspace, id, body))}
           onCloseHandoff={() => void act((id) => closeHandoff(workspace, id))}
           onSelect={showStep}
+          stepName={stepName}
         />
       )}
     </section>
@@ -208,6 +269,7 @@ function Session({
   onFastForward,
   onCloseHandoff,
   onSelect,
+  stepName,
 }: {
   running: Running;
   busy: boolean;
@@ -216,6 +278,7 @@ function Session({
   onFastForward: (body: { by: string } | { next_timer: true }) => void;
   onCloseHandoff: () => void;
   onSelect: (nodeId: string) => void;
+  stepName: (stepId: string) => string;
 }) {
   const { transcript, referral } = running;
   const { state } = transcript;
@@ -296,6 +359,7 @@ function Session({
           </button>
         )}
       </div>
+      <ShortcutsUsed start={running.start} stubs={running.stubs} stepName={stepName} />
       <div className="phone">
         <div className="phone-top">
           <span className="phone-avatar" aria-hidden="true">
@@ -327,9 +391,51 @@ function Session({
         )}
         <Composer busy={busy} onSend={onSend} />
       </div>
-      <TraceList trace={transcript.trace} onSelect={onSelect} />
+      <TraceList
+        trace={transcript.trace}
+        onSelect={onSelect}
+        stubbed={new Set(Object.keys(running.stubs))}
+      />
     </div>
   );
+}
+
+/** What this test does differently from a real contact: where it started, what is faked. */
+function ShortcutsUsed({
+  start,
+  stubs,
+  stepName,
+}: {
+  start?: StartFrom;
+  stubs: Record<string, Stub>;
+  stepName: (stepId: string) => string;
+}) {
+  const answered = Object.entries(stubs);
+  if (!start && answered.length === 0) return null;
+  const vars = Object.entries(start?.vars ?? {});
+  return (
+    <ul className="sim-shortcuts" aria-label="This test's shortcuts">
+      {start && (
+        <li>
+          Started at <strong>{stepName(start.node)}</strong>
+          {vars.length > 0 &&
+            `, with ${vars.map(([name, value]) => `${name} = ${JSON.stringify(value)}`).join(", ")}`}
+        </li>
+      )}
+      {answered.map(([id, stub]) => (
+        <li key={id}>
+          <span className="stub-mark">Test answer</span> <strong>{stepName(id)}</strong>{" "}
+          {stubInWords(stub)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function stubInWords(stub: Stub): string {
+  if (stub.error) return `fails: ${stub.error}`;
+  if (stub.reply) return `answers “${stub.reply}”`;
+  return `answers ${stub.status ?? 200}`;
 }
 
 function timerInWords(what: string): string {

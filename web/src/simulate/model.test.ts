@@ -5,6 +5,7 @@ import {
   overlayOf,
   readableTimes,
   stepInWords,
+  stubNoteOf,
   windowOf,
   withStep,
   type Entry,
@@ -139,6 +140,24 @@ describe("transcript entries", () => {
     expect(next.entries.map((e) => e.text)).toEqual(["a", "b"]);
     expect(next.trace.map((t) => t.seq)).toEqual([2, 4]);
     expect(next.state.contact.window_open_until).toBe("2026-03-03T11:00:00Z");
+  });
+});
+
+describe("test answers in the transcript", () => {
+  it("reads what a test answer stood in for, and leaves other notes alone", () => {
+    const http = system("POST https://crm.example.com/api/leads: stub answer, answers 201.");
+    expect(stubNoteOf(http)).toEqual({
+      call: "POST https://crm.example.com/api/leads",
+      outcome: "answers 201",
+    });
+    expect(chatItemOf(http).kind).toBe("stub");
+    const ai = system("the AI model gpt-4o: stub answer, the AI answers “Tomorrow. Promise.”.");
+    expect(stubNoteOf(ai)?.outcome).toBe("the AI answers “Tomorrow. Promise.”");
+    const failed = system("POST https://crm.example.com/api/leads: stub answer, fails: down.");
+    expect(stubNoteOf(failed)?.outcome).toBe("fails: down");
+    expect(chatItemOf(system("create_crm_lead calls POST https://crm.example.com.")).kind).toBe(
+      "note",
+    );
   });
 });
 

@@ -63,7 +63,16 @@ export type ChatItem =
   | { kind: "flow"; entry: Entry; message: FlowMessage }
   | { kind: "contact"; entry: Entry; message: ContactMessage | undefined }
   | { kind: "refusal"; entry: Entry; refusal: Refusal }
+  | { kind: "stub"; entry: Entry; stub: StubNote }
   | { kind: "note"; entry: Entry };
+
+/** A call the builder's test answer stood in for: what was not called, and the answer. */
+export interface StubNote {
+  /** `POST https://crm.example.com/api/leads`, `the AI model …`. */
+  call: string;
+  /** `answers 201`, `fails: the API is down`, `the AI answers “…”`. */
+  outcome: string;
+}
 
 const FLOW_TYPES = new Set(["text", "media", "buttons", "list", "template"]);
 
@@ -85,7 +94,16 @@ export function chatItemOf(entry: Entry): ChatItem {
     };
   }
   const refusal = refusalOf(entry);
-  return refusal ? { kind: "refusal", entry, refusal } : { kind: "note", entry };
+  if (refusal) return { kind: "refusal", entry, refusal };
+  const stub = stubNoteOf(entry);
+  return stub ? { kind: "stub", entry, stub } : { kind: "note", entry };
+}
+
+/** `POST https://crm.example.com/api/leads: stub answer, answers 201.` */
+export function stubNoteOf(entry: Entry): StubNote | undefined {
+  if (entry.direction !== "system") return undefined;
+  const stub = /^(.+?): stub answer, ([\s\S]+?)\.?$/.exec(entry.text);
+  return stub ? { call: stub[1] ?? "", outcome: stub[2] ?? "" } : undefined;
 }
 
 /** Why a policy stopped a send, in the words of someone who runs WhatsApp campaigns. */

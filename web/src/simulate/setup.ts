@@ -1,11 +1,22 @@
-// The test contact and how the journey starts, as the setup form holds them, turned into a
-// request to start a simulation. Pure, so the form's rules (a payload that is not JSON, a
-// property line without "=") are tested without a browser.
+// The test contact, how the journey starts and how calling steps answer, as the setup form
+// holds them, turned into a request to start a simulation. Pure, so the form's rules (a
+// payload that is not JSON, a property line without "=") are tested without a browser.
 
 import type { FlowDoc } from "../document/types";
-import type { NewSimulation } from "./api";
+import {
+  initialAnswers,
+  stubsOf,
+  type AnswerField,
+  type AnswerPart,
+  type StepAnswer,
+} from "./answers";
+import type { NewSimulation, StartFrom } from "./api";
+import { parseJson, parseLines } from "./fields";
 
-export type StartMode = "message" | "ad" | "webhook";
+export { parseJson } from "./fields";
+
+/** The contact writes, taps an ad, the business's system calls, or the test skips to a step. */
+export type StartMode = "message" | "ad" | "webhook" | "step";
 
 export interface Setup {
   /** `"draft"` or a published version's number. */
@@ -26,6 +37,39 @@ export interface Setup {
   adHeadline: string;
   adSourceId: string;
   payload: string;
+  /** "From a step": the step's id. */
+  startNode: string;
+  /** "From a step": the run's variables, `name = value` lines or a JSON object. */
+  vars: string;
+  /** How each HTTP or AI step answers, by step id. */
+  answers: Record<string, StepAnswer>;
+}
+
+/** A field of the form, where a problem is shown. */
+export type Field = keyof Setup | AnswerField;
+export interface Problem {
+  field: Field;
+  message: string;
+}
+
+/** What a field holds, to tell whether the builder changed it since a problem was shown. */
+export function fieldValue(setup: Setup, field: Field): unknown {
+  const answer = /^answers\.(.+)\.(status|body|reply|error)$/.exec(field);
+  if (answer) {
+    const [, id = "", part = "status"] = answer;
+    return setup.answers[id]?.[part as AnswerPart];
+  }
+  return setup[field as keyof Setup];
+}
+
+/** Trigger types (category "trigger" in the node catalog): a test cannot start after none. */
+const TRIGGERS = new Set(["inbound_message", "ctwa_referral", "webhook", "event", "broadcast"]);
+
+/** The steps a test can start at: every step but the triggers, in the flow's order. */
+export function startSteps(doc: FlowDoc | undefined): { id: string; type: string }[] {
+  return (doc?.nodes ?? [])
+    .filter((node) => !TRIGGERS.has(node.type))
+    .map((node) => ({ id: node.id, type: node.type }));
 }
 
 export const COUNTRIES: readonly { code: string; name: string }[] = [
@@ -70,10 +114,17 @@ export function defaultMode(doc: FlowDoc | undefined): StartMode {
   return "message";
 }
 
-export function initialSetup(doc: FlowDoc | undefined): Setup {
+/**
+ * A new test's form. With `from` (a step the builder chose to test from), the test starts
+ * there; else as the flow's triggers say, with the first step preselected should the
+ * builder switch to "From a step".
+ */
+export function initialSetup(doc: FlowDoc | undefined, from?: string): Setup {
+  const steps = startSteps(doc);
+  const chosen = steps.some((step) => step.id === from) ? from : undefined;
   return {
     source: "draft",
-    mode: defaultMode(doc),
+    mode: chosen ? "step" : defaultMode(doc),
     name: "Ana",
     country: "+1",
     number: "5550100001",
@@ -86,12 +137,15 @@ export function initialSetup(doc: FlowDoc | undefined): Setup {
     adHeadline: "Spring sale",
     adSourceId: "120210",
     payload: "{\n  \n}",
+    startNode: chosen ?? steps[0]?.id ?? "",
+    vars: "",
+    answers: initialAnswers(doc),
   };
 }
 
 export type Built =
   | { ok: true; request: NewSimulation; referral?: { source_id: string; headline: string } }
-  | { ok: false; field: keyof Setup; message: string };
+  | ({ ok: false } & Problem);
 
 /** The request that starts the test, or what is wrong with the form (one problem, where). */
 export function buildRequest(flow: string, setup: Setup): Built {
@@ -99,25 +153,25 @@ export function buildRequest(flow: string, setup: Setup): Built {
   if (!/^\d{4,15}$/.test(digits)) {
     return { ok: false, field: "number", message: "Type the phone number with digits only." };
   }
-  const properties: Record<string, unknown> = {};
-  const lines = setup.properties.split("\n").map((line) => line.trim());
-  for (const [i, line] of lines.entries()) {
-    if (line === "") continue;
-    const eq = line.indexOf("=");
-    if (eq <= 0) {
-      return {
-        ok: false,
-        field: "properties",
-        message: `Line ${i + 1} needs the form name = value (e.g. city = Lisbon).`,
-      };
-    }
-    properties[line.slice(0, eq).trim()] = valueOf(line.slice(eq + 1).trim());
-  }
+  const properties = parseLines(setup.properties, "city = Lisbon");
+  if (!properties.ok) return { ok: false, field: "properties", message: properties.message };
   let payload: Record<string, unknown> | undefined;
   if (setup.mode === "webhook") {
     const parsed = parseJson(setup.payload);
     if (!parsed.ok) return { ok: false, field: "payload", message: parsed.message };
     payload = parsed.value;
+  }
+  let start: StartFrom | undefined;
+  if (setup.mode === "step") {
+    if (setup.startNode === "") {
+      return { ok: false, field: "startNode", message: "Choose the step the test starts at." };
+    }
+    // A JSON object when it looks like one, else name = value lines.
+    const vars = setup.vars.trim().startsWith("{")
+      ? parseJson(setup.vars, { what: "The variables", plural: true })
+      : parseLines(setup.vars, "score = 80");
+    if (!vars.ok) return { ok: false, field: "vars", message: vars.message };
+    start = { node: setup.startNode, vars: vars.value };
   }
   let start_at: string | undefined;
   if (setup.startAt !== "") {
@@ -131,6 +185,8 @@ export function buildRequest(flow: string, setup: Setup): Built {
     .split(",")
     .map((tag) => tag.trim())
     .filter((tag) => tag !== "");
+  const stubs = stubsOf(setup.answers);
+  if (!stubs.ok) return stubs;
   const request: NewSimulation = {
     flow,
     source: setup.source === "draft" ? "draft" : { version: setup.source },
@@ -140,11 +196,13 @@ export function buildRequest(flow: string, setup: Setup): Built {
       marketing_opt_in: setup.optIn,
       window_open: setup.windowOpen,
       tags,
-      properties,
+      properties: properties.value,
       timezone: setup.timezone === "" ? null : setup.timezone,
     },
     ...(payload ? { payload } : {}),
     ...(start_at ? { start_at } : {}),
+    ...(start ? { start } : {}),
+    ...(Object.keys(stubs.stubs).length > 0 ? { stubs: stubs.stubs } : {}),
   };
   if (setup.mode === "ad") {
     return {
@@ -154,43 +212,4 @@ export function buildRequest(flow: string, setup: Setup): Built {
     };
   }
   return { ok: true, request };
-}
-
-/** A JSON object, or why the text is not one (with the line where the parser stopped). */
-export function parseJson(
-  text: string,
-): { ok: true; value: Record<string, unknown> } | { ok: false; message: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const raw = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(raw);
-    // The parser's words, without its character count (the line says where).
-    const reason = raw.replace(/\s*(at position \d+)?\s*(\(line \d+ column \d+\))?$/, "");
-    const line = position ? text.slice(0, Number(position[1])).split("\n").length : undefined;
-    return {
-      ok: false,
-      message: `The payload is not valid JSON${line ? ` (line ${line})` : ""}: ${reason}`,
-    };
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    return { ok: false, message: "The payload must be a JSON object: { … }." };
-  }
-  return { ok: true, value: value as Record<string, unknown> };
-}
-
-/** `42` → 42, `true` → true, anything else stays the text typed. */
-function valueOf(text: string): unknown {
-  if (text === "true") return true;
-  if (text === "false") return false;
-  if (text !== "" && !Number.isNaN(Number(text))) return Number(text);
-  return text;
-}
-
-/** Steps that reach out to other systems: in a test they call the real thing. */
-export function realCalls(doc: FlowDoc | undefined): { id: string; type: string }[] {
-  return (doc?.nodes ?? [])
-    .filter((n) => n.type === "http_request" || n.type === "ai_agent")
-    .map((n) => ({ id: n.id, type: n.type }));
 }
