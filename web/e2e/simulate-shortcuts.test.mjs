@@ -113,4 +113,26 @@ describe("the test chat's shortcuts", () => {
     await page.locator('.react-flow__node.overlay-current[data-id="handoff_sales"]').waitFor();
     assert.deepEqual(page.problems(), []);
   });
+
+  test("a step's settings offer to test from that step; a trigger's do not", async () => {
+    await page.getByRole("button", { name: "Close test" }).click();
+    await page.locator('.react-flow__node[data-id="create_crm_lead"]').click();
+    const settings = page.getByRole("region", { name: "Settings of create_crm_lead" });
+    await settings.waitFor();
+    await page.getByRole("button", { name: "Test from this step" }).click();
+    const setup = page
+      .getByRole("region", { name: "Test chat" })
+      .getByRole("form", { name: "Test setup" });
+    assert.equal(await setup.getByLabel("From a step, with variables you set").isChecked(), true);
+    assert.equal(
+      await setup.getByLabel("Start at", { exact: true }).inputValue(),
+      "create_crm_lead",
+    );
+    await page.getByRole("button", { name: "Close test" }).click();
+    await page.getByRole("button", { name: /fit view/i }).click();
+    await page.locator('.react-flow__node[data-id="ad_click"]').click();
+    await page.getByRole("region", { name: "Settings of ad_click" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Test from this step" }).count(), 0);
+    assert.deepEqual(page.problems(), []);
+  });
 });

@@ -29,6 +29,7 @@ import { canEditFlows, roleIn, useSession } from "../session/store";
 import { FlowSettings } from "../forms/FlowSettings";
 import { PropertiesPanel, type PanelNode, type PanelNodeType } from "../forms/PropertiesPanel";
 import { scopeOf } from "../forms/scope";
+import { isTrigger } from "../simulate/setup";
 import { TestChat } from "../simulate/TestChat";
 
 export function FlowPage({ workspace, flowId }: { workspace: string; flowId: string }) {
@@ -91,13 +92,19 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
     [nodes, catalog.data],
   );
 
-  const [testing, setTesting] = useState(false);
+  // Open: the test chat replaces the side panel, from a chosen step when `from` is set.
+  const [testing, setTesting] = useState<{ from?: string } | null>(null);
 
   if (!current) return <aside className="side-panel" aria-label="Flow tools" />;
   if (testing) {
     return (
       <aside className="side-panel" aria-label="Flow tools">
-        <TestChat workspace={workspace} flowId={flowId} onClose={() => setTesting(false)} />
+        <TestChat
+          workspace={workspace}
+          flowId={flowId}
+          from={testing.from}
+          onClose={() => setTesting(null)}
+        />
       </aside>
     );
   }
@@ -125,7 +132,7 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
             beforePublish={flushSave}
             busy={saveStatus === "saving" || saveStatus === "unsaved"}
           />
-          <button type="button" className="button small" onClick={() => setTesting(true)}>
+          <button type="button" className="button small" onClick={() => setTesting({})}>
             Test
           </button>
         </div>
@@ -139,6 +146,15 @@ function SidePanel({ workspace, flowId }: { workspace: string; flowId: string })
           >
             Close settings
           </button>
+          {canEdit && !isTrigger(node.type) && (
+            <button
+              type="button"
+              className="button small quiet test-from-here"
+              onClick={() => setTesting({ from: node.id })}
+            >
+              Test from this step
+            </button>
+          )}
           <PropertiesPanel
             key={node.id}
             node={node}

@@ -6,29 +6,13 @@ import type { components } from "../api/schema";
 import type { SimulationView, StepView } from "./model";
 
 /** Where a test starts when it skips the trigger: a step, with the run's variables. */
-export interface StartFrom {
-  node: string;
-  vars?: Record<string, unknown>;
-}
-
+export type StartFrom = components["schemas"]["StartFrom"];
 /**
  * The answer an HTTP step (`status`, `body`) or an AI step (`reply`) gets instead of calling
- * out; `error` alone makes the call fail. `body` is typed as the generated schema has it (an
- * object), though the server takes any JSON there.
+ * out; `error` alone makes the call fail.
  */
-export interface Stub {
-  status?: number | null;
-  body?: Record<string, unknown> | null;
-  reply?: string | null;
-  error?: string | null;
-}
-
-// `start` and `stubs` are typed here until src/api/schema.d.ts is regenerated with them; the
-// intersection still type-checks once the generated type has the same fields.
-export type NewSimulation = components["schemas"]["NewSimulation"] & {
-  start?: StartFrom | null;
-  stubs?: Record<string, Stub>;
-};
+export type Stub = components["schemas"]["Stub"];
+export type NewSimulation = components["schemas"]["NewSimulation"];
 export type Say = components["schemas"]["Say"];
 
 const at = (workspace: string, simulation: string) => ({

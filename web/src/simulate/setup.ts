@@ -65,10 +65,14 @@ export function fieldValue(setup: Setup, field: Field): unknown {
 /** Trigger types (category "trigger" in the node catalog): a test cannot start after none. */
 const TRIGGERS = new Set(["inbound_message", "ctwa_referral", "webhook", "event", "broadcast"]);
 
+export function isTrigger(type: string): boolean {
+  return TRIGGERS.has(type);
+}
+
 /** The steps a test can start at: every step but the triggers, in the flow's order. */
 export function startSteps(doc: FlowDoc | undefined): { id: string; type: string }[] {
   return (doc?.nodes ?? [])
-    .filter((node) => !TRIGGERS.has(node.type))
+    .filter((node) => !isTrigger(node.type))
     .map((node) => ({ id: node.id, type: node.type }));
 }
 
