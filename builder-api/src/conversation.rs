@@ -1,6 +1,6 @@
 //! The conversation history: each contact's messages, both ways, kept in the database from
-//! the runtime's notices (`message.received`, `message.queued`, then the statuses of what
-//! was queued) before the runtime commits the batch that raised them, so an operator picking
+//! the runtime's notices (`message.received`, `message.queued` or `message.refused`, then
+//! the statuses of what was queued) before the runtime commits the batch that raised them, so an operator picking
 //! up a handoff reads what the contact and the journey said, and what became of each
 //! message. One insert per batch and one update per status and batch: the history must not
 //! slow the runtime down much.
@@ -23,6 +23,8 @@ use crate::db::conversation_message::{self, Column, Entity};
 pub const IN: &str = "in";
 /// A message to the contact.
 pub const OUT: &str = "out";
+/// The status of a message an operator wrote that WhatsApp's rules did not let go.
+pub const REFUSED: &str = "refused";
 
 #[derive(Debug)]
 pub struct History {
@@ -79,6 +81,29 @@ fn queued(notice: &Notice) -> Option<conversation_message::ActiveModel> {
     })
 }
 
+fn refused(notice: &Notice) -> Option<conversation_message::ActiveModel> {
+    let message = notice.data.get("message")?;
+    let why = message
+        .get("error")
+        .and_then(|error| error.get("message"))
+        .and_then(Value::as_str)
+        .unwrap_or("WhatsApp's rules did not allow it");
+    Some(conversation_message::ActiveModel {
+        key: Set(text(message.get("key"))?),
+        contact_id: Set(notice.contact_id.clone()),
+        workspace_id: Set(ScopedId::scope_of(&notice.contact_id).to_owned()),
+        direction: Set(OUT.to_owned()),
+        run_id: Set(None),
+        node_id: Set(None),
+        author: Set(text(message.get("author"))),
+        body: Set(message.get("body").unwrap_or(&Value::Null).to_string()),
+        status: Set(REFUSED.to_owned()),
+        error: Set(Some(why.to_owned())),
+        window_closed: Set(false),
+        at: Set(notice.at),
+    })
+}
+
 /// The statuses a message may have before `status`: a status never moves a message back
 /// (WhatsApp's webhooks arrive out of order: `delivered` may follow `read`).
 fn earlier(status: &str) -> &'static [&'static str] {
@@ -104,6 +129,7 @@ impl Observer for History {
             match notice.kind {
                 NoticeKind::MessageReceived => rows.extend(received(notice)),
                 NoticeKind::MessageQueued => rows.extend(queued(notice)),
+                NoticeKind::MessageRefused => rows.extend(refused(notice)),
                 NoticeKind::MessageSent
                 | NoticeKind::MessageDelivered
                 | NoticeKind::MessageRead => {

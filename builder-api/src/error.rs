@@ -150,6 +150,12 @@ codes! {
     EmptyChange = "empty_change",
     /// The run has ended already.
     RunEnded = "run_ended",
+    /// More than 24 hours since the contact last wrote: only a template may be sent.
+    WindowClosed = "window_closed",
+    /// A Marketing message to a contact who has not opted in.
+    NoOptIn = "no_opt_in",
+    /// The template is not APPROVED for the contact's WhatsApp number in that language.
+    TemplateNotApproved = "template_not_approved",
     /// Someone else is working on this handoff (`details.by` says who).
     TicketClaimed = "ticket_claimed",
     /// The handoff is closed already.

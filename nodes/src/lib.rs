@@ -195,6 +195,7 @@ impl Ctx<'_> {
             node_id: self.node_id().to_owned(),
             body,
             window_closed: !self.contact.window_open(self.now),
+            author: None,
         });
     }
 }

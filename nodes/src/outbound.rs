@@ -29,6 +29,9 @@ pub struct Outbound {
     /// rolling 24 h) and waits in its queue when the limit is reached.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub window_closed: bool,
+    /// The person who wrote it in the inbox; `None` for a journey's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -25,7 +25,7 @@ pub mod store;
 pub mod worker;
 
 pub use counters::{CountKey, Counter};
-pub use engine::{Engine, EngineConfig, Transition};
+pub use engine::{Engine, EngineConfig, OPERATOR_NODE, OPERATOR_RUN, Transition};
 pub use flows::FlowRegistry;
 pub use scope::ScopedId;
 pub use state::{ContactState, Event, EventKind, TimerRef};

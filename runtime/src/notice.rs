@@ -32,6 +32,10 @@ pub enum NoticeKind {
     /// A run (or an operator) gave a message to the outbox: kept for the conversation
     /// history, not published as an event out.
     MessageQueued,
+    /// A message an operator wrote was not sent: WhatsApp's rules did not allow it when it
+    /// was applied (the window had closed, no opt-in for Marketing). Kept for the
+    /// conversation history, not published as an event out.
+    MessageRefused,
     MessageSent,
     MessageDelivered,
     MessageRead,
@@ -51,6 +55,7 @@ impl NoticeKind {
             NoticeKind::RunWaiting => "run.waiting",
             NoticeKind::MessageReceived => "message.received",
             NoticeKind::MessageQueued => "message.queued",
+            NoticeKind::MessageRefused => "message.refused",
             NoticeKind::MessageSent => "message.sent",
             NoticeKind::MessageDelivered => "message.delivered",
             NoticeKind::MessageRead => "message.read",

@@ -349,6 +349,16 @@ pub enum EventKind {
         #[serde(default)]
         change: ContactChange,
     },
+    /// A person writes to the contact from the inbox: sent through the same outbox, limits
+    /// and statuses as a journey's messages when WhatsApp's rules allow it now, else
+    /// refused with the reason (a `message.refused` notice).
+    OperatorMessage {
+        /// `<contact>/op/<n>/0`, chosen by whoever takes the message in; a repeat of the
+        /// same key is applied once.
+        key: String,
+        author: String,
+        body: spool_nodes::OutboundBody,
+    },
     /// What became of a message a run sent (sent, delivered, read, failed).
     MessageStatus {
         report: crate::delivery::StatusReport,

@@ -182,6 +182,7 @@ fn message(contact: &str, key: &str) -> Outbound {
             preview_url: false,
         },
         window_closed: false,
+        author: None,
     }
 }
 

@@ -29,7 +29,7 @@ fn listed(name: &str, language: &str, category: &str, status: &str, body: &str) 
 }
 
 /// Meta: two pages of templates, and both send endpoints.
-async fn meta() -> MockServer {
+pub(crate) async fn meta() -> MockServer {
     let meta = MockServer::start().await;
     let templates = format!("/v25.0/{WABA_ID}/message_templates");
     Mock::given(method("GET"))
@@ -78,7 +78,7 @@ async fn meta() -> MockServer {
 }
 
 /// A server whose one channel's templates were synced.
-async fn start(
+pub(crate) async fn start(
     meta: &MockServer,
     database: Database,
     marketing_api: bool,
@@ -123,7 +123,7 @@ fn fixture(name: &str, wamid: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-async fn deliver(server: &Server, channel: &str, body: &[u8]) {
+pub(crate) async fn deliver(server: &Server, channel: &str, body: &[u8]) {
     let status = reqwest::Client::new()
         .post(format!("{}/webhooks/whatsapp/{channel}", server.base))
         .header("Content-Type", "application/json")
@@ -176,7 +176,7 @@ fn template_flow(id: &str, sends: &[Value]) -> Value {
 }
 
 /// Creates the flow and publishes it: the answer to the publish.
-async fn publish(admin: &Client, flow: &Value) -> spool_tests::Response {
+pub(crate) async fn publish(admin: &Client, flow: &Value) -> spool_tests::Response {
     let id = flow["id"].as_str().expect("flow id");
     let created = admin.post(&format!("{WS}/flows"), flow).await;
     assert_eq!(created.status, 201, "{}", created.text);

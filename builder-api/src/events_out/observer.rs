@@ -29,7 +29,10 @@ impl RuntimeEvents {
 /// The event type a notice is published as; none for the runtime's own bookkeeping.
 pub fn event_type(kind: NoticeKind) -> Option<EventType> {
     Some(match kind {
-        NoticeKind::RunWaiting | NoticeKind::MessageReceived | NoticeKind::MessageQueued => {
+        NoticeKind::RunWaiting
+        | NoticeKind::MessageReceived
+        | NoticeKind::MessageQueued
+        | NoticeKind::MessageRefused => {
             return None;
         }
         NoticeKind::RunStarted => EventType::RunStarted,

@@ -139,7 +139,7 @@ fn bad(code: Code, message: String) -> ApiError {
 }
 
 /// Whom "mine" means: a person's email; an API key works as its id.
-fn me(caller: &Caller) -> String {
+pub(crate) fn me(caller: &Caller) -> String {
     match &caller.actor {
         Actor::User { email, .. } => email.clone(),
         Actor::ApiKey { id, .. } => format!("api_key:{id}"),
@@ -316,7 +316,7 @@ fn unknown_ticket(id: &str) -> ApiError {
     ApiError::not_found(format!("No handoff {id} in this workspace."))
 }
 
-fn closed_already() -> ApiError {
+pub(crate) fn closed_already() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         Code::TicketClosed,

@@ -32,6 +32,7 @@ pub mod members;
 pub mod network;
 pub mod node_types;
 pub mod openapi;
+pub mod reply;
 pub mod secrets;
 pub mod session;
 pub mod simulator;
@@ -64,6 +65,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(contacts::configure)
                         .configure(handoffs::configure)
                         .configure(conversation::configure)
+                        .configure(reply::configure)
                         .configure(waiting::configure)
                         .configure(members::configure)
                         .configure(api_keys::configure)

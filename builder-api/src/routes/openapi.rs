@@ -54,6 +54,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::contacts::Api::openapi());
     doc.merge(super::handoffs::Api::openapi());
     doc.merge(super::conversation::Api::openapi());
+    doc.merge(super::reply::Api::openapi());
     doc.merge(super::waiting::Api::openapi());
     doc.merge(super::analytics::Api::openapi());
     doc.merge(super::webhooks::Api::openapi());

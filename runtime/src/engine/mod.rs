@@ -10,6 +10,7 @@
 mod delivery;
 mod interpreter;
 mod notices;
+mod operator;
 mod trace;
 mod triggers;
 
@@ -33,6 +34,7 @@ use crate::state::{
     message_fingerprint,
 };
 
+pub use operator::{OPERATOR_NODE, OPERATOR_RUN};
 pub use trace::TraceStep;
 use triggers::Origin;
 
@@ -197,6 +199,9 @@ impl Engine {
                 self.update_contact(state, change, now, &mut tx);
             }
             EventKind::MessageStatus { report } => self.message_status(state, report, now, &mut tx),
+            EventKind::OperatorMessage { key, author, body } => {
+                self.operator_message(state, key, author, body, now, &mut tx);
+            }
             EventKind::CancelRun { run_id } => {
                 if let Some(index) = state
                     .runs
@@ -533,5 +538,6 @@ fn event_name(kind: &EventKind) -> &'static str {
         EventKind::CancelRun { .. } => "cancel_run",
         EventKind::UpdateContact { .. } => "update_contact",
         EventKind::MessageStatus { .. } => "message_status",
+        EventKind::OperatorMessage { .. } => "operator_message",
     }
 }

@@ -4,7 +4,7 @@
 //! there is it known that a status is news.
 
 use serde_json::{Map, Value, json};
-use spool_nodes::{InboundMessage, Millis, Outbound, Run, RunStatus};
+use spool_nodes::{Failure, InboundMessage, Millis, Outbound, OutboundBody, Run, RunStatus};
 
 use crate::delivery::{DeliveryStatus, StatusReport};
 use crate::notice::{Notice, NoticeKind};
@@ -241,6 +241,35 @@ pub(super) fn queued_notice(state: &ContactState, message: &Outbound, now: Milli
             "node_id": message.node_id,
             "body": message.body,
             "window_closed": message.window_closed,
+            "author": message.author,
+        }),
+    );
+    notice
+}
+
+/// A message an operator wrote that WhatsApp's rules did not let go: what it said, who wrote
+/// it and why it was not sent.
+pub(super) fn refused_notice(
+    state: &ContactState,
+    key: &str,
+    author: &str,
+    body: &OutboundBody,
+    reason: &Failure,
+    now: Millis,
+) -> Notice {
+    let mut notice = base(
+        state,
+        NoticeKind::MessageRefused,
+        format!("{key}:message.refused"),
+        now,
+    );
+    notice.data.insert(
+        "message".into(),
+        json!({
+            "key": key,
+            "author": author,
+            "body": body,
+            "error": { "code": reason.code, "message": reason.message },
         }),
     );
     notice

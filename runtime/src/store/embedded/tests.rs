@@ -158,6 +158,7 @@ async fn expired_keys_count_again_and_are_purged() {
             preview_url: false,
         },
         window_closed: false,
+        author: None,
     };
     let batch = Batch {
         position: logged[1].position.clone(),

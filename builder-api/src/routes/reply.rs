@@ -1,0 +1,235 @@
+//! Answering a handed-over contact from the inbox: free text while the 24-hour window is
+//! open, an APPROVED template once it is closed (Marketing ones only to contacts who opted
+//! in). What WhatsApp's rules forbid now is refused here with the reason, before anything is
+//! queued; what is allowed goes into the contact's log as an `operator_message` event, which
+//! the runtime judges again when it applies it (the window may close in between) and sends
+//! through the same outbox, limits and statuses as a journey's messages. Replying to a
+//! conversation no one has taken takes it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use spool_nodes::{DAY, OutboundBody, TemplateCatalog, TemplateCategory};
+use spool_runtime::{Event, EventKind};
+use utoipa::ToSchema;
+
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, Code};
+use crate::handoffs::{self, Claim};
+use crate::routes::handoffs::{TicketPath, closed_already, found, me};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// WhatsApp's longest text message.
+const LONGEST_TEXT: usize = 4_096;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.route("/handoffs/{ticket}/messages", web::post().to(reply));
+}
+
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(reply), components(schemas(Reply, TemplateReply, Queued)))]
+pub struct Api;
+
+/// What the operator sends: exactly one of `text` and `template`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    /// Free text: only while the contact's 24-hour window is open.
+    pub text: Option<String>,
+    /// An APPROVED template of the contact's WhatsApp number.
+    pub template: Option<TemplateReply>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateReply {
+    pub name: String,
+    /// As WhatsApp spells it: `en_US`, `pt_BR`.
+    pub language: String,
+    /// The values of the body's placeholders, in order.
+    #[serde(default)]
+    pub body: Vec<String>,
+}
+
+/// The message is in the contact's log; it shows in the conversation once the runtime has
+/// applied it, as `queued` (then `sent`, `delivered`…) or `refused` with the reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queued {
+    pub key: String,
+}
+
+fn refused(code: Code, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, message)
+}
+
+/// Sends a message to the ticket's contact from the inbox.
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/handoffs/{ticket}/messages", tag = "handoffs",
+    operation_id = "reply_to_handoff",
+    params(("workspace" = String, Path), ("ticket" = String, Path)),
+    request_body = Reply,
+    responses(
+        (status = 202, body = Queued),
+        (status = 400, description = "Not exactly one of text and template, or an empty or too long text"),
+        (status = 403, description = "Needs the operator role; someone else's conversation needs an admin"),
+        (status = 404),
+        (status = 409, description = "`ticket_closed`, `ticket_claimed`, `window_closed` (details.closed_at), `no_opt_in`, `template_not_approved`")
+    )
+)]
+pub async fn reply(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<TicketPath>,
+    body: web::Json<Reply>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Operator)?;
+    let ticket = found(&state, &caller, &path.ticket).await?;
+    if ticket.status != handoffs::OPEN {
+        return Err(closed_already());
+    }
+    let me = me(&caller);
+    match ticket.assignee.as_deref() {
+        Some(owner) if owner != me && caller.role < Role::Admin => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                Code::Forbidden,
+                format!(
+                    "{owner} is working on this conversation: only they, or an admin, can answer."
+                ),
+            ));
+        }
+        Some(_) => {}
+        None => {
+            let now = state.now();
+            match handoffs::claim(&state.db, &caller.workspace, &ticket.id, &me, now).await? {
+                Claim::Claimed(_) => {}
+                Claim::Taken { by } => {
+                    let mut error = refused(
+                        Code::TicketClaimed,
+                        format!("{by} took this conversation just now."),
+                    );
+                    error.details = json!({ "by": by });
+                    return Err(error);
+                }
+                Claim::Closed => return Err(closed_already()),
+                Claim::Unknown => return Err(ApiError::not_found("No such handoff.")),
+            }
+        }
+    }
+
+    let contact = state
+        .store
+        .contact(&ticket.contact_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The contact of this conversation was erased."))?
+        .contact;
+    let now = state.now();
+    let body = match body.into_inner() {
+        Reply {
+            text: Some(text),
+            template: None,
+        } => {
+            let text = text.trim().to_owned();
+            if text.is_empty() || text.chars().count() > LONGEST_TEXT {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    Code::BadRequest,
+                    format!("Write a message of 1 to {LONGEST_TEXT} characters."),
+                ));
+            }
+            if !contact.window_open(now) {
+                let closed_at = contact.last_inbound_at.map(|at| rfc3339(at + DAY));
+                let mut error = refused(
+                    Code::WindowClosed,
+                    "More than 24 hours have passed since the contact last wrote: only an approved template can be sent now.",
+                );
+                error.details = json!({ "closed_at": closed_at });
+                return Err(error);
+            }
+            OutboundBody::Text {
+                text,
+                preview_url: false,
+            }
+        }
+        Reply {
+            text: None,
+            template: Some(template),
+        } => {
+            let category = approved_category(&state, &contact, &template)?;
+            if category == TemplateCategory::Marketing && !contact.opted_in() {
+                return Err(refused(
+                    Code::NoOptIn,
+                    format!(
+                        "{} is a Marketing template and the contact has not agreed to Marketing messages.",
+                        template.name
+                    ),
+                ));
+            }
+            OutboundBody::Template {
+                name: template.name,
+                language: template.language,
+                category,
+                header: Vec::new(),
+                body: template.body,
+                buttons: Vec::new(),
+            }
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                Code::BadRequest,
+                "Send exactly one of `text` and `template`.",
+            ));
+        }
+    };
+
+    let key = format!(
+        "{}/{}/{}/0",
+        ticket.contact_id,
+        spool_runtime::OPERATOR_RUN,
+        uuid::Uuid::now_v7().as_u64_pair().1
+    );
+    let mut event = Event::new(
+        ticket.contact_id.clone(),
+        ticket.phone.clone(),
+        now,
+        EventKind::OperatorMessage {
+            key: key.clone(),
+            author: me,
+            body,
+        },
+    );
+    event.dedupe_key = Some(key.clone());
+    state.runtime.accept(event).await?;
+    Ok(HttpResponse::Accepted().json(Queued { key }))
+}
+
+/// The template's category now, if it is APPROVED in `language` for the contact's number.
+fn approved_category(
+    state: &AppState,
+    contact: &spool_nodes::Contact,
+    template: &TemplateReply,
+) -> Result<TemplateCategory, ApiError> {
+    let not_approved = || {
+        refused(
+            Code::TemplateNotApproved,
+            format!(
+                "{} in {} is not an approved template of this WhatsApp number: pick one from the list.",
+                template.name, template.language
+            ),
+        )
+    };
+    let facts = state
+        .templates
+        .catalog()
+        .template(contact, &template.name)
+        .ok_or_else(not_approved)?;
+    facts
+        .approved
+        .iter()
+        .find(|translation| translation.language == template.language)
+        .and_then(|translation| translation.category)
+        .ok_or_else(not_approved)
+}

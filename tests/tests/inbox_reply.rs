@@ -1,0 +1,281 @@
+//! Answering a handed-over contact from the inbox, over HTTP against a stand-in for Meta: a
+//! contact writes "agent" on WhatsApp and a journey hands them to a person; an operator's
+//! reply takes the conversation and goes out through the Cloud API, its statuses follow in
+//! the conversation, a colleague cannot answer someone else's conversation; once the 24-hour
+//! window is closed text is refused with when it closed, a Marketing template needs an
+//! opt-in, and an APPROVED Utility template goes; a closed conversation takes no reply.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use spool_tests::{Client, Database, Response, Server, on_both_databases};
+use wiremock::MockServer;
+
+use crate::templates::{deliver, meta, publish, start};
+
+const WS: &str = "/api/v1/workspaces/default";
+const QUEUE: &str = "/api/v1/workspaces/default/handoffs";
+const PHONE_NUMBER_ID: &str = "1098765432101";
+const ANA: &str = "5511987654321";
+const BEN: &str = "5511987654322";
+
+fn help_desk() -> Value {
+    json!({
+        "schema": 1, "id": "help", "name": "Help desk",
+        "nodes": [
+            { "id": "start", "type": "inbound_message", "config": { "match": { "type": "keyword", "keywords": ["agent"] } } },
+            { "id": "person", "type": "handoff", "config": { "team": "support", "note": "Asked for a person", "timeout": "2d" } },
+            { "id": "done", "type": "end", "config": {} },
+        ],
+        "edges": [
+            { "from": "start", "port": "next", "to": "person" },
+            { "from": "person", "port": "resolved", "to": "done" },
+            { "from": "person", "port": "timeout", "to": "done" },
+        ],
+    })
+}
+
+/// Meta's clock, which is the real one (so is the server's).
+#[allow(clippy::disallowed_methods)]
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+/// Meta's webhook body: `phone` writes `text`, `ago` seconds ago.
+fn writes(phone: &str, text: &str, ago: i64) -> Vec<u8> {
+    let sent = unix_now() - ago;
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "102290129340398", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID },
+            "contacts": [{ "profile": { "name": "Ana" }, "wa_id": phone }],
+            "messages": [{ "from": phone, "id": format!("wamid.in.{phone}.{sent}"),
+                           "timestamp": sent.to_string(), "type": "text", "text": { "body": text } }]
+        } }] }]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Meta's webhook body: WhatsApp's word on a message Spool sent (`sent` is Meta's request).
+fn status(sent: &Value, status: &str) -> Vec<u8> {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "102290129340398", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID },
+            "statuses": [{ "id": "wamid.OUT1", "status": status,
+                           "timestamp": unix_now().to_string(),
+                           "recipient_id": sent["to"], "biz_opaque_callback_data": sent["biz_opaque_callback_data"] }]
+        } }] }]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Polls `path` until `done` holds.
+async fn eventually(client: &Client, path: &str, done: impl Fn(&Response) -> bool) -> Response {
+    let mut last = client.get(path).await;
+    for _ in 0..100 {
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = client.get(path).await;
+    }
+    panic!("{path} never became as expected: {}", last.text);
+}
+
+/// The messages Meta was asked to send, waiting for `count`.
+async fn sent(meta: &MockServer, count: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let sent: Vec<Value> = meta
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|request| request.method.as_str() == "POST")
+            .filter_map(|request| serde_json::from_slice(&request.body).ok())
+            .collect();
+        if sent.len() >= count {
+            return sent;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("Meta was not asked to send {count} message(s)");
+}
+
+/// The open ticket of `phone`.
+async fn ticket_of(admin: &Client, phone: &str) -> String {
+    let queue = eventually(admin, QUEUE, |r| {
+        r.body["tickets"]
+            .as_array()
+            .is_some_and(|tickets| tickets.iter().any(|t| t["phone"] == format!("+{phone}")))
+    })
+    .await;
+    let tickets = queue.body["tickets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ticket = tickets
+        .iter()
+        .find(|t| t["phone"] == format!("+{phone}"))
+        .expect("a ticket");
+    ticket["id"].as_str().expect("an id").to_owned()
+}
+
+async fn key(server: &Server, admin: &Client, name: &str, role: &str) -> Client {
+    let created = admin
+        .post(
+            &format!("{WS}/api-keys"),
+            &json!({ "name": name, "role": role }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    Client::with_api_key(&server.base, created.body["key"].as_str().expect("a key"))
+}
+
+async fn operators_answer_within_whatsapps_rules(database: Database) {
+    let meta = meta().await;
+    let (server, admin, channel) = start(&meta, database, false).await;
+    let published = publish(&admin, &help_desk()).await;
+    assert_eq!(published.status, 201, "{}", published.text);
+    let rita = key(&server, &admin, "Rita", "operator").await;
+    let rui = key(&server, &admin, "Rui", "operator").await;
+
+    deliver(&server, &channel, &writes(ANA, "agent", 5)).await;
+    let ana = ticket_of(&admin, ANA).await;
+    let replied = rita
+        .post(
+            &format!("{QUEUE}/{ana}/messages"),
+            &json!({ "text": "Hi Ana, Rita here. How can I help?" }),
+        )
+        .await;
+    assert_eq!(replied.status, 202, "{}", replied.text);
+    let ticket = admin.get(&format!("{QUEUE}/{ana}")).await;
+    assert!(
+        ticket.body["assignee"]
+            .as_str()
+            .is_some_and(|who| who.starts_with("api_key:")),
+        "answering took the conversation: {}",
+        ticket.text
+    );
+    let out = sent(&meta, 1).await;
+    assert_eq!(out[0]["to"], ANA);
+    assert_eq!(out[0]["text"]["body"], "Hi Ana, Rita here. How can I help?");
+    // Someone else's conversation.
+    let other = rui
+        .post(
+            &format!("{QUEUE}/{ana}/messages"),
+            &json!({ "text": "Me too" }),
+        )
+        .await;
+    assert_eq!(other.status, 403, "{}", other.text);
+
+    // WhatsApp's statuses follow in the conversation.
+    deliver(&server, &channel, &status(&out[0], "delivered")).await;
+    let said = eventually(&admin, &format!("{QUEUE}/{ana}/messages"), |r| {
+        r.body["messages"][1]["status"] == "delivered"
+    })
+    .await;
+    let messages = said.body["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(messages.len(), 2, "{}", said.text);
+    assert_eq!(messages[0]["from"], "contact");
+    assert_eq!(messages[0]["text"], "agent");
+    assert_eq!(messages[1]["from"], "operator");
+    assert!(
+        messages[1]["author"]
+            .as_str()
+            .is_some_and(|who| who.starts_with("api_key:"))
+    );
+    assert_eq!(messages[1]["text"], "Hi Ana, Rita here. How can I help?");
+
+    // Ben wrote 25 hours ago: his window is closed.
+    deliver(&server, &channel, &writes(BEN, "agent", 25 * 3600)).await;
+    let ben = ticket_of(&admin, BEN).await;
+    let text = rita
+        .post(
+            &format!("{QUEUE}/{ben}/messages"),
+            &json!({ "text": "Still there?" }),
+        )
+        .await;
+    assert_eq!(text.status, 409, "{}", text.text);
+    assert_eq!(text.error_code(), "window_closed");
+    assert!(
+        text.body["error"]["details"]["closed_at"].is_string(),
+        "{}",
+        text.text
+    );
+    let marketing = rita
+        .post(
+            &format!("{QUEUE}/{ben}/messages"),
+            &json!({ "template": { "name": "spring_sale", "language": "en_US", "body": ["Ben"] } }),
+        )
+        .await;
+    assert_eq!(marketing.status, 409, "{}", marketing.text);
+    assert_eq!(marketing.error_code(), "no_opt_in");
+    let unknown = rita
+        .post(
+            &format!("{QUEUE}/{ben}/messages"),
+            &json!({ "template": { "name": "welcome_offer", "language": "en_US" } }),
+        )
+        .await;
+    assert_eq!(
+        unknown.status, 409,
+        "pending, not approved: {}",
+        unknown.text
+    );
+    assert_eq!(unknown.error_code(), "template_not_approved");
+    let utility = rita
+        .post(
+            &format!("{QUEUE}/{ben}/messages"),
+            &json!({ "template": { "name": "order_shipped", "language": "en", "body": ["Ben"] } }),
+        )
+        .await;
+    assert_eq!(utility.status, 202, "{}", utility.text);
+    let out = sent(&meta, 2).await;
+    assert_eq!(out[1]["to"], BEN);
+    assert_eq!(out[1]["template"]["name"], "order_shipped");
+    let said = eventually(&admin, &format!("{QUEUE}/{ben}/messages"), |r| {
+        r.body["messages"].as_array().is_some_and(|m| m.len() == 2)
+    })
+    .await;
+    assert_eq!(said.body["messages"][1]["window_closed"], true);
+    assert_eq!(said.body["messages"][1]["from"], "operator");
+
+    // Bad input, and a closed conversation.
+    for body in [
+        json!({}),
+        json!({ "text": "  " }),
+        json!({ "text": "a", "template": { "name": "x", "language": "en" } }),
+    ] {
+        let refused = rita.post(&format!("{QUEUE}/{ana}/messages"), &body).await;
+        assert_eq!(refused.status, 400, "{body}: {}", refused.text);
+    }
+    let closed = rita
+        .post(
+            &format!("{QUEUE}/{ana}/close"),
+            &json!({ "outcome": "resolved" }),
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    let late = rita
+        .post(
+            &format!("{QUEUE}/{ana}/messages"),
+            &json!({ "text": "One more thing" }),
+        )
+        .await;
+    assert_eq!(late.status, 409, "{}", late.text);
+    assert_eq!(late.error_code(), "ticket_closed");
+    assert!(server.stop());
+}
+
+on_both_databases!(operators_answer_within_whatsapps_rules);
