@@ -25,6 +25,8 @@ pub const IN: &str = "in";
 pub const OUT: &str = "out";
 /// The status of a message an operator wrote that WhatsApp's rules did not let go.
 pub const REFUSED: &str = "refused";
+/// A private note on the conversation: its direction and status (never sent).
+pub const NOTE: &str = "note";
 
 #[derive(Debug)]
 pub struct History {
@@ -208,6 +210,35 @@ pub async fn of_contact(
         .await?;
     rows.reverse();
     Ok(rows)
+}
+
+/// Keeps a private note an operator wrote on the contact's conversation; the note as kept.
+pub async fn add_note(
+    db: &impl ConnectionTrait,
+    contact_id: &str,
+    run_id: &str,
+    author: &str,
+    text: &str,
+    at: i64,
+) -> Result<conversation_message::Model, DbErr> {
+    let row = conversation_message::Model {
+        key: format!("{contact_id}/note/{}", uuid::Uuid::now_v7().simple()),
+        contact_id: contact_id.to_owned(),
+        workspace_id: ScopedId::scope_of(contact_id).to_owned(),
+        direction: NOTE.to_owned(),
+        run_id: Some(run_id.to_owned()),
+        node_id: None,
+        author: Some(author.to_owned()),
+        body: serde_json::json!({ "type": NOTE, "text": text }).to_string(),
+        status: NOTE.to_owned(),
+        error: None,
+        window_closed: false,
+        at,
+    };
+    Entity::insert(conversation_message::ActiveModel::from(row.clone()))
+        .exec_without_returning(db)
+        .await?;
+    Ok(row)
 }
 
 /// Forgets an erased contact's conversation.

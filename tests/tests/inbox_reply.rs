@@ -3,7 +3,8 @@
 //! reply takes the conversation and goes out through the Cloud API, its statuses follow in
 //! the conversation, a colleague cannot answer someone else's conversation; once the 24-hour
 //! window is closed text is refused with when it closed, a Marketing template needs an
-//! opt-in, and an APPROVED Utility template goes; a closed conversation takes no reply.
+//! opt-in, and an APPROVED Utility template goes; notes for the team stay in the
+//! conversation, never sent; a closed conversation takes no reply.
 
 use std::time::Duration;
 
@@ -197,6 +198,28 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
             .is_some_and(|who| who.starts_with("api_key:"))
     );
     assert_eq!(messages[1]["text"], "Hi Ana, Rita here. How can I help?");
+
+    // A note for the team sits in the conversation and is never sent.
+    let noted = rita
+        .post(
+            &format!("{QUEUE}/{ana}/notes"),
+            &json!({ "text": "Regular customer, order A-17 is late" }),
+        )
+        .await;
+    assert_eq!(noted.status, 201, "{}", noted.text);
+    assert_eq!(noted.body["direction"], "note");
+    let viewer = key(&server, &admin, "Vera", "viewer").await;
+    let not_hers = viewer
+        .post(&format!("{QUEUE}/{ana}/notes"), &json!({ "text": "hi" }))
+        .await;
+    assert_eq!(not_hers.status, 403, "{}", not_hers.text);
+    let said = admin.get(&format!("{QUEUE}/{ana}/messages")).await;
+    assert_eq!(
+        said.body["messages"][2]["text"],
+        "Regular customer, order A-17 is late"
+    );
+    assert_eq!(said.body["messages"][2]["from"], "operator");
+    assert_eq!(sent(&meta, 1).await.len(), 1, "the note was not sent");
 
     // Ben wrote 25 hours ago: his window is closed.
     deliver(&server, &channel, &writes(BEN, "agent", 25 * 3600)).await;

@@ -10,12 +10,12 @@ use serde_json::Value;
 use spool_nodes::{Content, OutboundBody};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Caller;
-use crate::conversation::{self, IN};
+use crate::auth::{Caller, Role};
+use crate::conversation::{self, IN, NOTE};
 use crate::db::conversation_message;
 use crate::error::{ApiError, Code};
 use crate::routes::contacts::{ContactPath, contact_id, phone_in_path};
-use crate::routes::handoffs::{TicketPath, found};
+use crate::routes::handoffs::{TicketPath, found, me};
 use crate::simulator::{describe_inbound, describe_outbound};
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -31,6 +31,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/handoffs/{ticket}/messages",
             web::get().to(ticket_messages),
         )
+        .route("/handoffs/{ticket}/notes", web::post().to(add_note))
         .route(
             "/contacts/{phone}/messages",
             web::get().to(contact_messages),
@@ -39,8 +40,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(ticket_messages, contact_messages),
-    components(schemas(Conversation, MessageView))
+    paths(ticket_messages, contact_messages, add_note),
+    components(schemas(Conversation, MessageView, NewNote))
 )]
 pub struct Api;
 
@@ -49,7 +50,8 @@ pub struct Api;
 pub struct MessageView {
     /// The message's own key (stable across reads).
     pub key: String,
-    /// `in` (from the contact) or `out` (to them).
+    /// `in` (from the contact), `out` (to them) or `note` (a private note of the team,
+    /// never sent).
     pub direction: String,
     /// `contact`, `journey` or `operator`.
     pub from: String,
@@ -63,7 +65,8 @@ pub struct MessageView {
     /// The message itself: the content received, or the body sent.
     #[schema(value_type = Object)]
     pub message: Value,
-    /// `received`; or `queued`, `sent`, `delivered`, `read`, `failed`.
+    /// `received`; `queued`, `sent`, `delivered`, `read`, `failed`, or `refused` (an
+    /// operator's message WhatsApp's rules did not let go); `note`.
     pub status: String,
     /// Why it failed, in WhatsApp's words.
     pub error: Option<String>,
@@ -90,10 +93,12 @@ pub struct PageQuery {
 }
 
 impl MessageView {
-    fn of(row: conversation_message::Model) -> Self {
+    pub(crate) fn of(row: conversation_message::Model) -> Self {
         let message: Value = serde_json::from_str(&row.body).unwrap_or(Value::Null);
         let inbound = row.direction == IN;
-        let text = if inbound {
+        let text = if row.direction == NOTE {
+            Ok(message["text"].as_str().unwrap_or_default().to_owned())
+        } else if inbound {
             serde_json::from_value::<Content>(message.clone())
                 .map(|content| describe_inbound(&content))
         } else {
@@ -183,4 +188,55 @@ pub async fn contact_messages(
     let phone = phone_in_path(&path.phone)?;
     let id = contact_id(&state, &caller, &phone).await?;
     Ok(HttpResponse::Ok().json(page(&state, &id, &query).await?))
+}
+
+/// A note for the team.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub text: String,
+}
+
+/// The longest note.
+const LONGEST_NOTE: usize = 4_096;
+
+/// Adds a private note to the ticket's conversation: for the team, never sent to the contact.
+#[utoipa::path(
+    post, path = "/api/v1/workspaces/{workspace}/handoffs/{ticket}/notes", tag = "handoffs",
+    operation_id = "note_on_handoff",
+    params(("workspace" = String, Path), ("ticket" = String, Path)),
+    request_body = NewNote,
+    responses(
+        (status = 201, body = MessageView),
+        (status = 400, description = "An empty note, or one over 4,096 characters"),
+        (status = 403, description = "Needs the operator role"),
+        (status = 404)
+    )
+)]
+pub async fn add_note(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<TicketPath>,
+    body: web::Json<NewNote>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Operator)?;
+    let ticket = found(&state, &caller, &path.ticket).await?;
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > LONGEST_NOTE {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Code::BadRequest,
+            format!("Write a note of 1 to {LONGEST_NOTE} characters."),
+        ));
+    }
+    let note = conversation::add_note(
+        &state.db,
+        &ticket.contact_id,
+        &ticket.run_id,
+        &me(&caller),
+        text,
+        state.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(MessageView::of(note)))
 }
