@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod events_out;
 pub mod handoffs;
+pub mod inbox_updates;
 pub mod network;
 pub mod published;
 pub mod routes;

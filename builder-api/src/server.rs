@@ -82,6 +82,9 @@ pub enum Error {
 }
 
 /// A started Spool: its address, and what to await for it to end.
+/// How long a stop waits for open connections.
+const SHUTDOWN_GRACE_SECS: u64 = 5;
+
 pub struct Running {
     pub addresses: Vec<SocketAddr>,
     /// Set when this start created the first administrator.
@@ -191,6 +194,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         throughput,
         db.clone(),
     );
+    let inbox = crate::inbox_updates::InboxUpdates::default();
     let notifier = Notifier::new(db.clone(), clock.clone(), secret_key);
     let runtime = Arc::new(
         Runtime::new(
@@ -205,6 +209,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             Arc::new(crate::handoffs::Tickets::new(db.clone())),
             Arc::new(crate::waiting::Positions::new(db.clone())),
             Arc::new(crate::conversation::History::new(db.clone())),
+            Arc::new(inbox.clone()),
         ]))),
     );
     let (stop, stopped) = watch::channel(false);
@@ -239,6 +244,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         network,
         notifier,
         simulations: Simulations::default(),
+        inbox,
         config: config.clone(),
     });
     let body_limit = config.body_limit;
@@ -254,6 +260,9 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             .app_data(web::PayloadConfig::new(body_limit))
             .configure(crate::routes::configure)
     })
+    // Event streams (the inbox, the simulator) stay open until their page closes: a stop
+    // waits this long for them and for requests in flight, not actix's 30 s.
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .bind(&config.bind)
     .map_err(|source| Error::Bind {
         bind: config.bind.clone(),

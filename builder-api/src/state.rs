@@ -43,6 +43,8 @@ pub struct AppState {
     pub notifier: Notifier,
     /// The simulator's simulations, in this process's memory.
     pub simulations: Simulations,
+    /// Live updates for inbox pages (see `inbox_updates`).
+    pub inbox: crate::inbox_updates::InboxUpdates,
     pub config: Config,
 }
 

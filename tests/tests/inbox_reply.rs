@@ -1,5 +1,6 @@
 //! Answering a handed-over contact from the inbox, over HTTP against a stand-in for Meta: a
-//! contact writes "agent" on WhatsApp and a journey hands them to a person; an operator's
+//! contact writes "agent" on WhatsApp and a journey hands them to a person (an inbox page
+//! listening live hears of the ticket and of each message); an operator's
 //! reply takes the conversation and goes out through the Cloud API, its statuses follow in
 //! the conversation, a colleague cannot answer someone else's conversation; once the 24-hour
 //! window is closed text is refused with when it closed, a Marketing template needs an
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use spool_tests::{Client, Database, Response, Server, on_both_databases};
 use wiremock::MockServer;
 
+use crate::simulator::read_until;
 use crate::templates::{deliver, meta, publish, start};
 
 const WS: &str = "/api/v1/workspaces/default";
@@ -149,7 +151,19 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
     let rita = key(&server, &admin, "Rita", "operator").await;
     let rui = key(&server, &admin, "Rui", "operator").await;
 
+    // An inbox page listens for changes.
+    let mut live = admin
+        .request(reqwest::Method::GET, &format!("{WS}/inbox/events"))
+        .send()
+        .await
+        .expect("the stream opens");
+    assert_eq!(live.status().as_u16(), 200);
+    let mut heard = String::new();
+    read_until(&mut live, &mut heard, ": listening").await;
+
     deliver(&server, &channel, &writes(ANA, "agent", 5)).await;
+    read_until(&mut live, &mut heard, "event: ticket").await;
+    assert!(heard.contains("\"contact\":\"+5511987654321\""), "{heard}");
     let ana = ticket_of(&admin, ANA).await;
     let replied = rita
         .post(
@@ -166,6 +180,8 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
         "answering took the conversation: {}",
         ticket.text
     );
+    heard.clear();
+    read_until(&mut live, &mut heard, "event: message").await;
     let out = sent(&meta, 1).await;
     assert_eq!(out[0]["to"], ANA);
     assert_eq!(out[0]["text"]["body"], "Hi Ana, Rita here. How can I help?");
@@ -298,6 +314,8 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
         .await;
     assert_eq!(late.status, 409, "{}", late.text);
     assert_eq!(late.error_code(), "ticket_closed");
+    // A listening page would hold the server's graceful stop open.
+    drop(live);
     assert!(server.stop());
 }
 

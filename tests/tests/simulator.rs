@@ -673,7 +673,11 @@ async fn isolation(server: &Server, admin: &Client) {
 
 /// Reads the stream until `wanted` appears in what was received; the timeout only guards
 /// against a hang.
-async fn read_until(stream: &mut reqwest::Response, received: &mut String, wanted: &str) {
+pub(crate) async fn read_until(
+    stream: &mut reqwest::Response,
+    received: &mut String,
+    wanted: &str,
+) {
     let waited = tokio::time::timeout(std::time::Duration::from_secs(60), async {
         while !received.contains(wanted) {
             match stream.chunk().await {

@@ -238,5 +238,6 @@ pub async fn add_note(
         state.now(),
     )
     .await?;
+    state.inbox.message(&caller.workspace, &ticket.id);
     Ok(HttpResponse::Created().json(MessageView::of(note)))
 }

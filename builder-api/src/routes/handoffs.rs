@@ -297,7 +297,10 @@ pub async fn claim(
     let me = me(&caller);
     let now = state.now();
     match handoffs::claim(&state.db, &caller.workspace, &path.ticket, &me, now).await? {
-        Claim::Claimed(ticket) => Ok(HttpResponse::Ok().json(Ticket::of(*ticket))),
+        Claim::Claimed(ticket) => {
+            state.inbox.ticket(&caller.workspace, &ticket.id);
+            Ok(HttpResponse::Ok().json(Ticket::of(*ticket)))
+        }
         Claim::Taken { by } => {
             let mut error = ApiError::new(
                 StatusCode::CONFLICT,
@@ -356,6 +359,7 @@ pub async fn release(
     }
     handoffs::release(&state.db, &caller.workspace, &path.ticket, &me, admin).await?;
     let ticket = found(&state, &caller, &path.ticket).await?;
+    state.inbox.ticket(&caller.workspace, &ticket.id);
     Ok(HttpResponse::Ok().json(Ticket::of(ticket)))
 }
 
@@ -448,5 +452,6 @@ pub async fn close(
     )
     .await?;
     let ticket = found(&state, &caller, &path.ticket).await?;
+    state.inbox.ticket(&caller.workspace, &ticket.id);
     Ok(HttpResponse::Ok().json(Ticket::of(ticket)))
 }

@@ -28,6 +28,7 @@ pub mod expressions;
 pub mod flows;
 pub mod handoffs;
 pub mod health;
+pub mod inbox_events;
 pub mod members;
 pub mod network;
 pub mod node_types;
@@ -66,6 +67,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(handoffs::configure)
                         .configure(conversation::configure)
                         .configure(reply::configure)
+                        .configure(inbox_events::configure)
                         .configure(waiting::configure)
                         .configure(members::configure)
                         .configure(api_keys::configure)

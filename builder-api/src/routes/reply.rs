@@ -203,6 +203,8 @@ pub async fn reply(
     );
     event.dedupe_key = Some(key.clone());
     state.runtime.accept(event).await?;
+    // Taken by this reply, perhaps; the message itself follows once the runtime applied it.
+    state.inbox.ticket(&caller.workspace, &ticket.id);
     Ok(HttpResponse::Accepted().json(Queued { key }))
 }
 
