@@ -156,6 +156,8 @@ codes! {
     NoOptIn = "no_opt_in",
     /// The template is not APPROVED for the contact's WhatsApp number in that language.
     TemplateNotApproved = "template_not_approved",
+    /// A handoff given to someone who does not work the workspace's inbox, or to no team.
+    InvalidAssignee = "invalid_assignee",
     /// Someone else is working on this handoff (`details.by` says who).
     TicketClaimed = "ticket_claimed",
     /// The handoff is closed already.

@@ -1,6 +1,7 @@
 //! The handoff queue as operators meet it: a journey hands a contact to a person and a
 //! ticket appears with the node's note filled in; one person claims it (a second is told
-//! who has it); closing it as resolved sends the run on through `resolved`; a run that
+//! who has it); it can be handed to a colleague, another team or back to the queue; closing
+//! it as resolved sends the run on through `resolved`; a run that
 //! leaves the handoff by itself (cancelled) closes its ticket; the ticket shows the
 //! conversation; the flow says who waits at which step; erasing a contact erases its
 //! tickets and its conversation. On SQLite with the embedded store and
@@ -171,6 +172,53 @@ async fn operators_claim_and_resolve_a_handoff(database: Database, redis: bool) 
     assert_eq!(tickets(&mine).len(), 1);
     let unassigned = admin.get(&format!("{QUEUE}?view=unassigned")).await;
     assert!(tickets(&unassigned).is_empty());
+
+    // Handing it on: to a colleague who works the inbox (not a viewer, not a stranger),
+    // to another team, back to the queue; someone else's only by them or an admin.
+    for (email, role) in [
+        ("rita@shop.example", "operator"),
+        ("vera@shop.example", "viewer"),
+    ] {
+        let added = admin
+            .post(
+                "/api/v1/workspaces/default/members",
+                &json!({ "email": email, "role": role, "password": "a long first password" }),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+    }
+    let assign = format!("{QUEUE}/{id}/assign");
+    for (body, code) in [
+        (json!({ "to": "vera@shop.example" }), "invalid_assignee"),
+        (json!({ "to": "nobody@shop.example" }), "invalid_assignee"),
+        (json!({ "team": " " }), "invalid_assignee"),
+        (json!({}), "invalid_assignee"),
+    ] {
+        let refused = admin.post(&assign, &body).await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.text);
+        assert_eq!(refused.error_code(), code);
+    }
+    let handed = admin
+        .post(
+            &assign,
+            &json!({ "to": "Rita@shop.example", "team": "returns" }),
+        )
+        .await;
+    assert_eq!(handed.status, 200, "{}", handed.text);
+    assert_eq!(handed.body["assignee"], "rita@shop.example");
+    assert_eq!(handed.body["team"], "returns");
+    let not_theirs = operator.post(&assign, &json!({ "to": null })).await;
+    assert_eq!(not_theirs.status, 409, "{}", not_theirs.text);
+    assert_eq!(
+        not_theirs.body["error"]["details"]["by"],
+        "rita@shop.example"
+    );
+    let queued = admin.post(&assign, &json!({ "to": null })).await;
+    assert_eq!(queued.status, 200, "{}", queued.text);
+    assert_eq!(queued.body["assignee"], Value::Null);
+    assert_eq!(queued.body["team"], "returns", "the team stays");
+    let back = admin.post(&format!("{QUEUE}/{id}/claim"), &json!({})).await;
+    assert_eq!(back.status, 200, "{}", back.text);
 
     // Only the one working on it (or an admin) resolves it.
     let not_theirs = operator

@@ -179,6 +179,47 @@ pub async fn release(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
+/// Gives an open ticket to `person` (or back to the queue with `None`) and, when given, to
+/// `team`; only while `me` owns it or no one does, unless `any` (an admin). Answered as a
+/// claim: `Taken` names whoever got it first.
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    workspace: &str,
+    id: &str,
+    me: &str,
+    any: bool,
+    person: Option<&str>,
+    team: Option<&str>,
+    now: i64,
+) -> Result<Claim, DbErr> {
+    let mut update = Entity::update_many()
+        .col_expr(Column::Assignee, Expr::value(person.map(str::to_owned)))
+        .col_expr(Column::AssignedAt, Expr::value(person.map(|_| now)))
+        .filter(Column::Id.eq(id))
+        .filter(Column::WorkspaceId.eq(workspace))
+        .filter(Column::Status.eq(OPEN));
+    if let Some(team) = team {
+        update = update.col_expr(Column::Team, Expr::value(team));
+    }
+    if !any {
+        update = update.filter(
+            sea_orm::Condition::any()
+                .add(Column::Assignee.is_null())
+                .add(Column::Assignee.eq(me)),
+        );
+    }
+    let updated = update.exec(db).await?;
+    let Some(ticket) = find(db, workspace, id).await? else {
+        return Ok(Claim::Unknown);
+    };
+    Ok(match (updated.rows_affected, &ticket.assignee) {
+        (1, _) => Claim::Claimed(Box::new(ticket)),
+        (_, _) if ticket.status == CLOSED => Claim::Closed,
+        (_, Some(owner)) => Claim::Taken { by: owner.clone() },
+        (_, None) => Claim::Closed,
+    })
+}
+
 /// Closes an open ticket as `outcome` by `by`; false when it was closed already.
 pub async fn close(
     db: &impl ConnectionTrait,

@@ -73,7 +73,7 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    fn of(model: handoff_ticket::Model) -> Self {
+    pub(crate) fn of(model: handoff_ticket::Model) -> Self {
         Self {
             phone: (!model.phone.is_empty()).then(|| format!("+{}", model.phone)),
             contact_name: model.contact_name,

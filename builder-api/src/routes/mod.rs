@@ -26,6 +26,7 @@ pub mod event_deliveries;
 pub mod event_subscriptions;
 pub mod expressions;
 pub mod flows;
+pub mod handoff_assign;
 pub mod handoffs;
 pub mod health;
 pub mod inbox_events;
@@ -67,6 +68,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(handoffs::configure)
                         .configure(conversation::configure)
                         .configure(reply::configure)
+                        .configure(handoff_assign::configure)
                         .configure(inbox_events::configure)
                         .configure(waiting::configure)
                         .configure(members::configure)
