@@ -179,6 +179,13 @@ pub async fn release(
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
+/// Who has a ticket next: `person` (`None`: no one, the queue) and, when given, `team`.
+#[derive(Clone, Copy, Debug)]
+pub struct Handover<'a> {
+    pub person: Option<&'a str>,
+    pub team: Option<&'a str>,
+}
+
 /// Gives an open ticket to `person` (or back to the queue with `None`) and, when given, to
 /// `team`; only while `me` owns it or no one does, unless `any` (an admin). Answered as a
 /// claim: `Taken` names whoever got it first.
@@ -186,10 +193,8 @@ pub async fn assign(
     db: &impl ConnectionTrait,
     workspace: &str,
     id: &str,
-    me: &str,
-    any: bool,
-    person: Option<&str>,
-    team: Option<&str>,
+    (me, any): (&str, bool),
+    Handover { person, team }: Handover<'_>,
     now: i64,
 ) -> Result<Claim, DbErr> {
     let mut update = Entity::update_many()

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::auth::{Caller, Role};
 use crate::db::{membership, user};
 use crate::error::{ApiError, Code};
-use crate::handoffs::{self, Claim};
+use crate::handoffs::{self, Claim, Handover};
 use crate::routes::handoffs::{Ticket, TicketPath, closed_already, found, me};
 use crate::state::AppState;
 
@@ -121,10 +121,11 @@ pub async fn assign(
         &state.db,
         &caller.workspace,
         &ticket.id,
-        &me,
-        admin,
-        person.as_deref(),
-        team.as_deref(),
+        (&me, admin),
+        Handover {
+            person: person.as_deref(),
+            team: team.as_deref(),
+        },
         now,
     )
     .await?;
