@@ -289,6 +289,26 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
     .await;
     assert_eq!(said.body["messages"][1]["window_closed"], true);
     assert_eq!(said.body["messages"][1]["from"], "operator");
+    // Ben's journey ends here: his run is gone, and the ticket says how it closed.
+    let ended = rita
+        .post(
+            &format!("{QUEUE}/{ben}/close"),
+            &json!({ "outcome": "ended" }),
+        )
+        .await;
+    assert_eq!(ended.status, 200, "{}", ended.text);
+    assert_eq!(ended.body["outcome"], "ended");
+    eventually(&admin, &format!("{WS}/contacts/%2B{BEN}"), |r| {
+        r.body["runs"].as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
+    let unknown_outcome = rita
+        .post(
+            &format!("{QUEUE}/{ana}/close"),
+            &json!({ "outcome": "escalated" }),
+        )
+        .await;
+    assert_eq!(unknown_outcome.status, 400, "{}", unknown_outcome.text);
 
     // Bad input, and a closed conversation.
     for body in [

@@ -18,6 +18,11 @@ use crate::handoffs::{self, Claim, View};
 use crate::state::AppState;
 use crate::time::rfc3339;
 
+/// A close that sends the run on through the handoff's `resolved` port.
+const RESOLVED: &str = "resolved";
+/// A close that ends the journey for the contact.
+const ENDED: &str = "ended";
+
 /// The most tickets one list answers.
 const LIST_LIMIT: u64 = 200;
 
@@ -122,7 +127,8 @@ pub struct TicketList {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseTicket {
-    /// Only `resolved` for now: the run goes on through the node's `resolved` port.
+    /// `resolved` (the default): the run goes on through the node's `resolved` port;
+    /// `ended`: the journey ends here for the contact (its run is cancelled).
     #[serde(default)]
     pub outcome: Option<String>,
 }
@@ -363,15 +369,16 @@ pub async fn release(
     Ok(HttpResponse::Ok().json(Ticket::of(ticket)))
 }
 
-/// Closes the ticket as resolved: the run goes on through the handoff node's `resolved`
-/// port, moments later (in order with the contact's other events).
+/// Closes the ticket as resolved (the run goes on through the handoff node's `resolved`
+/// port) or ended (the journey ends here for the contact), moments later, in order with
+/// the contact's other events.
 #[utoipa::path(
     post, path = "/api/v1/workspaces/{workspace}/handoffs/{ticket}/close", tag = "handoffs", operation_id = "resolve_handoff",
     params(("workspace" = String, Path), ("ticket" = String, Path)),
     request_body(content = Option<CloseTicket>),
     responses(
         (status = 200, body = Ticket),
-        (status = 400, description = "`invalid_body`: an outcome other than `resolved`"),
+        (status = 400, description = "`invalid_body`: an outcome other than `resolved` or `ended`"),
         (status = 403, description = "Needs the operator role; someone else's ticket needs the admin role"),
         (status = 404),
         (status = 409, description = "`ticket_closed`")
@@ -389,14 +396,11 @@ pub async fn close(
     } else {
         crate::routes::parse_json(&body)?
     };
-    if asked
-        .outcome
-        .as_deref()
-        .is_some_and(|outcome| outcome != "resolved")
-    {
+    let outcome = asked.outcome.as_deref().unwrap_or(RESOLVED);
+    if outcome != RESOLVED && outcome != ENDED {
         return Err(bad(
             Code::InvalidBody,
-            "`outcome` is `resolved` (the run goes on through the node's `resolved` port)."
+            "`outcome` is `resolved` (the run goes on through the node's `resolved` port) or `ended` (the journey ends here)."
                 .to_owned(),
         ));
     }
@@ -417,26 +421,16 @@ pub async fn close(
     }
     let now = state.now();
     // Closed here first: of a close and the run timing out at once, one closes it.
-    if !handoffs::close(
-        &state.db,
-        &caller.workspace,
-        &ticket.id,
-        &me,
-        "resolved",
-        now,
-    )
-    .await?
-    {
+    if !handoffs::close(&state.db, &caller.workspace, &ticket.id, &me, outcome, now).await? {
         return Err(closed_already());
     }
-    let event = Event::new(
-        ticket.contact_id.clone(),
-        ticket.phone.clone(),
-        now,
-        EventKind::HandoffClosed {
-            run_id: ticket.run_id.clone(),
-        },
-    );
+    let run_id = ticket.run_id.clone();
+    let kind = if outcome == ENDED {
+        EventKind::CancelRun { run_id }
+    } else {
+        EventKind::HandoffClosed { run_id }
+    };
+    let event = Event::new(ticket.contact_id.clone(), ticket.phone.clone(), now, kind);
     if let Err(err) = state.runtime.accept(event).await {
         handoffs::reopen(&state.db, &caller.workspace, &ticket.id).await?;
         return Err(err.into());
@@ -445,7 +439,7 @@ pub async fn close(
         &state.db,
         &caller.workspace,
         &caller.actor.label(),
-        "handoff.resolved",
+        &format!("handoff.{outcome}"),
         &format!("handoff:{}", ticket.id),
         json!({ "flow_id": ticket.flow_id, "run_id": ticket.run_id }),
         now,
