@@ -27,9 +27,12 @@ const CHROMIUM_ARGS = [
 
 /**
  * Starts `spool serve` and resolves once it printed its address and the first-start
- * password: `{ url, email, password, stop }`.
+ * password: `{ url, email, password, stop }`. `env` adds settings of the test's own
+ * (`SPOOL_*` only, e.g. `SPOOL_WHATSAPP_API_URL` pointing at a stand-in for Meta).
  */
-export async function startSpool() {
+export async function startSpool({ env = {} } = {}) {
+  const unknown = Object.keys(env).filter((key) => !key.startsWith("SPOOL_"));
+  if (unknown.length > 0) throw new Error(`not Spool settings: ${unknown.join(", ")}`);
   const binary = process.env.SPOOL_BINARY ?? path.join(repo, "target/debug/spool");
   const dir = mkdtempSync(path.join(tmpdir(), "spool-e2e-"));
   const child = spawn(binary, ["serve", "--bind", "127.0.0.1:0"], {
@@ -43,6 +46,7 @@ export async function startSpool() {
         ),
       ),
       SPOOL_DATABASE_URL: `sqlite://${path.join(dir, "spool.sqlite")}?mode=rwc`,
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

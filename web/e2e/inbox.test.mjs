@@ -7,9 +7,8 @@
 // is named in words, and a viewer sees the inbox without its buttons. Screenshots 90–96 land
 // in web/e2e-artifacts/.
 //
-// The contact never writes here: that takes a WhatsApp channel, which `spool serve` creates
-// only with a secret key, and the harness starts it without one (its inbound messages are
-// drawn in MessageBubble.test.tsx).
+// The contact never writes here (their inbound messages are drawn in MessageBubble.test.tsx;
+// inbox-reply.test.mjs connects a WhatsApp number to a stand-in for Meta for that).
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -194,11 +193,16 @@ describe("the operator inbox", () => {
       bubble.x + bubble.width > log.x + log.width - 40 && bubble.x > log.x + log.width / 4,
       "the business's message sits on the right",
     );
-    // Where the composer will go: under the thread.
-    const reply = pane.getByText(/Replying from the inbox is not built yet/);
+    // The composer, under the thread: the contact never wrote, so only a template may reach
+    // them, and with no WhatsApp number connected there is none to pick: it says what to do.
+    const composer = pane.getByRole("region", { name: "Reply to the contact" });
+    await composer
+      .getByText(/^They have not written to this number yet: WhatsApp only allows an approved/)
+      .waitFor();
+    await composer.getByText(/no WhatsApp number is connected to this workspace yet/).waitFor();
     assert.ok(
-      (await reply.boundingBox()).y > log.y + log.height - 1,
-      "the note is under the thread",
+      (await composer.boundingBox()).y > log.y + log.height - 1,
+      "the composer is under the thread",
     );
     // The run's data: the webhook's payload is what the journey knows.
     await pane.getByRole("rowheader", { name: "payload.order" }).waitFor();
@@ -262,6 +266,11 @@ describe("the operator inbox", () => {
       .filter({ hasText: "ana@shop.test took this conversation first: it is theirs now." })
       .waitFor();
     await pane.getByText(/^ana@shop\.test has it since/).waitFor();
+    // An admin may still answer for her, and is told so.
+    await pane
+      .getByRole("region", { name: "Reply to the contact" })
+      .getByText("ana@shop.test has this conversation: you answer as an admin.")
+      .waitFor();
     await screenshot(page, "92-inbox-taken-first");
     // An admin may let it go for Ana: it is back in Unassigned.
     await pane.getByRole("button", { name: "Release" }).click();
@@ -282,6 +291,10 @@ describe("the operator inbox", () => {
     await dialog.waitFor({ state: "detached" });
     await pane
       .getByText("Resolved by you: the journey went on through its resolved way out.")
+      .waitFor();
+    await pane
+      .getByRole("note")
+      .filter({ hasText: /^Closed: this conversation is over/ })
       .waitFor();
     // The journey tagged the contact on its `resolved` way: the ticket's contact shows it.
     await pane.getByRole("list", { name: "Tags" }).getByText("helped").waitFor({ timeout: 15_000 });
@@ -312,6 +325,8 @@ describe("the operator inbox", () => {
     // A viewer reads the conversation too.
     await templateIn(pane, "A-18");
     assert.equal(await pane.getByRole("button").count(), 0);
+    assert.equal(await pane.getByRole("region", { name: "Reply to the contact" }).count(), 0);
+    assert.equal(await pane.getByRole("textbox").count(), 0);
     await screenshot(viewer, "95-inbox-viewer");
     assert.deepEqual(viewer.problems(), []);
     await viewer.context().close();

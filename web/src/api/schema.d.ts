@@ -736,6 +736,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/handoffs/{ticket}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives the conversation to a colleague, back to the queue, or to another team. */
+        post: operations["assign_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/handoffs/{ticket}/claim": {
         parameters: {
             query?: never;
@@ -766,8 +783,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Closes the ticket as resolved: the run goes on through the handoff node's `resolved`
-         *     port, moments later (in order with the contact's other events).
+         * Closes the ticket as resolved (the run goes on through the handoff node's `resolved`
+         *     port) or ended (the journey ends here for the contact), moments later, in order with
+         *     the contact's other events.
          */
         post: operations["resolve_handoff"];
         delete?: never;
@@ -794,6 +812,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/handoffs/{ticket}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adds a private note to the ticket's conversation: for the team, never sent to the contact. */
+        post: operations["note_on_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/handoffs/{ticket}/release": {
         parameters: {
             query?: never;
@@ -805,6 +840,23 @@ export interface paths {
         put?: never;
         /** Lets go of a ticket (back to unassigned): its owner, or an admin for anyone's. */
         post: operations["release_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/inbox/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changes in the workspace's inbox, live (text/event-stream). */
+        get: operations["inbox_events"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1124,6 +1176,14 @@ export interface components {
             last_used_at?: string | null;
             revoked_at?: string | null;
         };
+        /**
+         * @description Who has the conversation next: `to` a person (their email), or `null` for the queue;
+         *     `team` another team. At least one.
+         */
+        Assign: {
+            to?: string | null;
+            team?: string | null;
+        };
         AuditEntry: {
             /** Format: int64 */
             id: number;
@@ -1222,7 +1282,10 @@ export interface components {
             names?: string[];
         };
         CloseTicket: {
-            /** @description Only `resolved` for now: the run goes on through the node's `resolved` port. */
+            /**
+             * @description `resolved` (the default): the run goes on through the node's `resolved` port;
+             *     `ended`: the journey ends here for the contact (its run is cancelled).
+             */
             outcome?: string | null;
         };
         /** @description An edge along which the 24-hour window may be closed (a port leads to one node only). */
@@ -1236,7 +1299,7 @@ export interface components {
          * @description What went wrong, stable for clients to key on (`error.code`).
          * @enum {string}
          */
-        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "unknown_step" | "invalid_stub" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "window_closed" | "no_opt_in" | "template_not_approved" | "ticket_claimed" | "ticket_closed" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
+        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "unknown_step" | "invalid_stub" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "window_closed" | "no_opt_in" | "template_not_approved" | "invalid_assignee" | "ticket_claimed" | "ticket_closed" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
         /** @description Who the fake contact is. */
         ContactOptions: {
             /** @description Their WhatsApp number, in international form (`+15550100001`); this is the default. */
@@ -1520,7 +1583,10 @@ export interface components {
         MessageView: {
             /** @description The message's own key (stable across reads). */
             key: string;
-            /** @description `in` (from the contact) or `out` (to them). */
+            /**
+             * @description `in` (from the contact), `out` (to them) or `note` (a private note of the team,
+             *     never sent).
+             */
             direction: string;
             /** @description `contact`, `journey` or `operator`. */
             from: string;
@@ -1533,7 +1599,10 @@ export interface components {
             text: string;
             /** @description The message itself: the content received, or the body sent. */
             message: Record<string, unknown>;
-            /** @description `received`; or `queued`, `sent`, `delivered`, `read`, `failed`. */
+            /**
+             * @description `received`; `queued`, `sent`, `delivered`, `read`, `failed`, or `refused` (an
+             *     operator's message WhatsApp's rules did not let go); `note`.
+             */
             status: string;
             /** @description Why it failed, in WhatsApp's words. */
             error?: string | null;
@@ -1603,6 +1672,10 @@ export interface components {
              *     When absent, one is generated and returned once.
              */
             password?: string | null;
+        };
+        /** @description A note for the team. */
+        NewNote: {
+            text: string;
         };
         NewSimulation: {
             /** @description The flow's id. */
@@ -6854,6 +6927,121 @@ export interface operations {
             };
         };
     };
+    assign_handoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Assign"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ticket_claimed` (someone else has it: details.by), `ticket_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_assignee`: not a colleague who works the inbox, an empty or too long team, or nothing to change */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     claim_handoff: {
         parameters: {
             query?: never;
@@ -6962,7 +7150,7 @@ export interface operations {
                     "application/json": components["schemas"]["Ticket"];
                 };
             };
-            /** @description `invalid_body`: an outcome other than `resolved` */
+            /** @description `invalid_body`: an outcome other than `resolved` or `ended` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7247,6 +7435,112 @@ export interface operations {
             };
         };
     };
+    note_on_handoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewNote"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            /** @description An empty note, or one over 4,096 characters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     release_handoff: {
         parameters: {
             query?: never;
@@ -7304,6 +7598,73 @@ export interface operations {
             };
             /** @description `ticket_closed` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `event: ticket` / `event: message` / `event: changed`, `data: {"ticket"?, "contact"?}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

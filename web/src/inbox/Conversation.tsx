@@ -3,11 +3,9 @@
 // days. It is read again every few seconds while the ticket is open (no live push yet), and
 // earlier messages come a page at a time when the operator asks for them.
 
-import { useQuery } from "@tanstack/react-query";
-import { api, ok } from "../api/client";
 import { messageOf } from "../api/errors";
 import { ErrorNote } from "../ui/Dialog";
-import { useConversation } from "./api";
+import { useConversation, useTemplates } from "./api";
 import { threadOf } from "./conversation";
 import { MessageBubble } from "./MessageBubble";
 import { useThreadScroll } from "./threadScroll";
@@ -104,18 +102,4 @@ export function Conversation({ workspace, ticketId, who, me, now }: Props) {
       )}
     </section>
   );
-}
-
-/** The workspace's templates (any status: one paused since still reads as it was sent). */
-function useTemplates(workspace: string) {
-  return useQuery({
-    queryKey: ["templates", workspace, "any status"],
-    queryFn: () =>
-      ok(
-        api.GET("/api/v1/workspaces/{workspace}/templates", {
-          params: { path: { workspace } },
-        }),
-      ),
-    staleTime: 5 * 60_000,
-  });
 }

@@ -171,10 +171,34 @@ describe("a message from the journey", () => {
     );
   });
 
+  it("a reply Spool refused to send is red, says why, and never reads as sent", () => {
+    const row = render(
+      out(
+        { type: "text", text: "Still there?" },
+        {
+          from: "operator",
+          author: "me@shop.test",
+          status: "refused",
+          error: "The contact's 24-hour window closed before it went.",
+        },
+      ),
+    );
+    expect(row.querySelector(".msg-failed")).not.toBeNull();
+    expect(row.querySelector(".msg-status.failed")?.textContent).toBe("Not sent");
+    expect(row.querySelector(".msg-error")?.textContent).toBe(
+      "Not sent: The contact's 24-hour window closed before it went.",
+    );
+    expect(row.textContent).not.toMatch(/Sent|Delivered/);
+  });
+
   it("a reply from the inbox names who wrote it", () => {
     const row = render(
       out({ type: "text", text: "On it" }, { from: "operator", author: "me@shop.test" }),
     );
     expect(row.querySelector(".msg-meta")?.textContent).toContain("You");
+    const colleague = render(
+      out({ type: "text", text: "On it" }, { from: "operator", author: "rita@shop.test" }),
+    );
+    expect(colleague.querySelector(".msg-meta")?.textContent).toContain("rita@shop.test");
   });
 });

@@ -61,7 +61,9 @@ export function MessageBubble({ message, me, templates }: Props) {
           {status && <span className={`msg-status ${status.tone}`}>{status.words}</span>}
         </p>
       )}
-      {message.status === "failed" && <p className="msg-error">{failureWords(message.error)}</p>}
+      {(message.status === "failed" || message.status === "refused") && (
+        <p className="msg-error">{failureWords(message.error, message.status)}</p>
+      )}
     </li>
   );
 }

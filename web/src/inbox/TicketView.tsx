@@ -2,8 +2,8 @@
 // journey noted, then, beside them on a wide screen or below on a narrow one, the step that
 // raised it (a link opens the flow there), who the contact is (from the contacts API) and the
 // run's variables; and what an operator can do: claim it, let it go, or resolve it and return
-// the contact to the journey through the handoff's `resolved` way out. Viewers see it all
-// and act on nothing.
+// the contact to the journey through the handoff's `resolved` way out; and, under the thread,
+// answer them (Composer). Viewers see it all and act on nothing.
 
 import { useState } from "react";
 import { ApiFailure, messageOf } from "../api/errors";
@@ -15,6 +15,7 @@ import { useFlowList } from "../flows/api";
 import { roleIn, useSession } from "../session/store";
 import { Dialog, ErrorNote } from "../ui/Dialog";
 import { useRunOf, useTicket, useTicketActions } from "./api";
+import { Composer } from "./Composer";
 import { Conversation } from "./Conversation";
 import type { Ticket } from "./types";
 import { useNow } from "./useNow";
@@ -120,13 +121,13 @@ function Loaded({ workspace, ticket }: { workspace: string; ticket: Ticket }) {
             now={now}
           />
 
-          {/* Where the composer will go. */}
-          {!closed && (
-            <p className="ticket-reply" role="note">
-              Replying from the inbox is not built yet. Reply from your WhatsApp Business app or
-              helpdesk for now.
-            </p>
-          )}
+          <Composer
+            key={ticket.id}
+            workspace={workspace}
+            ticket={ticket}
+            contact={contact.data}
+            now={now}
+          />
         </div>
 
         <aside className="ticket-side" aria-label="About this conversation">

@@ -7,7 +7,7 @@ import { api, ok } from "../api/client";
 import { contactKey, POLL_MS } from "../contacts/api";
 import type { Contact, RunDetail } from "../contacts/types";
 import type { View } from "./queue";
-import type { ConversationPage, Ticket, TicketList } from "./types";
+import type { ConversationPage, Reply, Ticket, TicketList } from "./types";
 
 /** How often the queue is read again while it is on screen (the top bar's count too). */
 export const QUEUE_POLL_MS = 10_000;
@@ -66,16 +66,6 @@ export function useTicket(workspace: string, ticket: string | undefined) {
 /** How often an open ticket's conversation is read again (there is no live push yet). */
 export const CONVERSATION_POLL_MS = 4_000;
 
-// The conversation's path is not in the generated schema until the lead regenerates it:
-// called through the same client (its session handling), typed by hand.
-type LooseGet = (
-  path: string,
-  init: {
-    params: { path: Record<string, string>; query?: Record<string, number> };
-  },
-) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-const looseGet = api.GET as unknown as LooseGet;
-
 /**
  * The conversation of a ticket's contact: the latest page first, then, one by one as the
  * operator asks, the pages before it (`fetchNextPage`). Read again every few seconds while
@@ -87,7 +77,7 @@ export function useConversation(workspace: string, ticket: string) {
     initialPageParam: null as number | null,
     queryFn: ({ pageParam }) =>
       ok(
-        looseGet("/api/v1/workspaces/{workspace}/handoffs/{ticket}/messages", {
+        api.GET("/api/v1/workspaces/{workspace}/handoffs/{ticket}/messages", {
           params: {
             path: { workspace, ticket },
             query: pageParam === null ? {} : { before: pageParam },
@@ -169,3 +159,44 @@ export function useTicketActions(workspace: string, ticket: string) {
     }),
   };
 }
+
+/**
+ * The workspace's templates, whatever their status (one paused since still reads as it was
+ * sent in the thread; the composer keeps the APPROVED ones), and how fresh they are.
+ */
+export function useTemplates(workspace: string) {
+  return useQuery({
+    queryKey: ["templates", workspace, "any status"],
+    queryFn: () =>
+      ok(
+        api.GET("/api/v1/workspaces/{workspace}/templates", {
+          params: { path: { workspace } },
+        }),
+      ),
+    staleTime: 5 * 60_000,
+  });
+}
+
+/**
+ * Sends a reply from the inbox (`202`: it is on its way). Whatever the answer, the thread is
+ * read again at once (the reply shows there, queued or refused), and so are the ticket (a
+ * reply to a conversation no one had takes it) and the queue; the send ends once they are
+ * read, so the box empties as the reply appears in the thread.
+ */
+export function useReply(workspace: string, ticket: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (reply: Reply) =>
+      ok(
+        api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/messages", {
+          params: { path: { workspace, ticket } },
+          body: reply,
+        }),
+      ),
+    // The ticket, its messages and the queue's counts all live under the handoffs' key.
+    onSettled: () => queryClient.invalidateQueries({ queryKey: handoffsKey(workspace) }),
+  });
+}
+
+/** The send of a reply, shared by the composer's text box and its template picker. */
+export type ReplySend = ReturnType<typeof useReply>;

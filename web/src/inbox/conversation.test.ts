@@ -82,6 +82,7 @@ describe("what became of a message out", () => {
     expect(statusOf("delivered")).toMatchObject({ ticks: "✓✓", words: "Delivered" });
     expect(statusOf("read")).toMatchObject({ ticks: "✓✓", words: "Read", tone: "read" });
     expect(statusOf("failed")).toMatchObject({ words: "Failed", tone: "failed" });
+    expect(statusOf("refused")).toMatchObject({ words: "Not sent", tone: "failed" });
     expect(statusOf("received")).toBeUndefined();
   });
 
@@ -91,6 +92,13 @@ describe("what became of a message out", () => {
     );
     expect(failureWords(null)).toBe("Not delivered: WhatsApp gave no reason.");
     expect(failureWords("  ")).toBe("Not delivered: WhatsApp gave no reason.");
+  });
+
+  it("gives Spool's reason for a reply it refused to send", () => {
+    expect(failureWords("The 24-hour window closed.", "refused")).toBe(
+      "Not sent: The 24-hour window closed.",
+    );
+    expect(failureWords(null, "refused")).toBe("Not sent: it was refused.");
   });
 });
 
@@ -102,6 +110,7 @@ describe("who sent a message out", () => {
     expect(senderWords({ from: "journey" }, "me@shop")).toBe("Journey");
     expect(senderWords({ from: "operator", author: "me@shop" }, "me@shop")).toBe("You");
     expect(senderWords({ from: "operator", author: "ana@shop" }, "me@shop")).toBe("ana@shop");
+    expect(senderWords({ from: "operator", author: "api_key:7f3a" }, "me@shop")).toBe("An API key");
     expect(senderWords({ from: "contact" }, "me@shop")).toBeUndefined();
   });
 

@@ -82,14 +82,21 @@ export function statusOf(status: MessageStatus): StatusView | undefined {
       return { ticks: "✓✓", words: "Read", tone: "read" };
     case "failed":
       return { ticks: "!", words: "Failed", tone: "failed" };
+    case "refused":
+      // Spool itself held it back (the window closed before it went, an opt-out…).
+      return { ticks: "!", words: "Not sent", tone: "failed" };
     case "received":
       return undefined;
   }
 }
 
-/** Why a message failed, as the operator reads it under the bubble. */
-export function failureWords(error: string | null | undefined): string {
+/** Why a message failed (WhatsApp's words) or was refused (Spool's), under the bubble. */
+export function failureWords(
+  error: string | null | undefined,
+  status: MessageStatus = "failed",
+): string {
   const why = error?.trim();
+  if (status === "refused") return why ? `Not sent: ${why}` : "Not sent: it was refused.";
   return why ? `Not delivered. WhatsApp says: ${why}` : "Not delivered: WhatsApp gave no reason.";
 }
 
@@ -103,7 +110,8 @@ export function senderWords(
       return message.node_id ? `Journey · step ${message.node_id}` : "Journey";
     case "operator":
       if (!message.author) return "From the inbox";
-      return message.author === me ? "You" : message.author;
+      if (message.author === me) return "You";
+      return message.author.startsWith("api_key:") ? "An API key" : message.author;
     case "contact":
       return undefined;
   }

@@ -8,7 +8,15 @@ export type TicketCounts = components["schemas"]["TicketCounts"];
 export type TicketList = components["schemas"]["TicketList"];
 
 /** What became of a message: `received` (from the contact), or a message out's status. */
-export type MessageStatus = "received" | "queued" | "sent" | "delivered" | "read" | "failed";
+export type MessageStatus =
+  | "received"
+  | "queued"
+  | "sent"
+  | "delivered"
+  | "read"
+  | "failed"
+  /** An operator's reply the runtime would not send (the window closed meanwhile…): `error` says why. */
+  | "refused";
 
 /**
  * One message of a contact's conversation, either way: the generated type, with the words
@@ -25,6 +33,9 @@ export type MessageView = Omit<
   /** The content received, or the body sent, as JSON (null if it could not be read). */
   message: unknown;
 };
+
+/** What an operator sends from the inbox: exactly one of `text` and `template`. */
+export type Reply = components["schemas"]["Reply"];
 
 /** A page of the conversation, oldest first; `earlier` is the `before` of the page before. */
 export interface ConversationPage {

@@ -1,0 +1,362 @@
+// Answering from the inbox, end to end, with a WhatsApp number connected to a stand-in for
+// Meta (meta-stand-in.mjs): contacts write "agent" on WhatsApp (Meta's webhook, signed) and
+// a journey hands them to a person. Ana wrote a moment ago: the operator types a reply
+// (Shift+Enter for a new line, Enter sends), Meta is asked to send exactly that, and the
+// thread shows it as theirs. Ben wrote 25 hours ago: his window has closed, so the composer
+// offers approved templates instead, the Marketing one held back (Ben has not agreed to
+// Marketing messages); the Utility one, filled in, goes out with its values. Caro wrote
+// 23 h 30 min ago: the countdown is amber, and when a colleague takes her conversation while
+// an operator writes, the refusal shows in red with the server's words and the text stays.
+// Screenshots 97–100 land in web/e2e-artifacts/.
+
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { newPage, openBrowser, screenshot, signIn, startSpool } from "./harness.mjs";
+import { startMeta } from "./meta-stand-in.mjs";
+
+const PHONE_NUMBER_ID = "1098765432101";
+const WABA_ID = "102290129340398";
+const APP_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const ANA = "5511987654321";
+const BEN = "5511987654322";
+const CARO = "5511987654323";
+
+const TEMPLATES = [
+  {
+    id: "1",
+    name: "order_update",
+    language: "en",
+    category: "UTILITY",
+    status: "APPROVED",
+    parameter_format: "POSITIONAL",
+    components: [{ type: "BODY", text: "Hi {{1}}, your order {{2}} is on its way." }],
+  },
+  {
+    id: "2",
+    name: "spring_sale",
+    language: "en_US",
+    category: "MARKETING",
+    status: "APPROVED",
+    parameter_format: "POSITIONAL",
+    components: [{ type: "BODY", text: "Hi {{1}}, spring is here: 20% off this week." }],
+  },
+  {
+    id: "3",
+    name: "welcome_offer",
+    language: "en_US",
+    category: "MARKETING",
+    status: "PENDING",
+    parameter_format: "POSITIONAL",
+    components: [{ type: "BODY", text: "Welcome!" }],
+  },
+];
+
+const HELP_DESK = {
+  schema: 1,
+  id: "help",
+  name: "Help desk",
+  nodes: [
+    {
+      id: "start",
+      type: "inbound_message",
+      config: { match: { type: "keyword", keywords: ["agent"] } },
+    },
+    {
+      id: "person",
+      type: "handoff",
+      config: { team: "support", note: "Asked for a person", timeout: "2d" },
+    },
+    { id: "done", type: "end", config: {} },
+  ],
+  edges: [
+    { from: "start", port: "next", to: "person" },
+    { from: "person", port: "resolved", to: "done" },
+    { from: "person", port: "timeout", to: "done" },
+  ],
+};
+
+const RITA = { email: "rita@shop.test", password: "rita's long enough password" };
+
+/** Meta's webhook body: `phone` (named `name`) writes `text`, `ago` seconds ago. */
+function writes(phone, name, text, ago) {
+  const sent = Math.floor(Date.now() / 1000) - ago;
+  return JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: WABA_ID,
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550001111", phone_number_id: PHONE_NUMBER_ID },
+              contacts: [{ profile: { name }, wa_id: phone }],
+              messages: [
+                {
+                  from: phone,
+                  id: `wamid.in.${phone}.${sent}`,
+                  timestamp: String(sent),
+                  type: "text",
+                  text: { body: text },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** The API as the signed-in person of `on` (their cookie, their CSRF token). */
+async function apiCall(on, method, url, data) {
+  const { csrf_token } = await (await on.request.get("/api/v1/session")).json();
+  return on.request.fetch(url, {
+    method,
+    headers: { "X-CSRF-Token": csrf_token },
+    ...(data === undefined ? {} : { data }),
+  });
+}
+
+/** Polls the API at `url` until `done(body)` holds; the last body. */
+async function eventually(on, url, done, what) {
+  let body;
+  for (let i = 0; i < 150; i++) {
+    body = await (await on.request.get(url)).json();
+    if (done(body)) return body;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`${what} never happened: ${JSON.stringify(body)}`);
+}
+
+describe("answering from the inbox", () => {
+  let meta;
+  let spool;
+  let browser;
+  let page;
+  let channel;
+
+  /** Delivers Meta's webhook for a contact who wrote, signed with the app secret. */
+  async function contactWrites(phone, name, text, ago) {
+    const body = writes(phone, name, text, ago);
+    const signature = createHmac("sha256", APP_SECRET).update(body).digest("hex");
+    const answer = await fetch(`${spool.url}/webhooks/whatsapp/${channel}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Hub-Signature-256": `sha256=${signature}` },
+      body,
+    });
+    assert.equal(answer.status, 200, await answer.text());
+  }
+
+  /** The open ticket of `phone`, once the journey handed them over. */
+  async function ticketOf(phone) {
+    const list = await eventually(
+      page,
+      "/api/v1/workspaces/default/handoffs?view=open",
+      (body) => body.tickets.some((t) => t.phone === `+${phone}`),
+      `a ticket for +${phone}`,
+    );
+    return list.tickets.find((t) => t.phone === `+${phone}`).id;
+  }
+
+  before(async () => {
+    meta = await startMeta({ templates: TEMPLATES });
+    spool = await startSpool({
+      env: {
+        SPOOL_WHATSAPP_API_URL: meta.url,
+        SPOOL_SECRET_KEY: "5b0f3c2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f1e2d3c4b5a697887",
+      },
+    });
+    browser = await openBrowser();
+    page = await newPage(browser, spool.url);
+    await signIn(page, spool.email, spool.password);
+    const created = await apiCall(page, "POST", "/api/v1/workspaces/default/channels", {
+      display_name: "Loja Exemplo",
+      phone_number_id: PHONE_NUMBER_ID,
+      waba_id: WABA_ID,
+      access_token: "EAAGm0PX4ZCpsBAKZBl7x9QzLojaExemploPermanentToken",
+      app_secret: APP_SECRET,
+      verify_token: "loja-exemplo-verify-7781",
+    });
+    assert.equal(created.status(), 201, await created.text());
+    channel = (await created.json()).id;
+    // Connecting the number reads its templates from Meta.
+    await eventually(
+      page,
+      "/api/v1/workspaces/default/templates",
+      (body) => typeof body.syncs[0]?.synced_at === "string",
+      "the templates' sync",
+    );
+    const flow = await apiCall(page, "POST", "/api/v1/workspaces/default/flows", HELP_DESK);
+    assert.equal(flow.status(), 201, await flow.text());
+    const published = await apiCall(page, "POST", "/api/v1/workspaces/default/flows/help/publish", {
+      note: "help desk",
+    });
+    assert.equal(published.status(), 201, await published.text());
+    const member = await apiCall(page, "POST", "/api/v1/workspaces/default/members", {
+      ...RITA,
+      role: "operator",
+    });
+    assert.equal(member.status(), 201, await member.text());
+  });
+
+  after(async () => {
+    await browser?.close();
+    await spool?.stop();
+    await meta?.stop();
+  });
+
+  const pane = () => page.getByRole("region", { name: "Conversation" });
+  const composer = (on = page) =>
+    on.getByRole("region", { name: "Conversation" }).getByRole("region", {
+      name: "Reply to the contact",
+    });
+  const thread = (on = page) =>
+    on.getByRole("region", { name: "Conversation" }).getByRole("log", { name: "Messages" });
+
+  test("answers a contact who just wrote: Enter sends, the thread shows it as yours", async () => {
+    await contactWrites(ANA, "Ana", "agent", 5);
+    const ticket = await ticketOf(ANA);
+    await page.goto(`/inbox/${ticket}`);
+    await pane().getByRole("heading", { name: "Ana" }).waitFor();
+    await thread().getByText("agent", { exact: true }).waitFor();
+
+    const box = composer().getByRole("textbox", { name: "Your reply" });
+    await composer().getByText("Sending takes this conversation.").waitFor();
+    // She wrote seconds ago: almost the whole day is left, not in the last hour.
+    const countdown = composer().getByText(/^Free text allowed for 23 h 59 min more$/);
+    await countdown.waitFor();
+    assert.doesNotMatch(await countdown.getAttribute("class"), /urgent/);
+    await box.click();
+    await page.keyboard.type("Hi Ana, Rita from the shop here.");
+    await page.keyboard.press("Shift+Enter");
+    await page.keyboard.type("How can I help?");
+    await composer().getByText("48 / 4,096 characters").waitFor();
+    await screenshot(page, "97-inbox-reply-open-window");
+
+    await page.keyboard.press("Enter");
+    const [sent] = await meta.waitForSent(1);
+    assert.equal(sent.to, ANA);
+    assert.equal(sent.type, "text");
+    assert.equal(sent.text.body, "Hi Ana, Rita from the shop here.\nHow can I help?");
+    // The box is emptied once the server took it; the thread shows the reply as mine.
+    await composer().getByText("0 / 4,096 characters").waitFor();
+    assert.equal(await box.inputValue(), "");
+    const mine = thread().getByRole("listitem").filter({ hasText: "How can I help?" });
+    await mine.waitFor();
+    assert.match(await mine.locator(".msg-meta").innerText(), /^You\b/);
+    // Answering took the conversation.
+    await pane()
+      .getByText(/^You have it since/)
+      .waitFor();
+    await composer().getByText("Sending takes this conversation.").waitFor({ state: "detached" });
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("offers approved templates once the window has closed, and sends one filled in", async () => {
+    await contactWrites(BEN, "Ben", "agent", 25 * 3600);
+    const ticket = await ticketOf(BEN);
+    await page.goto(`/inbox/${ticket}`);
+    await pane().getByRole("heading", { name: "Ben" }).waitFor();
+    await composer()
+      .getByText(
+        "More than 24 hours since they wrote: WhatsApp only allows an approved template now.",
+      )
+      .waitFor();
+    assert.equal(await composer().getByRole("textbox", { name: "Your reply" }).count(), 0);
+
+    // Approved ones only; the Marketing one is held back, saying why.
+    const choices = composer().getByRole("group", { name: "Approved templates" });
+    const radios = choices.getByRole("radio");
+    assert.equal(await radios.count(), 2);
+    const sale = choices.getByRole("radio", { name: /spring_sale/ });
+    assert.equal(await sale.isDisabled(), true);
+    const saleWords = await choices
+      .getByRole("listitem")
+      .filter({ hasText: "spring_sale" })
+      .innerText();
+    assert.match(saleWords, /Marketing/);
+    assert.match(saleWords, /en_US/);
+    assert.match(saleWords, /The contact has not agreed to Marketing messages\./);
+    assert.equal(await choices.getByText("welcome_offer").count(), 0);
+
+    await choices.getByRole("radio", { name: /order_update/ }).check();
+    const preview = composer().getByRole("figure", { name: "What the contact will read" });
+    const send = composer().getByRole("button", { name: "Send template" });
+    assert.equal(await send.isDisabled(), true);
+    await composer().getByText("Fill in {{1}}, {{2}} to send it.").waitFor();
+    await composer().getByLabel("Value for {{1}}").fill("Ben");
+    await composer().getByLabel("Value for {{2}}").fill("A-17");
+    assert.equal(await preview.locator("p").innerText(), "Hi Ben, your order A-17 is on its way.");
+    await screenshot(page, "98-inbox-reply-template");
+
+    await send.click();
+    const sent = await meta.waitForSent(2);
+    const template = sent[1].template;
+    assert.equal(sent[1].to, BEN);
+    assert.equal(template.name, "order_update");
+    assert.equal(template.language.code, "en");
+    const body = template.components.find((c) => c.type === "body");
+    assert.deepEqual(
+      body.parameters.map((p) => p.text),
+      ["Ben", "A-17"],
+    );
+    // In the thread: the template with its values, sent by me, the window closed.
+    const mine = thread().getByRole("listitem").filter({ hasText: "Template order_update" });
+    await mine.waitFor();
+    const words = await mine.innerText();
+    assert.match(words, /Hi Ben, your order A-17 is on its way\./);
+    assert.match(words, /Window closed: sent as a template/);
+    assert.match(await mine.locator(".msg-meta").innerText(), /^You\b/);
+    // The picker is ready for another one.
+    assert.equal(await choices.getByRole("radio", { checked: true }).count(), 0);
+    assert.deepEqual(page.problems(), []);
+  });
+
+  test("warns in amber in the window's last hour, and shows a refusal with the server's words", async () => {
+    // Caro wrote 23 h 30 min ago: half an hour of free text is left.
+    await contactWrites(CARO, "Caro", "agent", 23.5 * 3600);
+    const ticket = await ticketOf(CARO);
+    const rita = await newPage(browser, spool.url);
+    await signIn(rita, RITA.email, RITA.password);
+    await rita.goto(`/inbox/${ticket}`);
+    const countdown = composer(rita).getByText(/^Free text allowed for (29|30) min more$/);
+    await countdown.waitFor();
+    assert.match(await countdown.getAttribute("class"), /urgent/);
+    const box = composer(rita).getByRole("textbox", { name: "Your reply" });
+    await box.fill("Hi Caro, one moment please.");
+    await screenshot(rita, "99-inbox-reply-last-hour");
+    // The admin takes Caro's conversation in their browser while Rita writes.
+    const claimed = await apiCall(
+      page,
+      "POST",
+      `/api/v1/workspaces/default/handoffs/${ticket}/claim`,
+    );
+    assert.equal(claimed.status(), 200, await claimed.text());
+
+    rita.allowConsole(/status of 403/);
+    await box.press("Enter");
+    const conversation = rita.getByRole("region", { name: "Conversation" });
+    const refusal = conversation.getByRole("alert").filter({ hasText: /Not sent\./ });
+    await refusal.waitFor();
+    assert.equal(
+      (await refusal.innerText()).replace(/^⚠\s*/, ""),
+      `Not sent. ${spool.email} is working on this conversation: only they, or an admin, can answer.`,
+    );
+    // The composer says who has it now, and what Rita wrote is still there to copy.
+    await conversation
+      .getByRole("note")
+      .filter({ hasText: `${spool.email} is working on this conversation` })
+      .waitFor();
+    assert.equal(
+      await conversation.getByLabel("Your reply, not sent").innerText(),
+      "Hi Caro, one moment please.",
+    );
+    assert.equal(meta.sent.length, 2, "nothing more went to Meta");
+    await screenshot(rita, "100-inbox-reply-refused");
+    assert.deepEqual(rita.problems(), []);
+    await rita.context().close();
+  });
+});

@@ -1,0 +1,173 @@
+// Answering the contact from the ticket, under the thread, within WhatsApp's rules: while the
+// contact's 24-hour window is open, free text (Enter sends, Shift+Enter starts a new line)
+// with a live countdown of the time left; once it has closed, an approved template instead
+// (TemplateReply). Only people who may answer see it: the conversation's owner, anyone when
+// no one has it yet (sending takes it), an admin always; the others are told why not.
+// A reply is kept in the box until the server took it (202), and a refusal is shown beside
+// it in the server's words, never as sent.
+
+import { useState, type KeyboardEvent } from "react";
+import { messageOf } from "../api/errors";
+import type { Contact } from "../contacts/types";
+import { roleIn, useSession } from "../session/store";
+import { ErrorNote } from "../ui/Dialog";
+import { useConversation, useReply, type ReplySend } from "./api";
+import { accessOf, countdownOf, lengthWords, textLength, windowClosesAt } from "./composerRules";
+import { TemplateReply } from "./TemplateReply";
+import type { Ticket } from "./types";
+import "./composer.css";
+
+interface Props {
+  workspace: string;
+  ticket: Ticket;
+  /** The contact, when read (their window and Marketing consent). */
+  contact: Contact | undefined;
+  now: Date;
+}
+
+export function Composer({ workspace, ticket, contact, now }: Props) {
+  // Kept here, not in the text box: a refusal stays in view (and the draft is kept) when the
+  // composer changes under it, as when a colleague took the conversation in the meantime.
+  const [draft, setDraft] = useState("");
+  const [refusal, setRefusal] = useState<string | null>(null);
+  // Here too: a send's own callbacks run only while the hook that sent it is mounted, and
+  // the answer (a refusal, say) may change the composer under it.
+  const reply = useReply(workspace, ticket.id);
+  const me = useSession((s) => s.session?.email);
+  const role = useSession((s) => roleIn(s.session, workspace));
+  // The same query as the thread's (shared): the contact's latest message reopens the window.
+  const conversation = useConversation(workspace, ticket.id);
+  const access = accessOf(ticket, { email: me, role });
+  if (access.kind === "nothing") return null;
+  const refused = <ErrorNote error={refusal && `Not sent. ${refusal}`} />;
+  if (access.kind === "blocked") {
+    return (
+      <>
+        <p className="composer-blocked" role="note">
+          {access.why}
+        </p>
+        {refused}
+        {/* What they had written is not lost: to copy, or to pass to the colleague. */}
+        {draft.trim() !== "" && (
+          <>
+            <p className="composer-draft-label">What you wrote, not sent:</p>
+            <blockquote className="composer-draft" aria-label="Your reply, not sent">
+              {draft}
+            </blockquote>
+          </>
+        )}
+      </>
+    );
+  }
+  const messages = conversation.data?.pages.flatMap((page) => page.messages);
+  const closesAt = windowClosesAt({
+    contactClosesAt: contact?.window.closes_at,
+    ticketClosesAt: ticket.window_closes_at,
+    messages,
+  });
+  const neverWrote =
+    contact !== undefined &&
+    !contact.last_inbound_at &&
+    !(messages ?? []).some((m) => m.direction === "in");
+  const countdown = countdownOf(closesAt, now);
+  return (
+    <section className="composer" aria-label="Reply to the contact">
+      {access.hint && <p className="composer-hint">{access.hint}</p>}
+      {countdown ? (
+        <TextReply
+          reply={reply}
+          countdown={countdown.words}
+          urgent={countdown.urgent}
+          text={draft}
+          setText={setDraft}
+          setRefusal={setRefusal}
+        />
+      ) : (
+        <TemplateReply
+          workspace={workspace}
+          ticketId={ticket.id}
+          reply={reply}
+          neverWrote={neverWrote}
+          marketingOptIn={contact?.marketing_opt_in}
+          role={role}
+          setRefusal={setRefusal}
+        />
+      )}
+      {refused}
+    </section>
+  );
+}
+
+function TextReply({
+  reply,
+  countdown,
+  urgent,
+  text,
+  setText,
+  setRefusal,
+}: {
+  reply: ReplySend;
+  countdown: string;
+  urgent: boolean;
+  text: string;
+  setText: (text: string) => void;
+  setRefusal: (why: string | null) => void;
+}) {
+  const length = lengthWords(text);
+  const sendable = textLength(text) > 0 && !length.over && !reply.isPending;
+
+  const send = () => {
+    if (!sendable) return;
+    setRefusal(null);
+    reply.mutate(
+      { text: text.trim() },
+      {
+        // Cleared only once the server took it: a refused reply stays, to fix or keep.
+        onSuccess: () => setText(""),
+        onError: (failure) => setRefusal(messageOf(failure)),
+      },
+    );
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition is not a send.
+    if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    send();
+  };
+
+  return (
+    <form
+      className="composer-text"
+      onSubmit={(event) => {
+        event.preventDefault();
+        send();
+      }}
+    >
+      <p className={`composer-window${urgent ? " urgent" : ""}`} role="status">
+        {countdown}
+      </p>
+      <div className="composer-row">
+        <textarea
+          className="composer-box"
+          aria-label="Your reply"
+          placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
+          rows={3}
+          value={text}
+          readOnly={reply.isPending}
+          aria-busy={reply.isPending}
+          aria-invalid={length.over}
+          aria-describedby="composer-length"
+          onChange={(event) => setText(event.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" className="button primary composer-send" disabled={!sendable}>
+          {reply.isPending ? "Sending…" : "Send"}
+        </button>
+      </div>
+      <p id="composer-length" className={`composer-length${length.over ? " over" : ""}`}>
+        {length.words}
+        {length.over && ": too long for one WhatsApp message"}
+      </p>
+    </form>
+  );
+}
