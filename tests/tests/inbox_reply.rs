@@ -289,6 +289,28 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
     .await;
     assert_eq!(said.body["messages"][1]["window_closed"], true);
     assert_eq!(said.body["messages"][1]["from"], "operator");
+    // Ben writes again while handed over: it reaches his ticket, whose window opens again,
+    // and free text goes.
+    let before = admin.get(&format!("{QUEUE}/{ben}")).await;
+    deliver(&server, &channel, &writes(BEN, "hello? anyone?", 1)).await;
+    let reopened = eventually(&admin, &format!("{QUEUE}/{ben}"), |r| {
+        r.body["window_closes_at"] != before.body["window_closes_at"]
+    })
+    .await;
+    assert!(
+        reopened.body["window_closes_at"].is_string(),
+        "{}",
+        reopened.text
+    );
+    let answered = rita
+        .post(
+            &format!("{QUEUE}/{ben}/messages"),
+            &json!({ "text": "Yes, Rita here" }),
+        )
+        .await;
+    assert_eq!(answered.status, 202, "{}", answered.text);
+    assert_eq!(sent(&meta, 3).await[2]["text"]["body"], "Yes, Rita here");
+
     // Ben's journey ends here: his run is gone, and the ticket says how it closed.
     let ended = rita
         .post(

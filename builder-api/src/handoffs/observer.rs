@@ -87,24 +87,32 @@ impl Observer for Tickets {
                         .await
                         .map_err(failed)?;
                 }
-                // The contact wrote while a person has (or will have) the conversation:
-                // the ticket shows it, and its 24-hour window is open again.
-                NoticeKind::MessageReceived => {
-                    Entity::update_many()
-                        .col_expr(Column::LastInboundAt, Expr::value(notice.at))
-                        .filter(Column::ContactId.eq(notice.contact_id.clone()))
-                        .filter(Column::Status.eq(OPEN))
-                        .filter(
-                            Condition::any()
-                                .add(Column::LastInboundAt.is_null())
-                                .add(Column::LastInboundAt.lt(notice.at)),
-                        )
-                        .exec(&self.db)
-                        .await
-                        .map_err(failed)?;
-                }
                 _ => {}
             }
+        }
+        // The contacts who wrote while a person has (or will have) their conversation: the
+        // ticket shows it, its 24-hour window is open again. One update for the batch, as
+        // nearly every message in comes from a contact with no ticket; the batch's latest
+        // time stands for each (they are milliseconds apart).
+        let wrote: Vec<&Notice> = notices
+            .iter()
+            .filter(|notice| notice.kind == NoticeKind::MessageReceived)
+            .collect();
+        if let Some(latest) = wrote.iter().map(|notice| notice.at).max() {
+            Entity::update_many()
+                .col_expr(Column::LastInboundAt, Expr::value(latest))
+                .filter(
+                    Column::ContactId.is_in(wrote.iter().map(|notice| notice.contact_id.clone())),
+                )
+                .filter(Column::Status.eq(OPEN))
+                .filter(
+                    Condition::any()
+                        .add(Column::LastInboundAt.is_null())
+                        .add(Column::LastInboundAt.lt(latest)),
+                )
+                .exec(&self.db)
+                .await
+                .map_err(failed)?;
         }
         Ok(())
     }
