@@ -339,6 +339,12 @@ pub enum EventKind {
     Broadcast {
         flow_id: String,
     },
+    /// A person sends the contact into another journey (from the inbox): it starts at its
+    /// business-side trigger (broadcast, event, webhook) or else its first, as a broadcast
+    /// would.
+    StartFlow {
+        flow_id: String,
+    },
     /// An operator ended a run.
     CancelRun {
         run_id: String,

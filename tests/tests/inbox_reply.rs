@@ -5,7 +5,8 @@
 //! the conversation, a colleague cannot answer someone else's conversation; once the 24-hour
 //! window is closed text is refused with when it closed, a Marketing template needs an
 //! opt-in, and an APPROVED Utility template goes; notes for the team stay in the
-//! conversation, never sent; a closed conversation takes no reply.
+//! conversation, never sent; a conversation closes by ending the journey or by moving the
+//! contact to another live journey; a closed conversation takes no reply.
 
 use std::time::Duration;
 
@@ -341,13 +342,35 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
         let refused = rita.post(&format!("{QUEUE}/{ana}/messages"), &body).await;
         assert_eq!(refused.status, 400, "{body}: {}", refused.text);
     }
+    // Ana goes on to the satisfaction survey: her help-desk journey ends, the survey starts.
+    let survey = json!({
+        "schema": 1, "id": "survey", "name": "Survey",
+        "nodes": [
+            { "id": "start", "type": "broadcast", "config": {} },
+            { "id": "ask", "type": "send_text", "config": { "text": "How did we do, from 1 to 5?" } },
+        ],
+        "edges": [{ "from": "start", "port": "next", "to": "ask" }],
+    });
+    let unpublished = rita
+        .post(
+            &format!("{QUEUE}/{ana}/close"),
+            &json!({ "outcome": "moved", "flow": "survey" }),
+        )
+        .await;
+    assert_eq!(unpublished.status, 422, "{}", unpublished.text);
+    assert_eq!(unpublished.error_code(), "not_published");
+    assert_eq!(publish(&admin, &survey).await.status, 201);
     let closed = rita
         .post(
             &format!("{QUEUE}/{ana}/close"),
-            &json!({ "outcome": "resolved" }),
+            &json!({ "outcome": "moved", "flow": "survey" }),
         )
         .await;
     assert_eq!(closed.status, 200, "{}", closed.text);
+    assert_eq!(closed.body["outcome"], "moved");
+    let out = sent(&meta, 4).await;
+    assert_eq!(out[3]["to"], ANA);
+    assert_eq!(out[3]["text"]["body"], "How did we do, from 1 to 5?");
     let late = rita
         .post(
             &format!("{QUEUE}/{ana}/messages"),

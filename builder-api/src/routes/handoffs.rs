@@ -22,6 +22,24 @@ use crate::time::rfc3339;
 const RESOLVED: &str = "resolved";
 /// A close that ends the journey for the contact.
 const ENDED: &str = "ended";
+/// A close that ends the journey and starts another one for the contact.
+const MOVED: &str = "moved";
+
+/// The runtime's id of the workspace's published flow `flow`, or why the contact cannot go
+/// there.
+fn published_flow(state: &AppState, caller: &Caller, flow: &str) -> Result<String, ApiError> {
+    let scoped = spool_runtime::ScopedId::new(&caller.workspace, flow).to_string();
+    if state.published.registry().published(&scoped).is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Code::NotPublished,
+            format!(
+                "There is no live journey `{flow}` in this workspace: publish it first, or pick another."
+            ),
+        ));
+    }
+    Ok(scoped)
+}
 
 /// The most tickets one list answers.
 const LIST_LIMIT: u64 = 200;
@@ -128,9 +146,13 @@ pub struct TicketList {
 #[serde(deny_unknown_fields)]
 pub struct CloseTicket {
     /// `resolved` (the default): the run goes on through the node's `resolved` port;
-    /// `ended`: the journey ends here for the contact (its run is cancelled).
+    /// `ended`: the journey ends here for the contact (its run is cancelled); `moved`: it
+    /// ends here and the published journey `flow` starts for the contact.
     #[serde(default)]
     pub outcome: Option<String>,
+    /// With `moved`: the journey the contact goes to.
+    #[serde(default)]
+    pub flow: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -378,7 +400,8 @@ pub async fn release(
     request_body(content = Option<CloseTicket>),
     responses(
         (status = 200, body = Ticket),
-        (status = 400, description = "`invalid_body`: an outcome other than `resolved` or `ended`"),
+        (status = 400, description = "`invalid_body`: an outcome other than `resolved`, `ended` or `moved`, or `moved` without `flow`"),
+        (status = 422, description = "`not_published`: `flow` is not a live journey of the workspace"),
         (status = 403, description = "Needs the operator role; someone else's ticket needs the admin role"),
         (status = 404),
         (status = 409, description = "`ticket_closed`")
@@ -397,13 +420,29 @@ pub async fn close(
         crate::routes::parse_json(&body)?
     };
     let outcome = asked.outcome.as_deref().unwrap_or(RESOLVED);
-    if outcome != RESOLVED && outcome != ENDED {
+    if ![RESOLVED, ENDED, MOVED].contains(&outcome) {
         return Err(bad(
             Code::InvalidBody,
-            "`outcome` is `resolved` (the run goes on through the node's `resolved` port) or `ended` (the journey ends here)."
+            "`outcome` is `resolved` (the run goes on through the node's `resolved` port), `ended` (the journey ends here) or `moved` (with `flow`: another journey starts)."
                 .to_owned(),
         ));
     }
+    let next_flow = match (outcome, asked.flow.as_deref()) {
+        (MOVED, Some(flow)) => Some(published_flow(&state, &caller, flow)?),
+        (MOVED, None) => {
+            return Err(bad(
+                Code::InvalidBody,
+                "Say which journey the contact goes to: `flow`.".to_owned(),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(bad(
+                Code::InvalidBody,
+                "`flow` goes with `\"outcome\": \"moved\"` only.".to_owned(),
+            ));
+        }
+        (_, None) => None,
+    };
     let ticket = found(&state, &caller, &path.ticket).await?;
     let me = me(&caller);
     if let Some(owner) = ticket.assignee.as_deref()
@@ -425,15 +464,26 @@ pub async fn close(
         return Err(closed_already());
     }
     let run_id = ticket.run_id.clone();
-    let kind = if outcome == ENDED {
-        EventKind::CancelRun { run_id }
-    } else {
+    let kind = if outcome == RESOLVED {
         EventKind::HandoffClosed { run_id }
+    } else {
+        EventKind::CancelRun { run_id }
     };
     let event = Event::new(ticket.contact_id.clone(), ticket.phone.clone(), now, kind);
     if let Err(err) = state.runtime.accept(event).await {
         handoffs::reopen(&state.db, &caller.workspace, &ticket.id).await?;
         return Err(err.into());
+    }
+    // Applied after the cancel, in the contact's order: the journey ends, then the next one
+    // starts.
+    if let Some(flow_id) = next_flow {
+        let start = Event::new(
+            ticket.contact_id.clone(),
+            ticket.phone.clone(),
+            now,
+            EventKind::StartFlow { flow_id },
+        );
+        state.runtime.accept(start).await?;
     }
     audit::record(
         &state.db,

@@ -168,7 +168,7 @@ impl Engine {
                     &mut tx,
                 );
             }
-            EventKind::Broadcast { flow_id } => {
+            EventKind::Broadcast { flow_id } | EventKind::StartFlow { flow_id } => {
                 self.start(
                     state,
                     flow_id,
@@ -535,6 +535,7 @@ fn event_name(kind: &EventKind) -> &'static str {
         EventKind::HandoffClosed { .. } => "handoff_closed",
         EventKind::CallResult { .. } => "call_result",
         EventKind::Broadcast { .. } => "broadcast",
+        EventKind::StartFlow { .. } => "start_flow",
         EventKind::CancelRun { .. } => "cancel_run",
         EventKind::UpdateContact { .. } => "update_contact",
         EventKind::MessageStatus { .. } => "message_status",
