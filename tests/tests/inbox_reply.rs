@@ -4,7 +4,9 @@
 //! reply takes the conversation and goes out through the Cloud API, its statuses follow in
 //! the conversation, a colleague cannot answer someone else's conversation; once the 24-hour
 //! window is closed text is refused with when it closed, a Marketing template needs an
-//! opt-in, and an APPROVED Utility template goes; notes for the team stay in the
+//! opt-in, and an APPROVED Utility template goes; of two colleagues taking a conversation at
+//! once one gets it; another workspace sees none of it; STOP during a handoff opts the
+//! contact out and closes the ticket; notes for the team stay in the
 //! conversation, never sent; a conversation closes by ending the journey or by moving the
 //! contact to another live journey; a closed conversation takes no reply.
 
@@ -15,13 +17,14 @@ use spool_tests::{Client, Database, Response, Server, on_both_databases};
 use wiremock::MockServer;
 
 use crate::simulator::read_until;
-use crate::templates::{deliver, meta, publish, start};
+use crate::templates::{deliver, meta, publish, start_on};
 
 const WS: &str = "/api/v1/workspaces/default";
 const QUEUE: &str = "/api/v1/workspaces/default/handoffs";
 const PHONE_NUMBER_ID: &str = "1098765432101";
 const ANA: &str = "5511987654321";
 const BEN: &str = "5511987654322";
+const CARO: &str = "5511987654323";
 
 fn help_desk() -> Value {
     json!({
@@ -146,7 +149,9 @@ async fn key(server: &Server, admin: &Client, name: &str, role: &str) -> Client 
 
 async fn operators_answer_within_whatsapps_rules(database: Database) {
     let meta = meta().await;
-    let (server, admin, channel) = start(&meta, database, false).await;
+    // SQLite with the embedded store; PostgreSQL with Redis.
+    let redis = matches!(database, Database::Postgres);
+    let (server, admin, channel) = start_on(&meta, database, false, redis).await;
     let published = publish(&admin, &help_desk()).await;
     assert_eq!(published.status, 201, "{}", published.text);
     let rita = key(&server, &admin, "Rita", "operator").await;
@@ -215,6 +220,73 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
             .is_some_and(|who| who.starts_with("api_key:"))
     );
     assert_eq!(messages[1]["text"], "Hi Ana, Rita here. How can I help?");
+
+    // Two colleagues take the same conversation at once: one gets it, the other is told who.
+    deliver(&server, &channel, &writes(CARO, "agent", 5)).await;
+    let caro = ticket_of(&admin, CARO).await;
+    let claim = format!("{QUEUE}/{caro}/claim");
+    let nothing = json!({});
+    let (first, second) = tokio::join!(rita.post(&claim, &nothing), rui.post(&claim, &nothing));
+    let mut statuses = [first.status, second.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{} / {}", first.text, second.text);
+    let loser = if first.status == 409 { &first } else { &second };
+    let winner = if first.status == 200 { &first } else { &second };
+    assert_eq!(
+        loser.body["error"]["details"]["by"],
+        winner.body["assignee"]
+    );
+    // Someone of another workspace sees none of it.
+    let created = admin
+        .post(
+            "/api/v1/workspaces",
+            &json!({ "id": "globex", "name": "Globex" }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let globex_key = admin
+        .post(
+            "/api/v1/workspaces/globex/api-keys",
+            &json!({ "name": "Globex desk", "role": "operator" }),
+        )
+        .await;
+    assert_eq!(globex_key.status, 201, "{}", globex_key.text);
+    let outsider = Client::with_api_key(
+        &server.base,
+        globex_key.body["key"].as_str().expect("a key"),
+    );
+    for path in [
+        QUEUE.to_owned(),
+        format!("{QUEUE}/{caro}"),
+        format!("{QUEUE}/{caro}/messages"),
+    ] {
+        let seen = outsider.get(&path).await;
+        assert!(matches!(seen.status, 403 | 404), "{path}: {}", seen.text);
+    }
+    let theirs = outsider.get("/api/v1/workspaces/globex/handoffs").await;
+    assert_eq!(theirs.body["tickets"], json!([]), "{}", theirs.text);
+    // STOP during the handoff: Caro is opted out of everything, her ticket closes, and no
+    // one answers her (neither the journey nor, from now on, an operator).
+    deliver(&server, &channel, &writes(CARO, "STOP", 1)).await;
+    let closed = eventually(&admin, &format!("{QUEUE}/{caro}"), |r| {
+        r.body["status"] == "closed"
+    })
+    .await;
+    assert_eq!(closed.body["outcome"], "left");
+    assert_eq!(closed.body["closed_by"], "journey");
+    let said = admin.get(&format!("{QUEUE}/{caro}/messages")).await;
+    let texts: Vec<&str> = said.body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        ["agent", "STOP"],
+        "only her own words: {}",
+        said.text
+    );
 
     // A note for the team sits in the conversation and is never sent.
     let noted = rita

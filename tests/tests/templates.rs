@@ -83,9 +83,20 @@ pub(crate) async fn start(
     database: Database,
     marketing_api: bool,
 ) -> (Server, Client, String) {
+    start_on(meta, database, marketing_api, false).await
+}
+
+/// As [`start`], with contact state in Redis when `redis`.
+pub(crate) async fn start_on(
+    meta: &MockServer,
+    database: Database,
+    marketing_api: bool,
+    redis: bool,
+) -> (Server, Client, String) {
     let server = Server::start_with(
         database,
         Options {
+            redis,
             env: vec![("SPOOL_WHATSAPP_API_URL".into(), meta.uri())],
             ..Options::default()
         },
