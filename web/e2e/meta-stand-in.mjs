@@ -2,8 +2,10 @@
 // it lists the templates it was given (as `GET /{waba}/message_templates` does, one page),
 // accepts every message `POST /{phone_number_id}/messages` (answering a `wamid.OUT<n>` id)
 // and keeps their bodies for the test to read; anything else is answered 200 `{}`. Point
-// `spool serve` at it with `SPOOL_WHATSAPP_API_URL`.
+// `spool serve` at it with `SPOOL_WHATSAPP_API_URL`. `contactWrote` makes the signed webhook
+// Meta sends when a contact writes.
 
+import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 
 function answer(response, status, body) {
@@ -58,4 +60,42 @@ export async function startMeta({ templates = [] } = {}) {
     },
     stop: () => new Promise((resolve) => server.close(resolve)),
   };
+}
+
+/**
+ * Meta's webhook body for a contact (`phone`, named `name`) who wrote `text` `ago` seconds
+ * ago to the number `phoneNumberId` of the account `wabaId`, and its `X-Hub-Signature-256`
+ * with the app's secret: what Spool's `/webhooks/whatsapp/{channel}` takes.
+ */
+export function contactWrote({ phoneNumberId, wabaId, appSecret, phone, name, text, ago = 0 }) {
+  const sent = Math.floor(Date.now() / 1000) - ago;
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: wabaId,
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550001111", phone_number_id: phoneNumberId },
+              contacts: [{ profile: { name }, wa_id: phone }],
+              messages: [
+                {
+                  from: phone,
+                  id: `wamid.in.${phone}.${sent}`,
+                  timestamp: String(sent),
+                  type: "text",
+                  text: { body: text },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
+  return { body, signature };
 }

@@ -4,17 +4,19 @@
 // (TemplateReply). Only people who may answer see it: the conversation's owner, anyone when
 // no one has it yet (sending takes it), an admin always; the others are told why not.
 // A reply is kept in the box until the server took it (202), and a refusal is shown beside
-// it in the server's words, never as sent.
+// it in the server's words, never as sent. A second tab, "Private note", writes a note for the
+// team instead (NoteComposer): anyone who works the inbox may, whoever has the conversation.
 
-import { useState, type KeyboardEvent } from "react";
+import { useId, useState, type KeyboardEvent, type ReactNode } from "react";
 import { messageOf } from "../api/errors";
 import type { Contact } from "../contacts/types";
 import { roleIn, useSession } from "../session/store";
 import { ErrorNote } from "../ui/Dialog";
 import { useConversation, useReply, type ReplySend } from "./api";
 import { accessOf, countdownOf, lengthWords, textLength, windowClosesAt } from "./composerRules";
+import { NoteComposer } from "./NoteComposer";
 import { TemplateReply } from "./TemplateReply";
-import type { Ticket } from "./types";
+import type { MessageView, Ticket } from "./types";
 import "./composer.css";
 
 interface Props {
@@ -30,6 +32,9 @@ export function Composer({ workspace, ticket, contact, now }: Props) {
   // composer changes under it, as when a colleague took the conversation in the meantime.
   const [draft, setDraft] = useState("");
   const [refusal, setRefusal] = useState<string | null>(null);
+  // A note's draft is its own: switching tabs loses neither.
+  const [mode, setMode] = useState<"reply" | "note">("reply");
+  const [noteDraft, setNoteDraft] = useState("");
   // Here too: a send's own callbacks run only while the hook that sent it is mounted, and
   // the answer (a refusal, say) may change the composer under it.
   const reply = useReply(workspace, ticket.id);
@@ -37,29 +42,108 @@ export function Composer({ workspace, ticket, contact, now }: Props) {
   const role = useSession((s) => roleIn(s.session, workspace));
   // The same query as the thread's (shared): the contact's latest message reopens the window.
   const conversation = useConversation(workspace, ticket.id);
+  const tabsId = useId();
   const access = accessOf(ticket, { email: me, role });
   if (access.kind === "nothing") return null;
   const refused = <ErrorNote error={refusal && `Not sent. ${refusal}`} />;
-  if (access.kind === "blocked") {
-    return (
-      <>
-        <p className="composer-blocked" role="note">
-          {access.why}
-        </p>
-        {refused}
-        {/* What they had written is not lost: to copy, or to pass to the colleague. */}
-        {draft.trim() !== "" && (
-          <>
-            <p className="composer-draft-label">What you wrote, not sent:</p>
-            <blockquote className="composer-draft" aria-label="Your reply, not sent">
-              {draft}
-            </blockquote>
-          </>
+  const blocked = access.kind === "blocked" && (
+    <>
+      <p className="composer-blocked" role="note">
+        {access.why}
+      </p>
+      {refused}
+      {/* What they had written is not lost: to copy, or to pass to the colleague. */}
+      {draft.trim() !== "" && (
+        <>
+          <p className="composer-draft-label">What you wrote, not sent:</p>
+          <blockquote className="composer-draft" aria-label="Your reply, not sent">
+            {draft}
+          </blockquote>
+        </>
+      )}
+    </>
+  );
+  // A closed conversation takes nothing more: no reply, no note.
+  if (ticket.status === "closed") return blocked;
+
+  const note = mode === "note";
+  const tab = (which: "reply" | "note", label: string) => (
+    <button
+      type="button"
+      role="tab"
+      id={`${tabsId}-${which}`}
+      aria-selected={mode === which}
+      aria-controls={`${tabsId}-panel`}
+      className={`composer-tab${mode === which ? " current" : ""}${which === "note" ? " note" : ""}`}
+      onClick={() => setMode(which)}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <section
+      className={`composer${note ? " composer-noting" : ""}`}
+      aria-label={note ? "Private note for your team" : "Reply to the contact"}
+    >
+      <div className="composer-tabs" role="tablist" aria-label="Write a reply or a note">
+        {tab("reply", "Reply")}
+        {tab("note", "Private note")}
+      </div>
+      <div id={`${tabsId}-panel`} role="tabpanel" aria-labelledby={`${tabsId}-${mode}`}>
+        {note ? (
+          <NoteComposer
+            workspace={workspace}
+            ticketId={ticket.id}
+            text={noteDraft}
+            setText={setNoteDraft}
+          />
+        ) : access.kind === "blocked" ? (
+          blocked
+        ) : (
+          <ReplyPanel
+            workspace={workspace}
+            ticket={ticket}
+            contact={contact}
+            now={now}
+            hint={access.hint}
+            messages={conversation.data?.pages.flatMap((page) => page.messages)}
+            reply={reply}
+            role={role}
+            draft={draft}
+            setDraft={setDraft}
+            setRefusal={setRefusal}
+            refused={refused}
+          />
         )}
-      </>
-    );
-  }
-  const messages = conversation.data?.pages.flatMap((page) => page.messages);
+      </div>
+    </section>
+  );
+}
+
+/** The reply tab: free text while the window is open, an approved template after. */
+function ReplyPanel({
+  workspace,
+  ticket,
+  contact,
+  now,
+  hint,
+  messages,
+  reply,
+  role,
+  draft,
+  setDraft,
+  setRefusal,
+  refused,
+}: Props & {
+  hint: string | null;
+  messages: MessageView[] | undefined;
+  reply: ReplySend;
+  role: string | undefined;
+  draft: string;
+  setDraft: (text: string) => void;
+  setRefusal: (why: string | null) => void;
+  refused: ReactNode;
+}) {
   const closesAt = windowClosesAt({
     contactClosesAt: contact?.window.closes_at,
     ticketClosesAt: ticket.window_closes_at,
@@ -71,8 +155,8 @@ export function Composer({ workspace, ticket, contact, now }: Props) {
     !(messages ?? []).some((m) => m.direction === "in");
   const countdown = countdownOf(closesAt, now);
   return (
-    <section className="composer" aria-label="Reply to the contact">
-      {access.hint && <p className="composer-hint">{access.hint}</p>}
+    <>
+      {hint && <p className="composer-hint">{hint}</p>}
       {countdown ? (
         <TextReply
           reply={reply}
@@ -94,7 +178,7 @@ export function Composer({ workspace, ticket, contact, now }: Props) {
         />
       )}
       {refused}
-    </section>
+    </>
   );
 }
 

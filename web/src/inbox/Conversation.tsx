@@ -1,7 +1,8 @@
 // The conversation on a ticket: every message between the contact and the business, oldest
 // first, as WhatsApp Web shows it to the business (see MessageBubble), with a day line between
-// days. It is read again every few seconds while the ticket is open (no live push yet), and
-// earlier messages come a page at a time when the operator asks for them.
+// days, the team's private notes in yellow among them. It is read again when the inbox hears
+// of a change (live.ts; every few seconds without the live stream), and earlier messages
+// come a page at a time when the operator asks for them.
 
 import { messageOf } from "../api/errors";
 import { ErrorNote } from "../ui/Dialog";

@@ -1,6 +1,8 @@
 // The operator inbox: the contacts journeys handed to a person, in tabs (Unassigned, Mine,
 // All open, Closed), longest waiting first, with the opened ticket beside the queue.
-// The keyboard works it: j/k or the arrows move through the queue, Enter opens.
+// The keyboard works it: j/k or the arrows move through the queue, Enter opens. While it is
+// on screen it listens to the server's live events (live.ts), so what colleagues and contacts
+// do shows at once.
 
 import { useEffect, useEffectEvent, useId, useRef, useState, type KeyboardEvent } from "react";
 import { messageOf } from "../api/errors";
@@ -8,7 +10,8 @@ import { navigate } from "../lib/router";
 import { useTitle } from "../lib/title";
 import { useSession } from "../session/store";
 import { ErrorNote } from "../ui/Dialog";
-import { useQueue, useQueueCounts } from "./api";
+import { useLiveStream, useQueue, useQueueCounts } from "./api";
+import { useInboxEvents } from "./live";
 import {
   emptyWords,
   inQueueOrder,
@@ -58,6 +61,8 @@ export function InboxPage({ workspace, ticket }: Props) {
   const listId = useId();
   const now = useNow();
   const me = useSession((s) => s.session?.email);
+  useInboxEvents(workspace, ticket);
+  const live = useLiveStream((s) => s.open);
 
   const openTicket = (id: string) => {
     setCursor(id);
@@ -104,6 +109,17 @@ export function InboxPage({ workspace, ticket }: Props) {
       <section className="inbox-queue" aria-label="Queue">
         <div className="inbox-queue-head">
           <h1>Inbox</h1>
+          <span
+            className={live ? "inbox-live on" : "inbox-live"}
+            role="status"
+            title={
+              live
+                ? "New conversations, messages and notes show as they happen."
+                : "Not connected live: the inbox is read again every few seconds."
+            }
+          >
+            {live ? "Live" : "Connecting…"}
+          </span>
           <label className="inbox-team">
             <span>Team</span>
             <select value={team} onChange={(e) => setTeam(e.target.value)}>

@@ -202,3 +202,30 @@ describe("a message from the journey", () => {
     expect(colleague.querySelector(".msg-meta")?.textContent).toContain("rita@shop.test");
   });
 });
+
+function note(author: string): MessageView {
+  return {
+    key: "n",
+    direction: "note",
+    from: "operator",
+    author,
+    text: "Called her: she is away until Monday.",
+    message: { type: "note", text: "Called her: she is away until Monday." },
+    status: "note",
+    window_closed: false,
+    at: "2026-12-01T10:44:00Z",
+  };
+}
+
+describe("a private note of the team", () => {
+  it("says who wrote it and that only the team sees it, never as a message in or out", () => {
+    const row = render(note("rita@shop.test"));
+    expect(row.textContent).toContain("Note · rita@shop.test · only your team sees this");
+    expect(row.textContent).toContain("Called her: she is away until Monday.");
+    expect(row.className).not.toMatch(/msg-in|msg-out/);
+    expect(row.querySelector(".msg, .msg-ticks, .msg-status, .msg-meta")).toBeNull();
+    expect(render(note("me@shop.test")).getAttribute("aria-label")).toBe(
+      "Note · You · only your team sees this",
+    );
+  });
+});

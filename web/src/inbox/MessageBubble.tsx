@@ -3,6 +3,8 @@
 // bubble and, under a message out, who sent it and what became of it in words. Nothing in it
 // can be tapped: reply buttons and list rows are shown as the contact saw them, to be read.
 // (The test chat's bubbles in simulate/Bubbles.tsx are made to be tapped, as the contact.)
+// A private note of the team is no bubble: a yellow card across the thread, saying who
+// wrote it and that only the team sees it, with no ticks (it never went anywhere).
 
 import type { components } from "../api/schema";
 import { componentsOf, previewOf } from "../forms/TemplatePicker";
@@ -10,6 +12,7 @@ import type { ContactMessage, FlowMessage } from "../simulate/model";
 import {
   contentOf,
   failureWords,
+  noteWords,
   senderWords,
   statusOf,
   timeWords,
@@ -28,6 +31,7 @@ interface Props {
 }
 
 export function MessageBubble({ message, me, templates }: Props) {
+  if (message.direction === "note") return <NoteCard message={message} me={me} />;
   const content = contentOf(message);
   const out = message.direction === "out";
   const status = statusOf(message.status);
@@ -64,6 +68,21 @@ export function MessageBubble({ message, me, templates }: Props) {
       {(message.status === "failed" || message.status === "refused") && (
         <p className="msg-error">{failureWords(message.error, message.status)}</p>
       )}
+    </li>
+  );
+}
+
+function NoteCard({ message, me }: { message: MessageView; me: string | undefined }) {
+  const words = noteWords(message, me);
+  return (
+    <li className="msg-note-row" data-status="note" aria-label={words}>
+      <div className="msg-note">
+        <p className="msg-note-label">
+          {words}
+          <span className="msg-note-time">{timeWords(message)}</span>
+        </p>
+        <p className="msg-text">{message.text}</p>
+      </div>
     </li>
   );
 }

@@ -1,9 +1,10 @@
 // One handed-over conversation: first the messages themselves (Conversation) under what the
 // journey noted, then, beside them on a wide screen or below on a narrow one, the step that
 // raised it (a link opens the flow there), who the contact is (from the contacts API) and the
-// run's variables; and what an operator can do: claim it, let it go, or resolve it and return
-// the contact to the journey through the handoff's `resolved` way out; and, under the thread,
-// answer them (Composer). Viewers see it all and act on nothing.
+// run's variables; and what an operator can do: claim it, let it go, hand it to a colleague or
+// another team (HandOnDialog), or close it (CloseDialog: return the contact to the journey
+// through the handoff's `resolved` way out, or end the journey here); and, under the thread,
+// answer them or write a note for the team (Composer). Viewers see it all and act on nothing.
 
 import { useState } from "react";
 import { ApiFailure, messageOf } from "../api/errors";
@@ -13,10 +14,12 @@ import { AppLink, contactPath, selectWhenOpened } from "../contacts/links";
 import { touchWords, valueWords, versionWords, when } from "../contacts/words";
 import { useFlowList } from "../flows/api";
 import { roleIn, useSession } from "../session/store";
-import { Dialog, ErrorNote } from "../ui/Dialog";
+import { ErrorNote } from "../ui/Dialog";
 import { useRunOf, useTicket, useTicketActions } from "./api";
+import { CloseDialog } from "./CloseDialog";
 import { Composer } from "./Composer";
 import { Conversation } from "./Conversation";
+import { HandOnDialog } from "./HandOnDialog";
 import type { Ticket } from "./types";
 import { useNow } from "./useNow";
 import {
@@ -150,7 +153,7 @@ function Loaded({ workspace, ticket }: { workspace: string; ticket: Ticket }) {
             {closed ? (
               <p>{closedWords(ticket, me)}.</p>
             ) : (
-              <p>If no one resolves it, the journey {timeoutWords(ticket.times_out_at, now)}.</p>
+              <p>If no one closes it, the journey {timeoutWords(ticket.times_out_at, now)}.</p>
             )}
             {returning && (
               <p className="notice" role="status">
@@ -191,18 +194,26 @@ function Actions({
 }) {
   const actions = useTicketActions(workspace, ticket.id);
   const [error, setError] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
+  const [dialog, setDialog] = useState<"close" | "hand-on" | null>(null);
   const canAct = role === "operator" || role === "editor" || role === "admin";
   const mine = ticket.assignee === me && me !== undefined;
-  const busy = actions.claim.isPending || actions.release.isPending || actions.resolve.isPending;
+  const busy =
+    actions.claim.isPending ||
+    actions.release.isPending ||
+    actions.close.isPending ||
+    actions.assign.isPending;
   // Someone else's ticket cannot be claimed (the server keeps one owner); an admin may
-  // release it for them, and resolve it.
+  // release it for them, hand it on and close it.
   const othersAndNotAdmin = ticket.assignee && !mine && role !== "admin";
 
   const since = ticket.assigned_at ? ` ${sinceWords(new Date(ticket.assigned_at), now)}` : "";
   const owner = ticket.assignee
     ? `${ownerWords(ticket, me)}${since}.`
     : "No one has taken this conversation yet.";
+  const open = (which: "close" | "hand-on") => {
+    setError(null);
+    setDialog(which);
+  };
   return (
     <div className="ticket-actions-block">
       <p className={`ticket-owner${mine ? " mine" : ""}`}>{owner}</p>
@@ -241,56 +252,58 @@ function Actions({
           {!othersAndNotAdmin && (
             <button
               type="button"
+              className="button"
+              disabled={busy}
+              onClick={() => open("hand-on")}
+            >
+              Hand to…
+            </button>
+          )}
+          {!othersAndNotAdmin && (
+            <button
+              type="button"
               className={mine ? "button primary" : "button"}
               disabled={busy}
-              onClick={() => (setError(null), setConfirming(true))}
+              onClick={() => open("close")}
             >
-              Resolve and return to the journey…
+              Close…
             </button>
           )}
         </div>
       )}
       {canAct && othersAndNotAdmin && (
         <p className="muted ticket-hint">
-          Only {ticket.assignee} or an admin can let it go or resolve it.
+          Only {ticket.assignee} or an admin can let it go, hand it on or close it.
         </p>
       )}
       {!canAct && (
         <p className="muted ticket-hint">
-          Your role in this workspace (viewer) lets you see the inbox, not claim or resolve
+          Your role in this workspace (viewer) lets you see the inbox, not claim or close
           conversations.
         </p>
       )}
       <ErrorNote error={error} />
-      {confirming && (
-        <Dialog title="Resolve and return to the journey?" onClose={() => setConfirming(false)}>
-          <p>
-            The conversation is marked resolved and leaves the queue. {flowName} then goes on for
-            this contact from step {ticket.node_id} through its <strong>resolved</strong> way out,
-            moments from now.
-          </p>
-          <p className="muted">
-            Make sure the contact has had their answer: the journey's next messages follow at once.
-          </p>
-          <div className="actions">
-            <button type="button" className="button" onClick={() => setConfirming(false)}>
-              Keep it open
-            </button>
-            <button
-              type="button"
-              className="button primary"
-              disabled={actions.resolve.isPending}
-              onClick={() =>
-                actions.resolve.mutate(undefined, {
-                  onSettled: () => setConfirming(false),
-                  onError: (failure) => setError(messageOf(failure)),
-                })
-              }
-            >
-              {actions.resolve.isPending ? "Resolving…" : "Resolve and return"}
-            </button>
-          </div>
-        </Dialog>
+      {dialog === "close" && (
+        <CloseDialog
+          flowName={flowName}
+          step={ticket.node_id}
+          pending={actions.close.isPending}
+          onCancel={() => setDialog(null)}
+          onClose={(outcome) =>
+            actions.close.mutate(outcome, {
+              onSettled: () => setDialog(null),
+              onError: (failure) => setError(messageOf(failure)),
+            })
+          }
+        />
+      )}
+      {dialog === "hand-on" && (
+        <HandOnDialog
+          workspace={workspace}
+          ticket={ticket}
+          me={me}
+          onDone={() => setDialog(null)}
+        />
       )}
     </div>
   );

@@ -1,22 +1,43 @@
-// The handoff queue's calls. The queue is read again every 10 s (there are no live updates
-// yet), and after every claim, release or resolve, so the tabs' counts and the top bar's
-// "Inbox (N)" follow what the team does.
+// The handoff queue's calls. The queue is read again after every claim, hand-over, release
+// or close, and whenever the inbox page hears of a change (live.ts), so the tabs' counts and
+// the top bar's "Inbox (N)" follow what the team does; besides, it is polled: every 10 s
+// without the live stream (the top bar elsewhere in the editor), every 30 s with it.
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { create } from "zustand";
 import { api, ok } from "../api/client";
 import { contactKey, POLL_MS } from "../contacts/api";
 import type { Contact, RunDetail } from "../contacts/types";
 import type { View } from "./queue";
-import type { ConversationPage, Reply, Ticket, TicketList } from "./types";
+import type { ConversationPage, Member, MessageView, Reply, Ticket, TicketList } from "./types";
 
 /** How often the queue is read again while it is on screen (the top bar's count too). */
 export const QUEUE_POLL_MS = 10_000;
+
+/** How often inbox queries are read again while the live stream is open: a fallback only. */
+export const LIVE_POLL_MS = 30_000;
+
+/** Whether the inbox's live stream is open now (live.ts sets it). */
+export const useLiveStream = create<{ open: boolean }>(() => ({ open: false }));
+
+/** How often an inbox query is read again: `alone` without the live stream, slower with it. */
+export function pollEvery(live: boolean, alone: number): number {
+  return live ? Math.max(LIVE_POLL_MS, alone) : alone;
+}
+
+function usePollEvery(alone: number): number {
+  return pollEvery(
+    useLiveStream((s) => s.open),
+    alone,
+  );
+}
 
 export function handoffsKey(workspace: string) {
   return ["handoffs", workspace] as const;
 }
 
 export function useQueue(workspace: string, view: View, team: string) {
+  const every = usePollEvery(QUEUE_POLL_MS);
   return useQuery({
     queryKey: [...handoffsKey(workspace), "list", view, team],
     queryFn: () =>
@@ -25,7 +46,7 @@ export function useQueue(workspace: string, view: View, team: string) {
           params: { path: { workspace }, query: team ? { view, team } : { view } },
         }),
       ) as Promise<TicketList>,
-    refetchInterval: QUEUE_POLL_MS,
+    refetchInterval: every,
     // Keeps the rows on screen while a tab or team switch is on its way.
     placeholderData: (previous) => previous,
   });
@@ -36,6 +57,7 @@ export function useQueue(workspace: string, view: View, team: string) {
  * "Inbox (N)", the tabs' numbers and the team filter's choices.
  */
 export function useQueueCounts(workspace: string) {
+  const every = usePollEvery(QUEUE_POLL_MS);
   return useQuery({
     queryKey: [...handoffsKey(workspace), "counts"],
     queryFn: () =>
@@ -44,11 +66,12 @@ export function useQueueCounts(workspace: string) {
           params: { path: { workspace }, query: { limit: 0 } },
         }),
       ) as Promise<TicketList>,
-    refetchInterval: QUEUE_POLL_MS,
+    refetchInterval: every,
   });
 }
 
 export function useTicket(workspace: string, ticket: string | undefined) {
+  const every = usePollEvery(QUEUE_POLL_MS);
   return useQuery({
     queryKey: [...handoffsKey(workspace), "ticket", ticket],
     enabled: ticket !== undefined,
@@ -58,20 +81,22 @@ export function useTicket(workspace: string, ticket: string | undefined) {
           params: { path: { workspace, ticket: ticket ?? "" } },
         }),
       ) as Promise<Ticket>,
-    refetchInterval: QUEUE_POLL_MS,
+    refetchInterval: every,
     retry: false,
   });
 }
 
-/** How often an open ticket's conversation is read again (there is no live push yet). */
+/** How often an open ticket's conversation is read again without the live stream. */
 export const CONVERSATION_POLL_MS = 4_000;
 
 /**
  * The conversation of a ticket's contact: the latest page first, then, one by one as the
- * operator asks, the pages before it (`fetchNextPage`). Read again every few seconds while
- * the ticket is open, every page loaded, so statuses (delivered, read, failed) move on.
+ * operator asks, the pages before it (`fetchNextPage`). Read again, every page loaded, when
+ * the live stream says something happened (and every few seconds without it), so new
+ * messages and notes show and statuses (delivered, read, failed) move on.
  */
 export function useConversation(workspace: string, ticket: string) {
+  const every = usePollEvery(CONVERSATION_POLL_MS);
   return useInfiniteQuery({
     queryKey: [...handoffsKey(workspace), "messages", ticket],
     initialPageParam: null as number | null,
@@ -85,7 +110,7 @@ export function useConversation(workspace: string, ticket: string) {
         }),
       ) as Promise<ConversationPage>,
     getNextPageParam: (page: ConversationPage) => page.earlier ?? undefined,
-    refetchInterval: CONVERSATION_POLL_MS,
+    refetchInterval: every,
     retry: false,
   });
 }
@@ -147,17 +172,74 @@ export function useTicketActions(workspace: string, ticket: string) {
         ok(api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/release", path)),
       onSettled: settled,
     }),
-    resolve: useMutation({
-      mutationFn: () =>
+    /** `resolved`: the journey goes on through its resolved way out; `ended`: it ends here. */
+    close: useMutation({
+      mutationFn: (outcome: CloseOutcome) =>
         ok(
           api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/close", {
             ...path,
-            body: { outcome: "resolved" },
+            body: { outcome },
+          }),
+        ),
+      onSettled: settled,
+    }),
+    /** To a colleague (`to`: their email), back to the queue (`to: null`), another `team`. */
+    assign: useMutation({
+      mutationFn: (handover: Handover) =>
+        ok(
+          api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/assign", {
+            ...path,
+            body: handover,
           }),
         ),
       onSettled: settled,
     }),
   };
+}
+
+export type CloseOutcome = "resolved" | "ended";
+
+/** Who has a ticket next, and for which team: what is absent stays as it is. */
+export interface Handover {
+  to?: string | null;
+  team?: string;
+}
+
+/**
+ * The workspace's members, to pick a colleague from. Not every role may list them: a refusal
+ * (`403`) is an answer too (the picker becomes a typed email), so it is not retried.
+ */
+export function useMembers(workspace: string) {
+  return useQuery({
+    queryKey: ["members", workspace],
+    queryFn: () =>
+      ok(
+        api.GET("/api/v1/workspaces/{workspace}/members", {
+          params: { path: { workspace } },
+        }),
+      ) as Promise<Member[]>,
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+}
+
+/**
+ * Writes a private note on a ticket (`201`): it is kept in the conversation for the team and
+ * never sent. The thread is read again at once, so the note shows as the box empties.
+ */
+export function useNote(workspace: string, ticket: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (text: string) =>
+      ok(
+        api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/notes", {
+          params: { path: { workspace, ticket } },
+          body: { text },
+        }),
+      ) as Promise<unknown> as Promise<MessageView>,
+    onSettled: () =>
+      queryClient.invalidateQueries({ queryKey: [...handoffsKey(workspace), "messages", ticket] }),
+  });
 }
 
 /**

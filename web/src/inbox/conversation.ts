@@ -86,8 +86,21 @@ export function statusOf(status: MessageStatus): StatusView | undefined {
       // Spool itself held it back (the window closed before it went, an opt-out…).
       return { ticks: "!", words: "Not sent", tone: "failed" };
     case "received":
+    case "note":
       return undefined;
   }
+}
+
+/** Who wrote a note and who sees it: "Note · rita@shop.example · only your team sees this". */
+export function noteWords(message: Pick<MessageView, "author">, me: string | undefined): string {
+  const by = !message.author
+    ? "From the inbox"
+    : message.author === me
+      ? "You"
+      : message.author.startsWith("api_key:")
+        ? "An API key"
+        : message.author;
+  return `Note · ${by} · only your team sees this`;
 }
 
 /** Why a message failed (WhatsApp's words) or was refused (Spool's), under the bubble. */

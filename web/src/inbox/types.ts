@@ -6,6 +6,7 @@ import type { components } from "../api/schema";
 export type Ticket = components["schemas"]["Ticket"];
 export type TicketCounts = components["schemas"]["TicketCounts"];
 export type TicketList = components["schemas"]["TicketList"];
+export type Member = components["schemas"]["Member"];
 
 /** What became of a message: `received` (from the contact), or a message out's status. */
 export type MessageStatus =
@@ -16,7 +17,9 @@ export type MessageStatus =
   | "read"
   | "failed"
   /** An operator's reply the runtime would not send (the window closed meanwhile…): `error` says why. */
-  | "refused";
+  | "refused"
+  /** A private note of the team: never sent. */
+  | "note";
 
 /**
  * One message of a contact's conversation, either way: the generated type, with the words
@@ -26,8 +29,9 @@ export type MessageView = Omit<
   components["schemas"]["MessageView"],
   "direction" | "from" | "status" | "message"
 > & {
-  direction: "in" | "out";
-  /** `operator` once replies are sent from the inbox (then `author` names who wrote it). */
+  /** `note`: a private note of the team, kept in the thread, never sent to the contact. */
+  direction: "in" | "out" | "note";
+  /** `operator` for replies and notes written in the inbox (then `author` names who wrote it). */
   from: "contact" | "journey" | "operator";
   status: MessageStatus;
   /** The content received, or the body sent, as JSON (null if it could not be read). */

@@ -87,6 +87,9 @@ describe("who has the conversation", () => {
     expect(closedWords({ closed_by: "ana@x", outcome: "resolved" }, "me@x")).toMatch(
       /^Resolved by ana@x/,
     );
+    expect(closedWords({ closed_by: "me@x", outcome: "ended" }, "me@x")).toBe(
+      "Ended by you: the contact left the journey here, it sends them nothing more",
+    );
     expect(closedWords({ closed_by: "journey", outcome: "left" }, "me@x")).toMatch(
       /went on by itself \(it timed out/,
     );

@@ -83,7 +83,11 @@ export function ownerWords(ticket: Pick<Ticket, "assignee">, me: string | undefi
   return `${ticket.assignee} has it`;
 }
 
-/** How a closed ticket ended: "Resolved by you", "Left by itself (timed out, cancelled or erased)". */
+/**
+ * How a closed ticket ended: "Resolved by you: the journey went on…", "Ended by ana@…: the
+ * contact left the journey here", or "The journey went on by itself…" (timed out, cancelled
+ * or erased).
+ */
 export function closedWords(
   ticket: Pick<Ticket, "closed_by" | "outcome">,
   me: string | undefined,
@@ -92,6 +96,9 @@ export function closedWords(
     return "The journey went on by itself (it timed out, was cancelled or the contact was erased)";
   }
   const by = ticket.closed_by === me ? "you" : (ticket.closed_by ?? "someone");
+  if (ticket.outcome === "ended") {
+    return `Ended by ${by}: the contact left the journey here, it sends them nothing more`;
+  }
   return `Resolved by ${by}: the journey went on through its resolved way out`;
 }
 
