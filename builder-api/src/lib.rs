@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod channels;
+pub mod chatwoot;
 pub mod config;
 pub mod conversation;
 pub mod db;

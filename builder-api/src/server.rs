@@ -195,6 +195,16 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         db.clone(),
     );
     let inbox = crate::inbox_updates::InboxUpdates::default();
+    let chatwoot = crate::chatwoot::Linked::default();
+    chatwoot.reload(&db).await?;
+    let chatwoot_deliveries = crate::chatwoot::ChatwootDeliveries::new(
+        db.clone(),
+        config.secret_key()?,
+        network.clone(),
+        clock.clone(),
+        chatwoot.clone(),
+    )
+    .map_err(|err| Error::Http(err.to_string()))?;
     let notifier = Notifier::new(db.clone(), clock.clone(), secret_key);
     let runtime = Arc::new(
         Runtime::new(
@@ -209,6 +219,10 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             Arc::new(crate::handoffs::Tickets::new(db.clone())),
             Arc::new(crate::waiting::Positions::new(db.clone())),
             Arc::new(crate::conversation::History::new(db.clone())),
+            Arc::new(crate::chatwoot::ChatwootQueue::new(
+                db.clone(),
+                chatwoot.clone(),
+            )),
             Arc::new(inbox.clone()),
         ]))),
     );
@@ -223,6 +237,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     )
     .map_err(|err| Error::Http(err.to_string()))?;
     workers.spawn(deliveries.run(stopped.clone()));
+    workers.spawn(chatwoot_deliveries.run(stopped.clone()));
     workers.spawn(templates.clone().run(channels.clone(), stopped.clone()));
     workers.spawn(keep_published_in_step(
         db.clone(),
@@ -245,6 +260,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         notifier,
         simulations: Simulations::default(),
         inbox,
+        chatwoot,
         config: config.clone(),
     });
     let body_limit = config.body_limit;

@@ -45,6 +45,8 @@ pub struct AppState {
     pub simulations: Simulations,
     /// Live updates for inbox pages (see `inbox_updates`).
     pub inbox: crate::inbox_updates::InboxUpdates,
+    /// The workspaces linked to Chatwoot (see `chatwoot`).
+    pub chatwoot: crate::chatwoot::Linked,
     pub config: Config,
 }
 

@@ -32,6 +32,7 @@ mod m20261204_000010_version_notes;
 mod m20261205_000010_handoff_tickets;
 mod m20261205_000020_run_positions;
 mod m20261206_000010_conversation_messages;
+mod m20261206_000020_chatwoot;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000010_handoff_tickets::Migration),
             Box::new(m20261205_000020_run_positions::Migration),
             Box::new(m20261206_000010_conversation_messages::Migration),
+            Box::new(m20261206_000020_chatwoot::Migration),
         ]
     }
 }

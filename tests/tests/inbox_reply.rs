@@ -26,7 +26,7 @@ const ANA: &str = "5511987654321";
 const BEN: &str = "5511987654322";
 const CARO: &str = "5511987654323";
 
-fn help_desk() -> Value {
+pub(crate) fn help_desk() -> Value {
     json!({
         "schema": 1, "id": "help", "name": "Help desk",
         "nodes": [
@@ -44,7 +44,7 @@ fn help_desk() -> Value {
 
 /// Meta's clock, which is the real one (so is the server's).
 #[allow(clippy::disallowed_methods)]
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| {
@@ -53,7 +53,7 @@ fn unix_now() -> i64 {
 }
 
 /// Meta's webhook body: `phone` writes `text`, `ago` seconds ago.
-fn writes(phone: &str, text: &str, ago: i64) -> Vec<u8> {
+pub(crate) fn writes(phone: &str, text: &str, ago: i64) -> Vec<u8> {
     let sent = unix_now() - ago;
     json!({
         "object": "whatsapp_business_account",
@@ -86,7 +86,11 @@ fn status(sent: &Value, status: &str) -> Vec<u8> {
 }
 
 /// Polls `path` until `done` holds.
-async fn eventually(client: &Client, path: &str, done: impl Fn(&Response) -> bool) -> Response {
+pub(crate) async fn eventually(
+    client: &Client,
+    path: &str,
+    done: impl Fn(&Response) -> bool,
+) -> Response {
     let mut last = client.get(path).await;
     for _ in 0..100 {
         if done(&last) {
@@ -99,7 +103,7 @@ async fn eventually(client: &Client, path: &str, done: impl Fn(&Response) -> boo
 }
 
 /// The messages Meta was asked to send, waiting for `count`.
-async fn sent(meta: &MockServer, count: usize) -> Vec<Value> {
+pub(crate) async fn sent(meta: &MockServer, count: usize) -> Vec<Value> {
     for _ in 0..100 {
         let sent: Vec<Value> = meta
             .received_requests()
@@ -118,7 +122,7 @@ async fn sent(meta: &MockServer, count: usize) -> Vec<Value> {
 }
 
 /// The open ticket of `phone`.
-async fn ticket_of(admin: &Client, phone: &str) -> String {
+pub(crate) async fn ticket_of(admin: &Client, phone: &str) -> String {
     let queue = eventually(admin, QUEUE, |r| {
         r.body["tickets"]
             .as_array()

@@ -6,6 +6,7 @@
 mod ai_model;
 mod api;
 mod channels;
+mod chatwoot;
 mod cli;
 mod cli_simulate;
 mod contacts;

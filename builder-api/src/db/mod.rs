@@ -9,6 +9,7 @@ pub mod ai_model;
 pub mod api_key;
 pub mod audit;
 pub mod channel;
+pub mod chatwoot;
 pub mod conversation_message;
 pub mod event_delivery;
 pub mod event_subscription;

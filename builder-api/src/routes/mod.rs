@@ -18,6 +18,7 @@ pub mod api_keys;
 pub mod audit_log;
 pub mod change;
 pub mod channels;
+pub mod chatwoot;
 pub mod contacts;
 pub mod contract;
 pub mod conversation;
@@ -50,6 +51,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::scope("/hooks").configure(webhooks::configure))
         .configure(crate::whatsapp::webhook::configure)
+        .configure(chatwoot::configure_webhook)
         .configure(openapi::configure)
         .service(
             web::scope("/api/v1")
@@ -68,6 +70,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(handoffs::configure)
                         .configure(conversation::configure)
                         .configure(reply::configure)
+                        .configure(chatwoot::configure)
                         .configure(handoff_assign::configure)
                         .configure(inbox_events::configure)
                         .configure(waiting::configure)

@@ -55,6 +55,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::handoffs::Api::openapi());
     doc.merge(super::conversation::Api::openapi());
     doc.merge(super::reply::Api::openapi());
+    doc.merge(super::chatwoot::Api::openapi());
     doc.merge(super::handoff_assign::Api::openapi());
     doc.merge(super::inbox_events::Api::openapi());
     doc.merge(super::waiting::Api::openapi());

@@ -270,6 +270,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/chatwoot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["read_chatwoot_link"];
+        /** Links the workspace to a Chatwoot API inbox (replacing any earlier link). */
+        put: operations["link_chatwoot"];
+        post?: never;
+        delete: operations["unlink_chatwoot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/contacts/{phone}": {
         parameters: {
             query?: never;
@@ -1284,9 +1301,12 @@ export interface components {
         CloseTicket: {
             /**
              * @description `resolved` (the default): the run goes on through the node's `resolved` port;
-             *     `ended`: the journey ends here for the contact (its run is cancelled).
+             *     `ended`: the journey ends here for the contact (its run is cancelled); `moved`: it
+             *     ends here and the published journey `flow` starts for the contact.
              */
             outcome?: string | null;
+            /** @description With `moved`: the journey the contact goes to. */
+            flow?: string | null;
         };
         /** @description An edge along which the 24-hour window may be closed (a port leads to one node only). */
         ClosedWindowEdge: {
@@ -1556,6 +1576,16 @@ export interface components {
              */
             contact_id: string;
         };
+        /** @description The link, its secrets never shown. */
+        LinkView: {
+            base_url: string;
+            /** Format: int64 */
+            account_id: number;
+            /** Format: int64 */
+            inbox_id: number;
+            /** @description Where to point the API inbox's webhook (relative to Spool's public address). */
+            webhook_path: string;
+        };
         LocationInput: {
             /** Format: double */
             latitude: number;
@@ -1662,6 +1692,22 @@ export interface components {
             messaging_limit?: number | null;
             /** @description Send Marketing templates through the Marketing Messages API: false unless given. */
             marketing_messages_api?: boolean | null;
+        };
+        /** @description A Chatwoot API inbox to mirror handed-over conversations into. */
+        NewLink: {
+            /** @description e.g. `https://chatwoot.example.com`. */
+            base_url: string;
+            /** Format: int64 */
+            account_id: number;
+            /**
+             * Format: int64
+             * @description The API inbox's id.
+             */
+            inbox_id: number;
+            /** @description An agent's (or agent bot's) access token (Profile settings → Access token). */
+            api_access_token: string;
+            /** @description The inbox webhook's signing secret. */
+            webhook_secret: string;
         };
         NewMember: {
             email: string;
@@ -4007,6 +4053,247 @@ export interface operations {
                 };
             };
             /** @description No such channel in the workspace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_chatwoot_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_chatwoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewLink"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            /** @description The body is not JSON, or not of this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `secret_key_missing` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an http(s) address, an empty token or secret */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlink_chatwoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7150,7 +7437,7 @@ export interface operations {
                     "application/json": components["schemas"]["Ticket"];
                 };
             };
-            /** @description `invalid_body`: an outcome other than `resolved` or `ended` */
+            /** @description `invalid_body`: an outcome other than `resolved`, `ended` or `moved`, or `moved` without `flow` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7212,7 +7499,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is of the right shape, and a value in it is not acceptable */
+            /** @description `not_published`: `flow` is not a live journey of the workspace */
             422: {
                 headers: {
                     [name: string]: unknown;

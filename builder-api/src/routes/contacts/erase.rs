@@ -39,6 +39,7 @@ pub async fn erase(
     crate::waiting::forget_contact(&state.db, &id).await?;
     crate::handoffs::forget_contact(&state.db, &id).await?;
     crate::conversation::forget_contact(&state.db, &id).await?;
+    crate::chatwoot::link::forget_contact(&state.db, &id).await?;
     if !gone.found() {
         return Err(unknown_contact());
     }
