@@ -14,6 +14,7 @@ mod editor;
 mod events_out;
 mod flow_list;
 mod handoffs;
+mod inbox_cart;
 mod inbox_reply;
 mod limits;
 mod publish_notes;

@@ -64,17 +64,22 @@ pub(crate) async fn meta() -> MockServer {
         .mount(&meta)
         .await;
     for endpoint in ["messages", "marketing_messages"] {
-        Mock::given(method("POST"))
-            .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/{endpoint}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "messaging_product": "whatsapp",
-                "contacts": [{ "input": ANA, "wa_id": ANA }],
-                "messages": [{ "id": "wamid.OUT1" }]
-            })))
-            .mount(&meta)
-            .await;
+        accept_sends(&meta, endpoint).await;
     }
     meta
+}
+
+/// Meta accepts every send to `endpoint` (`messages`, `marketing_messages`) of the number.
+pub(crate) async fn accept_sends(meta: &MockServer, endpoint: &str) {
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/{endpoint}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{ "input": ANA, "wa_id": ANA }],
+            "messages": [{ "id": "wamid.OUT1" }]
+        })))
+        .mount(meta)
+        .await;
 }
 
 /// A server whose one channel's templates were synced.

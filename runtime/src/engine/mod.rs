@@ -243,8 +243,17 @@ impl Engine {
         } else {
             now
         };
+        // WhatsApp stamps messages to the second: an answer within the same second as a
+        // message Spool queued would read as older than it. Arriving within two seconds of
+        // its stamp, the arrival time orders it (in the history); one arriving later keeps
+        // the time it was sent. (The 24-hour window still counts from the stamp.)
+        let heard_at = if (0..2 * SECOND).contains(&(now - sent_at)) {
+            now
+        } else {
+            sent_at
+        };
         tx.notices
-            .push(notices::inbound_notice(state, message, sent_at));
+            .push(notices::inbound_notice(state, message, heard_at));
         let previous = state.contact.last_inbound_at;
         state.contact.last_inbound_at = Some(previous.map_or(sent_at, |at| at.max(sent_at)));
         if state.contact.name.is_none() {
