@@ -27,6 +27,8 @@ pub const OUT: &str = "out";
 pub const REFUSED: &str = "refused";
 /// A private note on the conversation: its direction and status (never sent).
 pub const NOTE: &str = "note";
+/// Rows (or keys) per statement: SQLite takes at most 32,766 values in one.
+const ROWS_PER_INSERT: usize = 500;
 
 #[derive(Debug)]
 pub struct History {
@@ -154,9 +156,12 @@ impl Observer for History {
                 _ => {}
             }
         }
-        if !rows.is_empty() {
-            // A batch applied again tells the same messages again: kept once.
-            Entity::insert_many(rows)
+        // A batch applied again tells the same messages again: kept once. In chunks, within
+        // the databases' limit of values per statement.
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+            Entity::insert_many(chunk)
                 .on_conflict(OnConflict::column(Column::Key).do_nothing().to_owned())
                 .exec_without_returning(&self.db)
                 .await
@@ -168,13 +173,15 @@ impl Observer for History {
             let Some(keys) = statuses.remove(status) else {
                 continue;
             };
-            Entity::update_many()
-                .col_expr(Column::Status, Expr::value(status))
-                .filter(Column::Key.is_in(keys))
-                .filter(Column::Status.is_in(earlier(status).iter().copied()))
-                .exec(&self.db)
-                .await
-                .map_err(failed)?;
+            for keys in keys.chunks(ROWS_PER_INSERT) {
+                Entity::update_many()
+                    .col_expr(Column::Status, Expr::value(status))
+                    .filter(Column::Key.is_in(keys.iter().cloned()))
+                    .filter(Column::Status.is_in(earlier(status).iter().copied()))
+                    .exec(&self.db)
+                    .await
+                    .map_err(failed)?;
+            }
         }
         for (key, why) in failures {
             Entity::update_many()

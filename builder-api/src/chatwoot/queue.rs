@@ -142,10 +142,14 @@ impl Observer for ChatwootQueue {
         }
         // A batch applied again queues its calls again: `open` is made once per ticket (the
         // conversation row says it is made), a repeated message shows twice at worst.
-        outbox::Entity::insert_many(rows)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(|err| spool_runtime::Error::Observer(err.to_string()))?;
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(500).collect();
+            outbox::Entity::insert_many(chunk)
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(|err| spool_runtime::Error::Observer(err.to_string()))?;
+        }
         Ok(())
     }
 }

@@ -98,7 +98,13 @@ impl Observer for Tickets {
             .iter()
             .filter(|notice| notice.kind == NoticeKind::MessageReceived)
             .collect();
-        if let Some(latest) = wrote.iter().map(|notice| notice.at).max() {
+        let latest = wrote
+            .iter()
+            .map(|notice| notice.at)
+            .max()
+            .unwrap_or_default();
+        // In chunks, within the databases' limit of values per statement.
+        for wrote in wrote.chunks(500) {
             Entity::update_many()
                 .col_expr(Column::LastInboundAt, Expr::value(latest))
                 .filter(
