@@ -418,6 +418,57 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
         let refused = rita.post(&format!("{QUEUE}/{ana}/messages"), &body).await;
         assert_eq!(refused.status, 400, "{body}: {}", refused.text);
     }
+    // Quick replies and a picture, while Ana's window is open; WhatsApp's limits first.
+    let to_ana = format!("{QUEUE}/{ana}/messages");
+    for (body, words) in [
+        (
+            json!({ "text": "Which?", "buttons": ["A", "B", "C", "D"] }),
+            "at most 3",
+        ),
+        (
+            json!({ "text": "Which?", "buttons": ["A much too long button title"] }),
+            "1 to 20",
+        ),
+        (
+            json!({ "text": "Which?", "buttons": ["A", "A"] }),
+            "Two buttons",
+        ),
+        (
+            json!({ "media": { "kind": "image", "url": "http://shop.example/r.png" } }),
+            "https",
+        ),
+        (
+            json!({ "media": { "kind": "image", "url": "https://shop.example/r.png" }, "buttons": ["A"] }),
+            "exactly one",
+        ),
+    ] {
+        let refused = rita.post(&to_ana, &body).await;
+        assert_eq!(refused.status, 400, "{body}: {}", refused.text);
+        assert!(refused.text.contains(words), "{body}: {}", refused.text);
+    }
+    let asked = rita
+        .post(
+            &to_ana,
+            &json!({ "text": "Shall I refund you?", "buttons": ["Yes please", "No"] }),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.text);
+    let pictured = rita
+        .post(
+            &to_ana,
+            &json!({ "media": { "kind": "image", "url": "https://shop.example/receipt.png", "caption": "Your receipt" } }),
+        )
+        .await;
+    assert_eq!(pictured.status, 202, "{}", pictured.text);
+    let out = sent(&meta, 5).await;
+    assert_eq!(out[3]["type"], "interactive");
+    assert_eq!(
+        out[3]["interactive"]["action"]["buttons"][1]["reply"]["title"],
+        "No"
+    );
+    assert_eq!(out[4]["type"], "image");
+    assert_eq!(out[4]["image"]["caption"], "Your receipt");
+
     // Ana goes on to the satisfaction survey: her help-desk journey ends, the survey starts.
     let survey = json!({
         "schema": 1, "id": "survey", "name": "Survey",
@@ -444,9 +495,9 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
         .await;
     assert_eq!(closed.status, 200, "{}", closed.text);
     assert_eq!(closed.body["outcome"], "moved");
-    let out = sent(&meta, 4).await;
-    assert_eq!(out[3]["to"], ANA);
-    assert_eq!(out[3]["text"]["body"], "How did we do, from 1 to 5?");
+    let out = sent(&meta, 6).await;
+    assert_eq!(out[5]["to"], ANA);
+    assert_eq!(out[5]["text"]["body"], "How did we do, from 1 to 5?");
     let late = rita
         .post(
             &format!("{QUEUE}/{ana}/messages"),

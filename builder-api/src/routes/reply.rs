@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use spool_nodes::{DAY, OutboundBody, TemplateCatalog, TemplateCategory};
+use spool_nodes::{Choice, DAY, OutboundBody, TemplateCatalog, TemplateCategory};
 use spool_runtime::{Event, EventKind};
 use utoipa::ToSchema;
 
@@ -23,23 +23,51 @@ use crate::time::rfc3339;
 
 /// WhatsApp's longest text message.
 const LONGEST_TEXT: usize = 4_096;
+/// WhatsApp's reply buttons: at most 3, titles of at most 20 characters.
+const MOST_BUTTONS: usize = 3;
+const LONGEST_BUTTON: usize = 20;
+/// WhatsApp's longest media caption.
+const LONGEST_CAPTION: usize = 1_024;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config.route("/handoffs/{ticket}/messages", web::post().to(reply));
 }
 
 #[derive(Debug, utoipa::OpenApi)]
-#[openapi(paths(reply), components(schemas(Reply, TemplateReply, Queued)))]
+#[openapi(
+    paths(reply),
+    components(schemas(Reply, MediaReply, TemplateReply, Queued))
+)]
 pub struct Api;
 
-/// What the operator sends: exactly one of `text` and `template`.
+/// What the operator sends: exactly one of `text` (with `buttons`, if any), `media` and
+/// `template`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
     /// Free text: only while the contact's 24-hour window is open.
     pub text: Option<String>,
+    /// Up to 3 quick-reply buttons under `text` (their titles, up to 20 characters): the
+    /// contact's tap comes back into the conversation.
+    #[serde(default)]
+    pub buttons: Vec<String>,
+    /// A picture, video, audio or document by its public `https` link: only while the
+    /// window is open.
+    pub media: Option<MediaReply>,
     /// An APPROVED template of the contact's WhatsApp number.
     pub template: Option<TemplateReply>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaReply {
+    /// `image`, `video`, `audio` or `document`.
+    #[schema(value_type = String)]
+    pub kind: spool_flows::config::MediaKind,
+    pub url: String,
+    pub caption: Option<String>,
+    /// For a document: the name the contact sees.
+    pub filename: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -58,6 +86,37 @@ pub struct TemplateReply {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Queued {
     pub key: String,
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, Code::BadRequest, message)
+}
+
+/// Reply buttons from their titles: at most 3, each 1 to 20 characters, all different.
+fn quick_replies(titles: Vec<String>) -> Result<Vec<Choice>, ApiError> {
+    if titles.len() > MOST_BUTTONS {
+        return Err(bad(format!(
+            "WhatsApp shows at most {MOST_BUTTONS} reply buttons."
+        )));
+    }
+    let mut buttons: Vec<Choice> = Vec::with_capacity(titles.len());
+    for (index, title) in titles.into_iter().enumerate() {
+        let title = title.trim().to_owned();
+        if title.is_empty() || title.chars().count() > LONGEST_BUTTON {
+            return Err(bad(format!(
+                "A button's title is 1 to {LONGEST_BUTTON} characters; {title:?} is not."
+            )));
+        }
+        if buttons.iter().any(|button| button.title == title) {
+            return Err(bad(format!("Two buttons say {title:?}.")));
+        }
+        buttons.push(Choice {
+            id: format!("inbox_{}", index + 1),
+            title,
+            description: None,
+        });
+    }
+    Ok(buttons)
 }
 
 fn refused(code: Code, message: impl Into<String>) -> ApiError {
@@ -126,37 +185,84 @@ pub async fn reply(
         .ok_or_else(|| ApiError::not_found("The contact of this conversation was erased."))?
         .contact;
     let now = state.now();
+    let window_closed = || {
+        let closed_at = contact.last_inbound_at.map(|at| rfc3339(at + DAY));
+        let mut error = refused(
+            Code::WindowClosed,
+            "More than 24 hours have passed since the contact last wrote: only an approved template can be sent now.",
+        );
+        error.details = json!({ "closed_at": closed_at });
+        error
+    };
     let body = match body.into_inner() {
         Reply {
             text: Some(text),
+            buttons,
+            media: None,
             template: None,
         } => {
             let text = text.trim().to_owned();
             if text.is_empty() || text.chars().count() > LONGEST_TEXT {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    Code::BadRequest,
-                    format!("Write a message of 1 to {LONGEST_TEXT} characters."),
-                ));
+                return Err(bad(format!(
+                    "Write a message of 1 to {LONGEST_TEXT} characters."
+                )));
             }
+            let buttons = quick_replies(buttons)?;
             if !contact.window_open(now) {
-                let closed_at = contact.last_inbound_at.map(|at| rfc3339(at + DAY));
-                let mut error = refused(
-                    Code::WindowClosed,
-                    "More than 24 hours have passed since the contact last wrote: only an approved template can be sent now.",
-                );
-                error.details = json!({ "closed_at": closed_at });
-                return Err(error);
+                return Err(window_closed());
             }
-            OutboundBody::Text {
-                text,
-                preview_url: false,
+            if buttons.is_empty() {
+                OutboundBody::Text {
+                    text,
+                    preview_url: false,
+                }
+            } else {
+                OutboundBody::Buttons {
+                    text,
+                    header: None,
+                    footer: None,
+                    buttons,
+                }
             }
         }
         Reply {
             text: None,
+            buttons,
+            media: Some(media),
+            template: None,
+        } if buttons.is_empty() => {
+            let https =
+                reqwest::Url::parse(media.url.trim()).is_ok_and(|url| url.scheme() == "https");
+            if !https {
+                return Err(bad(
+                    "WhatsApp fetches media from a public https link: give one in `url`.",
+                ));
+            }
+            let caption = media.caption.map(|caption| caption.trim().to_owned());
+            if caption
+                .as_ref()
+                .is_some_and(|caption| caption.chars().count() > LONGEST_CAPTION)
+            {
+                return Err(bad(format!(
+                    "A caption is at most {LONGEST_CAPTION} characters."
+                )));
+            }
+            if !contact.window_open(now) {
+                return Err(window_closed());
+            }
+            OutboundBody::Media {
+                kind: media.kind,
+                url: media.url.trim().to_owned(),
+                caption: caption.filter(|caption| !caption.is_empty()),
+                filename: media.filename,
+            }
+        }
+        Reply {
+            text: None,
+            buttons,
+            media: None,
             template: Some(template),
-        } => {
+        } if buttons.is_empty() => {
             let category = approved_category(&state, &contact, &template)?;
             if category == TemplateCategory::Marketing && !contact.opted_in() {
                 return Err(refused(
@@ -177,10 +283,8 @@ pub async fn reply(
             }
         }
         _ => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                Code::BadRequest,
-                "Send exactly one of `text` and `template`.",
+            return Err(bad(
+                "Send exactly one of `text` (with `buttons`, if any), `media` and `template`.",
             ));
         }
     };

@@ -1600,6 +1600,14 @@ export interface components {
             caption?: string | null;
             mime_type?: string | null;
         };
+        MediaReply: {
+            /** @description `image`, `video`, `audio` or `document`. */
+            kind: string;
+            url: string;
+            caption?: string | null;
+            /** @description For a document: the name the contact sees. */
+            filename?: string | null;
+        };
         Member: {
             user_id: string;
             email: string;
@@ -1826,10 +1834,19 @@ export interface components {
             from: string;
             to: string;
         };
-        /** @description What the operator sends: exactly one of `text` and `template`. */
+        /**
+         * @description What the operator sends: exactly one of `text` (with `buttons`, if any), `media` and
+         *     `template`.
+         */
         Reply: {
             /** @description Free text: only while the contact's 24-hour window is open. */
             text?: string | null;
+            /**
+             * @description Up to 3 quick-reply buttons under `text` (their titles, up to 20 characters): the
+             *     contact's tap comes back into the conversation.
+             */
+            buttons?: string[];
+            media?: components["schemas"]["MediaReply"] | null;
             template?: components["schemas"]["TemplateReply"] | null;
         };
         /**
