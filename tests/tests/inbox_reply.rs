@@ -330,6 +330,12 @@ async fn operators_answer_within_whatsapps_rules(database: Database) {
         "{}",
         text.text
     );
+    let untaken = admin.get(&format!("{QUEUE}/{ben}")).await;
+    assert_eq!(
+        untaken.body["assignee"],
+        Value::Null,
+        "a refused reply takes nothing"
+    );
     let marketing = rita
         .post(
             &format!("{QUEUE}/{ben}/messages"),

@@ -159,23 +159,7 @@ pub async fn reply(
                 ),
             ));
         }
-        Some(_) => {}
-        None => {
-            let now = state.now();
-            match handoffs::claim(&state.db, &caller.workspace, &ticket.id, &me, now).await? {
-                Claim::Claimed(_) => {}
-                Claim::Taken { by } => {
-                    let mut error = refused(
-                        Code::TicketClaimed,
-                        format!("{by} took this conversation just now."),
-                    );
-                    error.details = json!({ "by": by });
-                    return Err(error);
-                }
-                Claim::Closed => return Err(closed_already()),
-                Claim::Unknown => return Err(ApiError::not_found("No such handoff.")),
-            }
-        }
+        _ => {}
     }
 
     let contact = state
@@ -289,6 +273,22 @@ pub async fn reply(
         }
     };
 
+    // Taken only once the message is known to be sendable: a refused reply takes nothing.
+    if ticket.assignee.is_none() {
+        match handoffs::claim(&state.db, &caller.workspace, &ticket.id, &me, now).await? {
+            Claim::Claimed(_) => {}
+            Claim::Taken { by } => {
+                let mut error = refused(
+                    Code::TicketClaimed,
+                    format!("{by} took this conversation just now."),
+                );
+                error.details = json!({ "by": by });
+                return Err(error);
+            }
+            Claim::Closed => return Err(closed_already()),
+            Claim::Unknown => return Err(ApiError::not_found("No such handoff.")),
+        }
+    }
     let key = format!(
         "{}/{}/{}/0",
         ticket.contact_id,
