@@ -530,7 +530,37 @@ on_every_store!(
     a_contact_only_ever_enters_journeys_of_its_own_workspace,
     a_bsuid_only_contact_gaining_a_phone_number_stays_one_contact,
     the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outage,
+    an_observer_that_panics_holds_the_batch_back_until_it_is_fixed,
 );
+
+/// An observer with a bug (it panics) does not stop the partition's worker: the batch is
+/// refused, said loudly, and applied once the observer works.
+async fn an_observer_that_panics_holds_the_batch_back_until_it_is_fixed(h: Harness) {
+    use std::sync::atomic::Ordering;
+    h.publish(&flow(
+        "hello",
+        json!({}),
+        json!([
+            { "id": "start", "type": "inbound_message", "config": {} },
+            { "id": "hi", "type": "send_text", "config": { "text": "Hello!" } },
+        ]),
+        &[("start", "next", "hi")],
+    ));
+    h.observer.panicking.store(true, Ordering::SeqCst);
+    h.text(ANA, "hi").await;
+    let refused = h.runtime.run_until_idle().await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|err| err.to_string().contains("an observer with a bug")),
+        "{refused:?}"
+    );
+    assert!(h.received(ANA).is_empty(), "nothing was committed");
+    h.observer.panicking.store(false, Ordering::SeqCst);
+    h.settle().await;
+    assert_eq!(h.received(ANA), ["Hello!"]);
+    h.finish().await;
+}
 
 /// Events out and the conversation history see what happens to the contact's messages, runs
 /// and consent, in order; while they cannot be kept (their database is down) the contact's

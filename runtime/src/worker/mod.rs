@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures::FutureExt;
 use spool_nodes::identity::ContactIdentity;
 use spool_nodes::{InboundMessage, Millis};
 use tokio::sync::Notify;
-use tracing::{debug, instrument};
+use tracing::{debug, error, instrument};
 
 use crate::calls::{CallExecutor, CallLimits};
 use crate::channel::Channel;
@@ -238,7 +239,21 @@ impl Runtime {
         if let Some(observer) = &self.observer
             && !notices.is_empty()
         {
-            observer.observe(&notices).await?;
+            // A panicking observer would end this partition's worker with no word: it fails
+            // the batch instead (applied again later), loudly.
+            let told = std::panic::AssertUnwindSafe(observer.observe(&notices))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|text| (*text).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".to_owned());
+                    error!(why, "an observer of the runtime's notices panicked");
+                    Err(Error::Observer(format!("the observer panicked: {why}")))
+                });
+            told?;
         }
         self.store.commit(lease, batch).await?;
         if let Some(due) = earliest_timer {

@@ -565,11 +565,12 @@ impl Store for SharedStore {
 }
 
 /// Keeps the notices the runtime tells of, and refuses them while told to (as a database
-/// that is down would).
+/// that is down would), or panics while told to (as a bug would).
 #[derive(Debug, Default)]
 pub struct RecordingObserver {
     pub notices: std::sync::Mutex<Vec<Notice>>,
     pub refusing: std::sync::atomic::AtomicBool,
+    pub panicking: std::sync::atomic::AtomicBool,
 }
 
 impl RecordingObserver {
@@ -587,6 +588,10 @@ impl RecordingObserver {
 #[async_trait::async_trait]
 impl Observer for RecordingObserver {
     async fn observe(&self, notices: &[Notice]) -> Result<(), Error> {
+        assert!(
+            !self.panicking.load(Ordering::SeqCst),
+            "an observer with a bug"
+        );
         if self.refusing.load(Ordering::SeqCst) {
             return Err(Error::Observer("the events table is unreachable".into()));
         }
