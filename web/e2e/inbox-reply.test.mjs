@@ -7,7 +7,10 @@
 // Marketing messages); the Utility one, filled in, goes out with its values. Caro wrote
 // 23 h 30 min ago: the countdown is amber, and when a colleague takes her conversation while
 // an operator writes, the refusal shows in red with the server's words and the text stays.
-// Screenshots 97–100 land in web/e2e-artifacts/.
+// Then Ana gets a question with quick-reply buttons (a repeated title is flagged before
+// sending) and her receipt as a picture by its link, taps a button, and is sent on to the
+// live "Survey" journey as her conversation closes: Meta is asked to send its first question.
+// Screenshots 97–100 and 115–117 land in web/e2e-artifacts/.
 
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -110,6 +113,50 @@ function writes(phone, name, text, ago) {
   });
 }
 
+/** The survey a contact can be sent to when their conversation closes. */
+const SURVEY = {
+  schema: 1,
+  id: "survey",
+  name: "Survey",
+  nodes: [
+    { id: "start", type: "broadcast", config: {} },
+    { id: "ask", type: "send_text", config: { text: "How did we do, from 1 to 5?" } },
+  ],
+  edges: [{ from: "start", port: "next", to: "ask" }],
+};
+
+/** Meta's webhook body: `phone` taps the reply button `id` titled `title`, just now. */
+function taps(phone, id, title) {
+  const sent = Math.floor(Date.now() / 1000);
+  return JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: WABA_ID,
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550001111", phone_number_id: PHONE_NUMBER_ID },
+              contacts: [{ profile: { name: "Ana" }, wa_id: phone }],
+              messages: [
+                {
+                  from: phone,
+                  id: `wamid.tap.${phone}.${sent}`,
+                  timestamp: String(sent),
+                  type: "interactive",
+                  interactive: { type: "button_reply", button_reply: { id, title } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
 /** The API as the signed-in person of `on` (their cookie, their CSRF token). */
 async function apiCall(on, method, url, data) {
   const { csrf_token } = await (await on.request.get("/api/v1/session")).json();
@@ -140,7 +187,11 @@ describe("answering from the inbox", () => {
 
   /** Delivers Meta's webhook for a contact who wrote, signed with the app secret. */
   async function contactWrites(phone, name, text, ago) {
-    const body = writes(phone, name, text, ago);
+    await deliver(writes(phone, name, text, ago));
+  }
+
+  /** Delivers Meta's webhook `body`, signed with the app secret. */
+  async function deliver(body) {
     const signature = createHmac("sha256", APP_SECRET).update(body).digest("hex");
     const answer = await fetch(`${spool.url}/webhooks/whatsapp/${channel}`, {
       method: "POST",
@@ -366,5 +417,123 @@ describe("answering from the inbox", () => {
     await screenshot(rita, "100-inbox-reply-refused");
     assert.deepEqual(rita.problems(), []);
     await rita.context().close();
+  });
+
+  test("sends quick replies and a picture by its link, then sends the contact to another journey", async () => {
+    // Ana wrote minutes ago (the first test): her window is open, and the admin has her.
+    const ticket = await ticketOf(ANA);
+    await page.goto(`/inbox/${ticket}`);
+    await pane().getByRole("heading", { name: "Ana" }).waitFor();
+    const sentEarlier = meta.sent.length;
+
+    // A question with two buttons; a repeated title is flagged, and nothing can go until fixed.
+    await composer().getByRole("textbox", { name: "Your reply" }).fill("Shall I refund you?");
+    await composer().getByRole("button", { name: "+ Quick replies" }).click();
+    const quick = composer().getByRole("group", { name: "Quick replies" });
+    await quick.getByRole("textbox", { name: "Button 1" }).fill("Yes please");
+    await quick.getByText("10 / 20").waitFor();
+    await quick.getByRole("button", { name: "+ Another button" }).click();
+    await composer()
+      .getByText("Not ready to send: Button 2 has no title: give it one, or remove it.")
+      .waitFor();
+    assert.equal(
+      await composer().getByRole("button", { name: "Send", exact: true }).isDisabled(),
+      true,
+    );
+    await quick.getByRole("textbox", { name: "Button 2" }).fill("Yes please");
+    const send = composer().getByRole("button", { name: "Send", exact: true });
+    await quick
+      .getByText("Button 2 says the same as button 1: the contact could not tell them apart.")
+      .waitFor();
+    assert.equal(await send.isDisabled(), true);
+    await screenshot(page, "115-inbox-quick-replies");
+    await quick.getByRole("textbox", { name: "Button 2" }).fill("No");
+    await send.click();
+    const asked = (await meta.waitForSent(sentEarlier + 1))[sentEarlier];
+    assert.equal(asked.to, ANA);
+    assert.equal(asked.type, "interactive");
+    assert.equal(asked.interactive.body.text, "Shall I refund you?");
+    assert.deepEqual(
+      asked.interactive.action.buttons.map((b) => b.reply.title),
+      ["Yes please", "No"],
+    );
+    // In the thread: the question with its buttons as chips; the composer is plain again.
+    const question = thread().getByRole("listitem").filter({ hasText: "Shall I refund you?" });
+    await question.waitFor();
+    assert.equal(
+      await question.getByRole("list", { name: "Reply buttons" }).innerText(),
+      "Yes please\nNo",
+    );
+    await composer().getByRole("group", { name: "Quick replies" }).waitFor({ state: "detached" });
+    // Ana taps "Yes please": her tap arrives in the conversation.
+    const [yes] = asked.interactive.action.buttons;
+    await deliver(taps(ANA, yes.reply.id, yes.reply.title));
+    await thread().getByText("↩ Yes please").waitFor();
+
+    // Her receipt, as a picture WhatsApp fetches from its public link.
+    await composer().getByRole("button", { name: "Attach a file" }).click();
+    const file = composer().getByRole("group", { name: "Send a file" });
+    assert.equal(await composer().getByRole("textbox", { name: "Your reply" }).count(), 0);
+    await file.getByRole("radio", { name: "Image" }).waitFor();
+    assert.equal(await file.getByRole("radio", { name: "Image" }).isChecked(), true);
+    const link = file.getByRole("textbox", { name: "Link to the file" });
+    await link.fill("http://shop.example/receipts/r-17.png");
+    await file
+      .getByText("WhatsApp fetches the file from a public link starting with https://.")
+      .waitFor();
+    const sendFile = composer().getByRole("button", { name: "Send file" });
+    assert.equal(await sendFile.isDisabled(), true);
+    await link.fill("https://shop.example/receipts/r-17.png");
+    await file.getByRole("textbox", { name: "Caption (optional)" }).fill("Your receipt");
+    await file.getByText("[image] Your receipt · r-17.png").waitFor();
+    await screenshot(page, "116-inbox-attach-file");
+    await sendFile.click();
+    const pictured = (await meta.waitForSent(sentEarlier + 2))[sentEarlier + 1];
+    assert.equal(pictured.type, "image");
+    assert.equal(pictured.image.link, "https://shop.example/receipts/r-17.png");
+    assert.equal(pictured.image.caption, "Your receipt");
+    const picture = thread().getByRole("listitem").filter({ hasText: "Your receipt" });
+    await picture.waitFor();
+    assert.equal(
+      await picture.getByRole("link", { name: /r-17\.png/ }).getAttribute("href"),
+      "https://shop.example/receipts/r-17.png",
+    );
+    // The composer is back to text.
+    await composer().getByRole("textbox", { name: "Your reply" }).waitFor();
+
+    // The survey is live: Ana is sent there as her conversation closes.
+    const flow = await apiCall(page, "POST", "/api/v1/workspaces/default/flows", SURVEY);
+    assert.equal(flow.status(), 201, await flow.text());
+    const published = await apiCall(
+      page,
+      "POST",
+      "/api/v1/workspaces/default/flows/survey/publish",
+      {
+        note: "survey",
+      },
+    );
+    assert.equal(published.status(), 201, await published.text());
+    await pane().getByRole("button", { name: "Close…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Close this conversation" });
+    await dialog.getByRole("radio", { name: /Send to another journey/ }).check();
+    const picker = dialog.getByRole("combobox", {
+      name: "Journey to send them to (live ones only)",
+    });
+    const confirm = dialog.getByRole("button", { name: "Pick a journey to send them to" });
+    assert.equal(await confirm.isDisabled(), true);
+    await picker.selectOption({ label: "Survey" });
+    // Only live journeys other than this one: the help desk is not offered.
+    assert.deepEqual(await picker.locator("option:not([disabled])").allInnerTexts(), ["Survey"]);
+    await screenshot(page, "117-inbox-close-to-journey");
+    await dialog.getByRole("button", { name: "Close and send to Survey" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const surveyed = (await meta.waitForSent(sentEarlier + 3))[sentEarlier + 2];
+    assert.equal(surveyed.to, ANA);
+    assert.equal(surveyed.text.body, "How did we do, from 1 to 5?");
+    await pane()
+      .getByText(/^Sent to another journey by you: the contact left this one here/)
+      .waitFor();
+    await screenshot(page, "118-inbox-sent-to-journey");
+    assert.deepEqual(page.problems(), []);
   });
 });

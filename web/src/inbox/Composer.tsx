@@ -15,6 +15,8 @@ import { ErrorNote } from "../ui/Dialog";
 import { useConversation, useReply, type ReplySend } from "./api";
 import { accessOf, countdownOf, lengthWords, textLength, windowClosesAt } from "./composerRules";
 import { NoteComposer } from "./NoteComposer";
+import { AttachFile, QuickReplies } from "./ReplyExtras";
+import { attachmentProblem, buttonProblems, replyBody, type Attachment } from "./richReply";
 import { TemplateReply } from "./TemplateReply";
 import type { MessageView, Ticket } from "./types";
 import "./composer.css";
@@ -197,20 +199,37 @@ function TextReply({
   setText: (text: string) => void;
   setRefusal: (why: string | null) => void;
 }) {
+  // Quick replies go under the text; a file goes instead of it (WhatsApp sends one or the
+  // other). null: none added. The text is kept while a file is attached, for after.
+  const [buttons, setButtons] = useState<string[] | null>(null);
+  const [attachment, setAttachment] = useState<Attachment | null>(null);
   const length = lengthWords(text);
-  const sendable = textLength(text) > 0 && !length.over && !reply.isPending;
+  const buttonProblemList = buttons ? buttonProblems(buttons) : [];
+  const sendable =
+    !reply.isPending &&
+    (attachment
+      ? attachmentProblem(attachment) === null
+      : textLength(text) > 0 && !length.over && buttonProblemList.every((p) => p === null));
+  // A title's own field says what is wrong with it; an empty one is said here, once there is
+  // text to send (not in red as soon as "+ Quick replies" adds a field).
+  const untitled =
+    textLength(text) > 0 && buttonProblemList.find((p, i) => p && buttons?.[i]?.trim() === "");
 
   const send = () => {
     if (!sendable) return;
     setRefusal(null);
-    reply.mutate(
-      { text: text.trim() },
-      {
-        // Cleared only once the server took it: a refused reply stays, to fix or keep.
-        onSuccess: () => setText(""),
-        onError: (failure) => setRefusal(messageOf(failure)),
+    reply.mutate(replyBody(text, buttons, attachment), {
+      // Cleared only once the server took it: a refused reply stays, to fix or keep.
+      onSuccess: () => {
+        if (attachment) {
+          setAttachment(null);
+        } else {
+          setText("");
+          setButtons(null);
+        }
       },
-    );
+      onError: (failure) => setRefusal(messageOf(failure)),
+    });
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition is not a send.
@@ -218,6 +237,11 @@ function TextReply({
     event.preventDefault();
     send();
   };
+  const sendButton = (
+    <button type="submit" className="button primary composer-send" disabled={!sendable}>
+      {reply.isPending ? "Sending…" : attachment ? "Send file" : "Send"}
+    </button>
+  );
 
   return (
     <form
@@ -230,28 +254,66 @@ function TextReply({
       <p className={`composer-window${urgent ? " urgent" : ""}`} role="status">
         {countdown}
       </p>
-      <div className="composer-row">
-        <textarea
-          className="composer-box"
-          aria-label="Your reply"
-          placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
-          rows={3}
-          value={text}
-          readOnly={reply.isPending}
-          aria-busy={reply.isPending}
-          aria-invalid={length.over}
-          aria-describedby="composer-length"
-          onChange={(event) => setText(event.target.value)}
-          onKeyDown={onKeyDown}
-        />
-        <button type="submit" className="button primary composer-send" disabled={!sendable}>
-          {reply.isPending ? "Sending…" : "Send"}
-        </button>
-      </div>
-      <p id="composer-length" className={`composer-length${length.over ? " over" : ""}`}>
-        {length.words}
-        {length.over && ": too long for one WhatsApp message"}
-      </p>
+      {attachment ? (
+        <>
+          <AttachFile
+            attachment={attachment}
+            setAttachment={setAttachment}
+            disabled={reply.isPending}
+          />
+          <div className="composer-extras">
+            <button
+              type="button"
+              className="button small quiet"
+              onClick={() => setAttachment(null)}
+            >
+              {textLength(text) > 0 ? "Remove the file: back to your text" : "Remove the file"}
+            </button>
+            {sendButton}
+          </div>
+        </>
+      ) : (
+        <>
+          <div className="composer-row">
+            <textarea
+              className="composer-box"
+              aria-label="Your reply"
+              placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
+              rows={3}
+              value={text}
+              readOnly={reply.isPending}
+              aria-busy={reply.isPending}
+              aria-invalid={length.over}
+              aria-describedby="composer-length"
+              onChange={(event) => setText(event.target.value)}
+              onKeyDown={onKeyDown}
+            />
+            {sendButton}
+          </div>
+          <p id="composer-length" className={`composer-length${length.over ? " over" : ""}`}>
+            {length.words}
+            {length.over && ": too long for one WhatsApp message"}
+          </p>
+          {buttons && (
+            <QuickReplies titles={buttons} setTitles={setButtons} disabled={reply.isPending} />
+          )}
+          {untitled && <p className="composer-waiting">Not ready to send: {untitled}</p>}
+          <div className="composer-extras">
+            {!buttons && (
+              <button type="button" className="button small quiet" onClick={() => setButtons([""])}>
+                + Quick replies
+              </button>
+            )}
+            <button
+              type="button"
+              className="button small quiet"
+              onClick={() => setAttachment({ kind: "image", url: "", caption: "" })}
+            >
+              Attach a file
+            </button>
+          </div>
+        </>
+      )}
     </form>
   );
 }

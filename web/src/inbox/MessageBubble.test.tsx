@@ -127,6 +127,22 @@ describe("a message from the journey", () => {
     expect(row.querySelector('[aria-label="Values filled in"]')?.textContent).toBe("{{1}}A-17");
   });
 
+  it("a file sent by its link: its kind, its caption, and its name opening the link", () => {
+    const row = render(
+      out({
+        type: "media",
+        kind: "image",
+        url: "https://shop.example/receipts/r-17.png",
+        caption: "Your receipt",
+      }),
+    );
+    expect(row.querySelector('[aria-label="Photo file"]')?.textContent).toBe("Photor-17.png ↗");
+    expect(row.querySelector(".msg-text")?.textContent).toBe("Your receipt");
+    const link = row.querySelector("a");
+    expect(link?.getAttribute("href")).toBe("https://shop.example/receipts/r-17.png");
+    expect(link?.getAttribute("target")).toBe("_blank");
+  });
+
   it("reply buttons and list rows are readable, and none can be pressed", () => {
     let row = render(
       out({

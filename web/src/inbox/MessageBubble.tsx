@@ -100,7 +100,7 @@ function OutContent({
     case "media":
       return (
         <>
-          <MediaFrame kind={body.kind} name={body.filename ?? fileName(body.url)} />
+          <MediaFrame kind={body.kind} name={body.filename ?? fileName(body.url)} link={body.url} />
           {body.caption && <p className="msg-text">{body.caption}</p>}
         </>
       );
@@ -283,11 +283,23 @@ function Tapped({ title, how }: { title: string; how: string }) {
   );
 }
 
-function MediaFrame({ kind, name }: { kind: string; name?: string }) {
+/**
+ * A file, by its kind (nothing is fetched to show it); a file sent by its public link opens
+ * from its name, so the operator can check what the contact got.
+ */
+function MediaFrame({ kind, name, link }: { kind: string; name?: string; link?: string }) {
+  const https = link?.startsWith("https://") ? link : undefined;
   return (
     <div className="msg-media" aria-label={`${mediaWord(kind)} file`}>
       <span>{mediaWord(kind)}</span>
-      {name && <small>{name}</small>}
+      {name &&
+        (https ? (
+          <a href={https} target="_blank" rel="noreferrer noopener" title={https}>
+            {name} ↗
+          </a>
+        ) : (
+          <small>{name}</small>
+        ))}
     </div>
   );
 }

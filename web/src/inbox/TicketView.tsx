@@ -3,8 +3,9 @@
 // raised it (a link opens the flow there), who the contact is (from the contacts API) and the
 // run's variables; and what an operator can do: claim it, let it go, hand it to a colleague or
 // another team (HandOnDialog), or close it (CloseDialog: return the contact to the journey
-// through the handoff's `resolved` way out, or end the journey here); and, under the thread,
-// answer them or write a note for the team (Composer). Viewers see it all and act on nothing.
+// through the handoff's `resolved` way out, end the journey here, or send them to another live
+// journey); and, under the thread, answer them or write a note for the team (Composer).
+// Viewers see it all and act on nothing.
 
 import { useState } from "react";
 import { ApiFailure, messageOf } from "../api/errors";
@@ -285,6 +286,8 @@ function Actions({
       <ErrorNote error={error} />
       {dialog === "close" && (
         <CloseDialog
+          workspace={workspace}
+          flowId={ticket.flow_id}
           flowName={flowName}
           step={ticket.node_id}
           pending={actions.close.isPending}

@@ -172,13 +172,16 @@ export function useTicketActions(workspace: string, ticket: string) {
         ok(api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/release", path)),
       onSettled: settled,
     }),
-    /** `resolved`: the journey goes on through its resolved way out; `ended`: it ends here. */
+    /**
+     * `resolved`: the journey goes on through its resolved way out; `ended`: it ends here;
+     * `moved`: it ends here and the live journey `flow` starts for the contact.
+     */
     close: useMutation({
-      mutationFn: (outcome: CloseOutcome) =>
+      mutationFn: (close: CloseOutcome) =>
         ok(
           api.POST("/api/v1/workspaces/{workspace}/handoffs/{ticket}/close", {
             ...path,
-            body: { outcome },
+            body: close,
           }),
         ),
       onSettled: settled,
@@ -197,7 +200,8 @@ export function useTicketActions(workspace: string, ticket: string) {
   };
 }
 
-export type CloseOutcome = "resolved" | "ended";
+export type CloseOutcome =
+  { outcome: "resolved" } | { outcome: "ended" } | { outcome: "moved"; flow: string };
 
 /** Who has a ticket next, and for which team: what is absent stays as it is. */
 export interface Handover {

@@ -90,6 +90,9 @@ describe("who has the conversation", () => {
     expect(closedWords({ closed_by: "me@x", outcome: "ended" }, "me@x")).toBe(
       "Ended by you: the contact left the journey here, it sends them nothing more",
     );
+    expect(closedWords({ closed_by: "ana@x", outcome: "moved" }, "me@x")).toBe(
+      "Sent to another journey by ana@x: the contact left this one here and the other started for them",
+    );
     expect(closedWords({ closed_by: "journey", outcome: "left" }, "me@x")).toMatch(
       /went on by itself \(it timed out/,
     );

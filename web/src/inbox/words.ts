@@ -85,7 +85,7 @@ export function ownerWords(ticket: Pick<Ticket, "assignee">, me: string | undefi
 
 /**
  * How a closed ticket ended: "Resolved by you: the journey went on…", "Ended by ana@…: the
- * contact left the journey here", or "The journey went on by itself…" (timed out, cancelled
+ * contact left the journey here", "Sent to another journey by…", or "The journey went on by itself…" (timed out, cancelled
  * or erased).
  */
 export function closedWords(
@@ -98,6 +98,10 @@ export function closedWords(
   const by = ticket.closed_by === me ? "you" : (ticket.closed_by ?? "someone");
   if (ticket.outcome === "ended") {
     return `Ended by ${by}: the contact left the journey here, it sends them nothing more`;
+  }
+  // The ticket does not say which journey they went to: only that they went.
+  if (ticket.outcome === "moved") {
+    return `Sent to another journey by ${by}: the contact left this one here and the other started for them`;
   }
   return `Resolved by ${by}: the journey went on through its resolved way out`;
 }
