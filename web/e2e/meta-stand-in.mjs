@@ -3,7 +3,7 @@
 // accepts every message `POST /{phone_number_id}/messages` (answering a `wamid.OUT<n>` id)
 // and keeps their bodies for the test to read; anything else is answered 200 `{}`. Point
 // `spool serve` at it with `SPOOL_WHATSAPP_API_URL`. `contactWrote` makes the signed webhook
-// Meta sends when a contact writes.
+// Meta sends when a contact writes, `messageStatus` the one saying a message was delivered or read.
 
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
@@ -88,6 +88,46 @@ export function contactWrote({ phoneNumberId, wabaId, appSecret, phone, name, te
                   timestamp: String(sent),
                   type: "text",
                   text: { body: text },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
+  return { body, signature };
+}
+
+/**
+ * Meta's webhook body saying what became of a message Spool sent: `sent` is its body as the
+ * stand-in kept it, `wamid` the id the stand-in answered (`wamid.OUT<n>` for the n-th);
+ * `status` is "sent", "delivered" or "read". Meta echoes the send's
+ * `biz_opaque_callback_data`, which is how Spool finds its message. Signed as `contactWrote`.
+ * Without these the inbox shows every message as "Not sent yet", as when Meta says no more.
+ */
+export function messageStatus({ phoneNumberId, wabaId, appSecret, sent, wamid, status }) {
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: wabaId,
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550001111", phone_number_id: phoneNumberId },
+              statuses: [
+                {
+                  id: wamid,
+                  status,
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  recipient_id: sent.to,
+                  ...(sent.biz_opaque_callback_data === undefined
+                    ? {}
+                    : { biz_opaque_callback_data: sent.biz_opaque_callback_data }),
                 },
               ],
             },
