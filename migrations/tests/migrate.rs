@@ -5,10 +5,14 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 32] = [
+const TABLES: [&str; 36] = [
     "ai_models",
     "api_keys",
     "audit_log",
+    "chatwoot_conversations",
+    "chatwoot_links",
+    "chatwoot_outbox",
+    "conversation_messages",
     "event_deliveries",
     "event_subscriptions",
     "flow_versions",

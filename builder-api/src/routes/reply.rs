@@ -1,6 +1,6 @@
-//! Answering a handed-over contact from the inbox: free text while the 24-hour window is
-//! open, an APPROVED template once it is closed (Marketing ones only to contacts who opted
-//! in). What WhatsApp's rules forbid now is refused here with the reason, before anything is
+//! Answering a handed-over contact from the inbox: free text (with quick-reply buttons, if
+//! any) or a file by link while the 24-hour window is open, an APPROVED template once it is
+//! closed (Marketing ones only to contacts who opted in). What WhatsApp's rules forbid now is refused here with the reason, before anything is
 //! queued; what is allowed goes into the contact's log as an `operator_message` event, which
 //! the runtime judges again when it applies it (the window may close in between) and sends
 //! through the same outbox, limits and statuses as a journey's messages. Replying to a
@@ -131,7 +131,7 @@ fn refused(code: Code, message: impl Into<String>) -> ApiError {
     request_body = Reply,
     responses(
         (status = 202, body = Queued),
-        (status = 400, description = "Not exactly one of text and template, or an empty or too long text"),
+        (status = 400, description = "Not exactly one of text, media and template; an empty or too long text; more than 3 buttons or a bad title; media not by https link"),
         (status = 403, description = "Needs the operator role; someone else's conversation needs an admin"),
         (status = 404),
         (status = 409, description = "`ticket_closed`, `ticket_claimed`, `window_closed` (details.closed_at), `no_opt_in`, `template_not_approved`")

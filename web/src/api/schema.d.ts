@@ -7648,7 +7648,7 @@ export interface operations {
                     "application/json": components["schemas"]["Queued"];
                 };
             };
-            /** @description Not exactly one of text and template, or an empty or too long text */
+            /** @description Not exactly one of text, media and template; an empty or too long text; more than 3 buttons or a bad title; media not by https link */
             400: {
                 headers: {
                     [name: string]: unknown;
