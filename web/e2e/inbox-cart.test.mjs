@@ -22,12 +22,20 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { newPage, openBrowser, repo, screenshot, signIn, startSpool } from "./harness.mjs";
+import { newPage, repo, screenshot, signIn } from "./harness.mjs";
 import { contactWrote, messageStatus, startMeta } from "./meta-stand-in.mjs";
+import {
+  APP_SECRET,
+  PHONE_NUMBER_ID,
+  WABA_ID,
+  apiCall,
+  eventually,
+  messagesIn,
+  pane,
+  thread,
+  spoolWithWhatsApp,
+} from "./whatsapp-inbox.mjs";
 
-const PHONE_NUMBER_ID = "1098765432101";
-const WABA_ID = "102290129340398";
-const APP_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const ANA = "5511987654321";
 /** What the shop signs its webhooks with (the workspace secret `shop-webhook-secret`). */
 const SHOP_SECRET = "whsec-loja-exemplo-2026";
@@ -93,32 +101,6 @@ function cartJourney() {
   return flow;
 }
 
-/** The API as the signed-in person of `on` (their cookie, their CSRF token). */
-async function apiCall(on, method, url, data) {
-  const { csrf_token } = await (await on.request.get("/api/v1/session")).json();
-  return on.request.fetch(url, {
-    method,
-    headers: { "X-CSRF-Token": csrf_token },
-    ...(data === undefined ? {} : { data }),
-  });
-}
-
-/** Polls the API at `url` until `done(body)` holds; the last body. */
-async function eventually(on, url, done, what) {
-  let body;
-  for (let i = 0; i < 150; i++) {
-    body = await (await on.request.get(url)).json();
-    if (done(body)) return body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what} never happened: ${JSON.stringify(body)}`);
-}
-
-const pane = (on) => on.getByRole("region", { name: "Conversation" });
-const thread = (on) => pane(on).getByRole("log", { name: "Messages" });
-/** The thread's messages and notes, in order (not its day headings). */
-const messagesIn = (on) => thread(on).locator(".thread-list > li:not(.thread-day)");
-
 describe("an operator answers the abandoned-cart journey's handoff", () => {
   let meta;
   let spool;
@@ -153,32 +135,7 @@ describe("an operator answers the abandoned-cart journey's handoff", () => {
 
   before(async () => {
     meta = await startMeta({ templates: TEMPLATES });
-    spool = await startSpool({
-      env: {
-        SPOOL_WHATSAPP_API_URL: meta.url,
-        SPOOL_SECRET_KEY: "5b0f3c2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f1e2d3c4b5a697887",
-      },
-    });
-    browser = await openBrowser();
-    admin = await newPage(browser, spool.url);
-    await signIn(admin, spool.email, spool.password);
-    const created = await apiCall(admin, "POST", "/api/v1/workspaces/default/channels", {
-      display_name: "Loja Exemplo",
-      phone_number_id: PHONE_NUMBER_ID,
-      waba_id: WABA_ID,
-      access_token: "EAAGm0PX4ZCpsBAKZBl7x9QzLojaExemploPermanentToken",
-      app_secret: APP_SECRET,
-      verify_token: "loja-exemplo-verify-7781",
-    });
-    assert.equal(created.status(), 201, await created.text());
-    channel = (await created.json()).id;
-    // Publishing checks the journey's templates against those read from Meta.
-    await eventually(
-      admin,
-      "/api/v1/workspaces/default/templates",
-      (body) => typeof body.syncs[0]?.synced_at === "string",
-      "the templates' sync",
-    );
+    ({ spool, browser, page: admin, channel } = await spoolWithWhatsApp(meta, { templates: true }));
     const secret = await apiCall(
       admin,
       "PUT",

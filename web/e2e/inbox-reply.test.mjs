@@ -15,12 +15,17 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { newPage, openBrowser, screenshot, signIn, startSpool } from "./harness.mjs";
+import { newPage, screenshot, signIn } from "./harness.mjs";
 import { startMeta } from "./meta-stand-in.mjs";
+import {
+  APP_SECRET,
+  PHONE_NUMBER_ID,
+  WABA_ID,
+  apiCall,
+  eventually,
+  spoolWithWhatsApp,
+} from "./whatsapp-inbox.mjs";
 
-const PHONE_NUMBER_ID = "1098765432101";
-const WABA_ID = "102290129340398";
-const APP_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const ANA = "5511987654321";
 const BEN = "5511987654322";
 const CARO = "5511987654323";
@@ -157,27 +162,6 @@ function taps(phone, id, title) {
   });
 }
 
-/** The API as the signed-in person of `on` (their cookie, their CSRF token). */
-async function apiCall(on, method, url, data) {
-  const { csrf_token } = await (await on.request.get("/api/v1/session")).json();
-  return on.request.fetch(url, {
-    method,
-    headers: { "X-CSRF-Token": csrf_token },
-    ...(data === undefined ? {} : { data }),
-  });
-}
-
-/** Polls the API at `url` until `done(body)` holds; the last body. */
-async function eventually(on, url, done, what) {
-  let body;
-  for (let i = 0; i < 150; i++) {
-    body = await (await on.request.get(url)).json();
-    if (done(body)) return body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what} never happened: ${JSON.stringify(body)}`);
-}
-
 describe("answering from the inbox", () => {
   let meta;
   let spool;
@@ -214,32 +198,7 @@ describe("answering from the inbox", () => {
 
   before(async () => {
     meta = await startMeta({ templates: TEMPLATES });
-    spool = await startSpool({
-      env: {
-        SPOOL_WHATSAPP_API_URL: meta.url,
-        SPOOL_SECRET_KEY: "5b0f3c2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f1e2d3c4b5a697887",
-      },
-    });
-    browser = await openBrowser();
-    page = await newPage(browser, spool.url);
-    await signIn(page, spool.email, spool.password);
-    const created = await apiCall(page, "POST", "/api/v1/workspaces/default/channels", {
-      display_name: "Loja Exemplo",
-      phone_number_id: PHONE_NUMBER_ID,
-      waba_id: WABA_ID,
-      access_token: "EAAGm0PX4ZCpsBAKZBl7x9QzLojaExemploPermanentToken",
-      app_secret: APP_SECRET,
-      verify_token: "loja-exemplo-verify-7781",
-    });
-    assert.equal(created.status(), 201, await created.text());
-    channel = (await created.json()).id;
-    // Connecting the number reads its templates from Meta.
-    await eventually(
-      page,
-      "/api/v1/workspaces/default/templates",
-      (body) => typeof body.syncs[0]?.synced_at === "string",
-      "the templates' sync",
-    );
+    ({ spool, browser, page, channel } = await spoolWithWhatsApp(meta, { templates: true }));
     const flow = await apiCall(page, "POST", "/api/v1/workspaces/default/flows", HELP_DESK);
     assert.equal(flow.status(), 201, await flow.text());
     const published = await apiCall(page, "POST", "/api/v1/workspaces/default/flows/help/publish", {
