@@ -54,6 +54,10 @@ pub(crate) fn unix_now() -> i64 {
 
 /// Meta's webhook body: `phone` writes `text`, `ago` seconds ago.
 pub(crate) fn writes(phone: &str, text: &str, ago: i64) -> Vec<u8> {
+    // WhatsApp's message ids are unique: two messages of one contact stamped the same second
+    // must not share one (the second would be taken for a repeat of the first).
+    static SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let sent = unix_now() - ago;
     json!({
         "object": "whatsapp_business_account",
@@ -61,7 +65,7 @@ pub(crate) fn writes(phone: &str, text: &str, ago: i64) -> Vec<u8> {
             "messaging_product": "whatsapp",
             "metadata": { "display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID },
             "contacts": [{ "profile": { "name": "Ana" }, "wa_id": phone }],
-            "messages": [{ "from": phone, "id": format!("wamid.in.{phone}.{sent}"),
+            "messages": [{ "from": phone, "id": format!("wamid.in.{phone}.{sent}.{n}"),
                            "timestamp": sent.to_string(), "type": "text", "text": { "body": text } }]
         } }] }]
     })
