@@ -98,9 +98,10 @@ async fn deliver(server: &Server, channel: &str, body: &[u8], signature: Option<
         .as_u16()
 }
 
-/// The messages Meta was asked to send, waiting up to 10 s for `count` of them.
+/// The messages Meta was asked to send, waiting up to 30 s for `count` of them (the whole
+/// suite runs at once on 2 cores: 10 s was once too short).
 async fn sends(meta: &MockServer, count: usize) -> Vec<Value> {
-    for _ in 0..100 {
+    for _ in 0..300 {
         let sent: Vec<Value> = meta
             .received_requests()
             .await
