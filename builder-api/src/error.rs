@@ -146,6 +146,18 @@ codes! {
     InvalidProperty = "invalid_property",
     /// A contact's locale is not a language code such as `pt_BR` or `en`.
     InvalidLocale = "invalid_locale",
+    /// A consent's basis or text is too long, or given without a change of consent.
+    InvalidConsent = "invalid_consent",
+    /// An audience's condition cannot be used (`details.condition` says which).
+    InvalidAudience = "invalid_audience",
+    /// A list's cursor was not given by this list, in this order.
+    InvalidCursor = "invalid_cursor",
+    /// The number is on the suppression list: it was erased, or objected to being contacted.
+    Suppressed = "suppressed",
+    /// A contact file cannot be read, or its column choices need fixing.
+    InvalidImport = "invalid_import",
+    /// The import was started already.
+    ImportStarted = "import_started",
     /// A change that changes nothing.
     EmptyChange = "empty_change",
     /// The run has ended already.

@@ -219,6 +219,8 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             Arc::new(crate::handoffs::Tickets::new(db.clone())),
             Arc::new(crate::waiting::Positions::new(db.clone())),
             Arc::new(crate::conversation::History::new(db.clone())),
+            Arc::new(crate::directory::Directory::new(db.clone())),
+            Arc::new(crate::consent::Ledger::new(db.clone())),
             Arc::new(crate::chatwoot::ChatwootQueue::new(
                 db.clone(),
                 chatwoot.clone(),
@@ -262,6 +264,13 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         inbox,
         chatwoot,
         config: config.clone(),
+    });
+    // Imports a stopped server left half done go on here.
+    let resuming = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = crate::imports::resume_unfinished(resuming).await {
+            tracing::warn!(error = %err, "unfinished imports could not be looked for");
+        }
     });
     let body_limit = config.body_limit;
     let path_methods = web::Data::new(crate::routes::contract::PathMethods::of(

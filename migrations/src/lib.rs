@@ -33,6 +33,9 @@ mod m20261205_000010_handoff_tickets;
 mod m20261205_000020_run_positions;
 mod m20261206_000010_conversation_messages;
 mod m20261206_000020_chatwoot;
+mod m20261207_000010_contact_directory;
+mod m20261207_000020_consent_ledger;
+mod m20261207_000030_contact_imports;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -61,6 +64,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_run_positions::Migration),
             Box::new(m20261206_000010_conversation_messages::Migration),
             Box::new(m20261206_000020_chatwoot::Migration),
+            Box::new(m20261207_000010_contact_directory::Migration),
+            Box::new(m20261207_000020_consent_ledger::Migration),
+            Box::new(m20261207_000030_contact_imports::Migration),
         ]
     }
 }

@@ -5,13 +5,19 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 36] = [
+const TABLES: [&str; 44] = [
     "ai_models",
     "api_keys",
     "audit_log",
     "chatwoot_conversations",
     "chatwoot_links",
     "chatwoot_outbox",
+    "consent_events",
+    "contact_imports",
+    "contact_directory",
+    "contact_properties",
+    "contact_reached",
+    "contact_tags",
     "conversation_messages",
     "event_deliveries",
     "event_subscriptions",
@@ -33,6 +39,8 @@ const TABLES: [&str; 36] = [
     "runtime_timers",
     "secrets",
     "sessions",
+    "suppression_keys",
+    "suppressions",
     "users",
     "webhook_poison",
     "whatsapp_channels",

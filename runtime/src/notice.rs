@@ -42,6 +42,10 @@ pub enum NoticeKind {
     MessageFailed,
     OptedIn,
     OptedOut,
+    /// The contact's profile changed (name, tags, properties, consent, last message…) or
+    /// a run entered steps: kept for the searchable contact directory, not published as an
+    /// event out. Carries the whole profile as it is now.
+    ContactChanged,
 }
 
 impl NoticeKind {
@@ -62,6 +66,7 @@ impl NoticeKind {
             NoticeKind::MessageFailed => "message.failed",
             NoticeKind::OptedIn => "contact.opted_in",
             NoticeKind::OptedOut => "contact.opted_out",
+            NoticeKind::ContactChanged => "contact.changed",
         }
     }
 }

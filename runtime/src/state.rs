@@ -389,6 +389,35 @@ pub struct ContactChange {
     /// The language the contact reads (`pt_BR`), for picking template translations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// Where a change of consent in this change came from, for the consent ledger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_source: Option<ConsentSource>,
+}
+
+/// Where a change of Marketing consent came from: what the consent ledger keeps with it,
+/// so that consent can be shown to have been given (and withdrawal honoured).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsentSource {
+    /// `keyword`, `flow`, `api`, `operator`, `import`, `user_preferences`, `131050`…
+    pub source: String,
+    /// Who made the change (a person's or an API key's label), when someone did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// The legal basis stated for it (an import's, e.g. "ticked the box at checkout").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// The text the contact was shown, or wrote, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl ConsentSource {
+    pub fn named(source: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            ..Self::default()
+        }
+    }
 }
 
 impl Event {

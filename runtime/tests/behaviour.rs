@@ -593,9 +593,24 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
     );
     h.observer.refusing.store(false, Ordering::SeqCst);
     h.settle().await;
+    // Each batch that changes the contact (or moves a run on) ends with the profile as it
+    // is now, for the contact directory.
     assert_eq!(
         h.observer.told(),
-        [MessageReceived, RunStarted, HandoffRequested, RunWaiting]
+        [
+            MessageReceived,
+            RunStarted,
+            HandoffRequested,
+            RunWaiting,
+            ContactChanged
+        ]
+    );
+    let notices = h.observer.notices.lock().expect("not poisoned").clone();
+    let profile = &notices[4].data;
+    assert_eq!(profile["profile"]["phone"], ANA);
+    assert_eq!(
+        profile["reached"],
+        json!([{ "flow_id": "help", "node_id": "start" }, { "flow_id": "help", "node_id": "human" }])
     );
 
     let handoff = h.run(ANA, "help").await;
@@ -613,8 +628,14 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
     h.settle().await;
     h.text(ANA, "stop").await;
     h.settle().await;
+    let told: Vec<_> = h
+        .observer
+        .told()
+        .into_iter()
+        .filter(|kind| *kind != ContactChanged)
+        .collect();
     assert_eq!(
-        h.observer.told(),
+        told,
         [
             MessageReceived,
             RunStarted,
@@ -628,10 +649,22 @@ async fn the_outside_world_hears_of_runs_handoffs_and_consent_even_after_an_outa
             OptedOut
         ]
     );
-    let notices = h.observer.notices.lock().expect("not poisoned").clone();
+    let notices: Vec<_> = h
+        .observer
+        .notices
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .filter(|notice| notice.kind != ContactChanged)
+        .cloned()
+        .collect();
     // The conversation history hears both sides, words included.
     assert_eq!(notices[0].data["message"]["text"], "agent");
     assert_eq!(notices[8].data["message"]["text"], "stop");
+    // The consent ledger learns where each change came from.
+    assert_eq!(notices[7].data["consent"]["source"], "api");
+    assert_eq!(notices[9].data["consent"]["source"], "keyword");
+    assert_eq!(notices[9].data["consent"]["text"], "stop");
     let queued = &notices[6].data["message"];
     assert_eq!(queued["body"]["text"], "Glad we could help");
     assert_eq!(queued["node_id"], "bye");

@@ -25,7 +25,7 @@ const PARTITIONS: u16 = 4;
 const ANA: &str = "4915112345678";
 const ANA_PATH: &str = "/api/v1/workspaces/default/contacts/%2B4915112345678";
 
-fn welcome_flow() -> Value {
+pub(crate) fn welcome_flow() -> Value {
     json!({
         "schema": 1,
         "id": "welcome",
@@ -96,7 +96,7 @@ fn runs(contact: &Response) -> Vec<Value> {
 }
 
 /// The store the server keeps state in, opened from the test.
-async fn same_store(server: &Server) -> Box<dyn Store> {
+pub(crate) async fn same_store(server: &Server) -> Box<dyn Store> {
     match &server.redis_prefix {
         Some(prefix) => Box::new(
             RedisStore::connect(

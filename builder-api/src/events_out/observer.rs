@@ -32,7 +32,8 @@ pub fn event_type(kind: NoticeKind) -> Option<EventType> {
         NoticeKind::RunWaiting
         | NoticeKind::MessageReceived
         | NoticeKind::MessageQueued
-        | NoticeKind::MessageRefused => {
+        | NoticeKind::MessageRefused
+        | NoticeKind::ContactChanged => {
             return None;
         }
         NoticeKind::RunStarted => EventType::RunStarted,

@@ -30,6 +30,7 @@ pub mod flows;
 pub mod handoff_assign;
 pub mod handoffs;
 pub mod health;
+pub mod imports;
 pub mod inbox_events;
 pub mod members;
 pub mod network;
@@ -66,6 +67,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .configure(flows::configure)
                         .configure(analytics::configure)
                         .configure(simulator::configure)
+                        // Before contacts: `/contacts/imports` is not a number.
+                        .configure(imports::configure)
                         .configure(contacts::configure)
                         .configure(handoffs::configure)
                         .configure(conversation::configure)

@@ -52,6 +52,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::audit_log::Api::openapi());
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());
+    doc.merge(super::imports::Api::openapi());
     doc.merge(super::handoffs::Api::openapi());
     doc.merge(super::conversation::Api::openapi());
     doc.merge(super::reply::Api::openapi());

@@ -366,6 +366,7 @@ impl Simulation {
             properties: update.properties,
             timezone: update.timezone,
             locale: None,
+            consent_source: None,
         };
         self.apply(EventKind::UpdateContact { change }, &mut out)
             .await;

@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use spool_nodes::Millis;
 use spool_nodes::identity::{ContactIdentity, Phone};
 use spool_runtime::delivery::{DeliveryError, DeliveryStatus, MessageRef, StatusReport};
-use spool_runtime::state::ContactChange;
+use spool_runtime::state::{ConsentSource, ContactChange};
 use spool_runtime::{Event, EventKind, ScopedId};
 use spool_whatsapp::inbound::{
     Notification, PreferenceCategory, PreferenceValue, Status, StatusKind, UserPreference, parse,
@@ -307,6 +307,7 @@ async fn marketing_preference(
         .await?;
     let change = ContactChange {
         marketing_opt_in: Some(opt_in),
+        consent_source: Some(ConsentSource::named("user_preferences")),
         ..ContactChange::default()
     };
     let wa_id = identity

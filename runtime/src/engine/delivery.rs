@@ -9,7 +9,11 @@ use tracing::debug;
 use super::{Engine, Transition, notices};
 use crate::counters::Counter;
 use crate::delivery::{DELIVERY_VAR, DeliveryError, DeliveryStatus, MessageRef, StatusReport};
-use crate::state::{ContactState, RunChanges};
+use crate::state::{ConsentSource, ContactState, RunChanges};
+
+/// WhatsApp's error for a Marketing message to a person who stopped Marketing messages from
+/// the business: recorded as their opting out.
+const STOPPED_MARKETING: &str = "131050";
 
 impl Engine {
     /// Notes a status on the run that sent the message, and sends a run whose message
@@ -21,6 +25,17 @@ impl Engine {
         now: Millis,
         tx: &mut Transition,
     ) {
+        // 131050: the person told WhatsApp to stop Marketing messages from this business.
+        if report.status == DeliveryStatus::Failed
+            && report
+                .error
+                .as_ref()
+                .is_some_and(|error| error.code == STOPPED_MARKETING)
+            && state.contact.marketing_opt_in_at.is_some()
+        {
+            state.contact.marketing_opt_in_at = None;
+            tx.consent_source = Some(ConsentSource::named(STOPPED_MARKETING));
+        }
         let Some(index) = state
             .runs
             .iter()

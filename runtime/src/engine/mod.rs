@@ -30,8 +30,8 @@ use crate::flows::FlowRegistry;
 use crate::notice::Notice;
 use crate::scope::ScopedId;
 use crate::state::{
-    ContactChange, ContactState, Event, EventKind, PendingCall, RECENT_MESSAGES_KEPT, TimerRef,
-    message_fingerprint,
+    ConsentSource, ContactChange, ContactState, Event, EventKind, PendingCall,
+    RECENT_MESSAGES_KEPT, TimerRef, message_fingerprint,
 };
 
 pub use operator::{OPERATOR_NODE, OPERATOR_RUN};
@@ -70,6 +70,9 @@ pub struct Transition {
     pub duplicate: bool,
     /// What happened that the world outside may want to know (events out).
     pub notices: Vec<Notice>,
+    /// Where a change of consent made by this event came from, when the handler knows
+    /// better than the event's kind says (a STOP keyword, WhatsApp's 131050).
+    pub consent_source: Option<ConsentSource>,
 }
 
 #[derive(Clone, Debug)]
@@ -145,11 +148,12 @@ impl Engine {
     #[instrument(skip_all, fields(contact_id = %event.contact_id, event = event_name(&event.kind)))]
     pub fn apply(&self, state: &mut ContactState, event: &Event, now: Millis) -> Transition {
         let mut tx = Transition::default();
+        // Taken before a new contact is made, so that its making is a change noticed.
+        let before = notices::Before::of(state);
         if state.contact.id.is_empty() {
             state.contact =
                 spool_nodes::Contact::new(event.contact_id.clone(), event.phone.clone());
         }
-        let before = notices::Before::of(state);
         match &event.kind {
             EventKind::Inbound { message } => self.inbound(state, message, now, &mut tx),
             EventKind::Webhook {
@@ -214,7 +218,12 @@ impl Engine {
         }
         self.route_deferred(state, now, &mut tx);
         self.start_queued(state, now, &mut tx);
-        before.changes(state, now, &mut tx.notices);
+        let source = tx
+            .consent_source
+            .take()
+            .unwrap_or_else(|| ConsentSource::named(consent_source_of(&event.kind)));
+        before.changes(state, now, &source, &mut tx.notices);
+        before.contact_changed(state, &tx.counters, now, &mut tx.notices);
         for message in &tx.outbox {
             tx.notices.push(notices::queued_notice(state, message, now));
         }
@@ -270,6 +279,10 @@ impl Engine {
         if let Some(text) = message.text() {
             let word = text.trim().to_lowercase();
             if self.config.stop_keywords.iter().any(|stop| stop == &word) {
+                tx.consent_source = Some(ConsentSource {
+                    text: Some(text.to_owned()),
+                    ..ConsentSource::named("keyword")
+                });
                 self.opt_out(state, now, tx);
                 return;
             }
@@ -349,6 +362,9 @@ impl Engine {
         }
         for (key, value) in &change.properties {
             contact.properties.insert(key.clone(), value.clone());
+        }
+        if change.marketing_opt_in.is_some() {
+            tx.consent_source.clone_from(&change.consent_source);
         }
         let mut happened: Vec<(ContactEvent, Option<String>)> = Vec::new();
         for tag in &change.add_tags {
@@ -533,6 +549,15 @@ impl Engine {
             let message = state.deferred.remove(0);
             self.route(state, &message, now, tx);
         }
+    }
+}
+
+/// Where a change of consent comes from when its handler does not say: a change made
+/// through the API (or by an operator, who says so), or a step of a journey.
+fn consent_source_of(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::UpdateContact { .. } => "api",
+        _ => "flow",
     }
 }
 

@@ -4,19 +4,24 @@
 //! there is it known that a status is news.
 
 use serde_json::{Map, Value, json};
-use spool_nodes::{Failure, InboundMessage, Millis, Outbound, OutboundBody, Run, RunStatus};
+use spool_nodes::{
+    Contact, Failure, InboundMessage, Millis, Outbound, OutboundBody, Run, RunStatus,
+};
+
+use crate::counters::Counter;
 
 use crate::delivery::{DeliveryStatus, StatusReport};
 use crate::notice::{Notice, NoticeKind};
 use crate::scope::ScopedId;
-use crate::state::ContactState;
+use crate::state::{ConsentSource, ContactState};
 
 /// What a contact's runs and consent were before an event.
 #[derive(Debug)]
 pub(super) struct Before {
     /// Each run's id, status and the step it was at.
     runs: Vec<(String, RunStatus, String)>,
-    opted_in_at: Option<Millis>,
+    /// The profile (its consent too).
+    contact: Contact,
 }
 
 impl Before {
@@ -27,12 +32,18 @@ impl Before {
                 .iter()
                 .map(|run| (run.id.clone(), run.status, run.cursor.clone()))
                 .collect(),
-            opted_in_at: state.contact.marketing_opt_in_at,
+            contact: state.contact.clone(),
         }
     }
 
     /// The notices for what changed since, in the order of the contact's runs.
-    pub(super) fn changes(&self, state: &ContactState, now: Millis, out: &mut Vec<Notice>) {
+    pub(super) fn changes(
+        &self,
+        state: &ContactState,
+        now: Millis,
+        source: &ConsentSource,
+        out: &mut Vec<Notice>,
+    ) {
         for run in &state.runs {
             let was = self.runs.iter().find(|(id, _, _)| *id == run.id);
             let before = was.map(|(_, status, _)| *status);
@@ -73,11 +84,66 @@ impl Before {
             }
         }
         let contact = &state.contact;
-        match (self.opted_in_at, contact.marketing_opt_in_at) {
-            (None, Some(at)) => out.push(consent(state, NoticeKind::OptedIn, at)),
-            (Some(_), None) => out.push(consent(state, NoticeKind::OptedOut, now)),
+        match (
+            self.contact.marketing_opt_in_at,
+            contact.marketing_opt_in_at,
+        ) {
+            (None, Some(at)) => out.push(consent(state, NoticeKind::OptedIn, at, source)),
+            (Some(_), None) => out.push(consent(state, NoticeKind::OptedOut, now, source)),
             _ => {}
         }
+    }
+
+    /// A `contact.changed` notice when the profile changed or a run entered steps: the
+    /// profile as it is now, which of its parts changed, and the steps entered.
+    pub(super) fn contact_changed(
+        &self,
+        state: &ContactState,
+        counters: &[Counter],
+        now: Millis,
+        out: &mut Vec<Notice>,
+    ) {
+        let contact = &state.contact;
+        let mut reached: Vec<Value> = Vec::new();
+        for counter in counters
+            .iter()
+            .filter(|counter| counter.at.key == "entered")
+        {
+            let flow = state
+                .runs
+                .iter()
+                .find(|run| run.version == counter.version)
+                .map(|run| ScopedId::local_of(&run.flow_id));
+            if let Some(flow) = flow {
+                let step = json!({ "flow_id": flow, "node_id": counter.at.node_id });
+                if !reached.contains(&step) {
+                    reached.push(step);
+                }
+            }
+        }
+        if *contact == self.contact && reached.is_empty() {
+            return;
+        }
+        let mut notice = base(
+            state,
+            NoticeKind::ContactChanged,
+            format!("{}:contact.changed:{now}:{}", contact.id, state.seq),
+            now,
+        );
+        notice.data.insert(
+            "profile".into(),
+            serde_json::to_value(contact).unwrap_or(Value::Null),
+        );
+        notice.data.insert(
+            "tags_changed".into(),
+            Value::Bool(contact.tags != self.contact.tags),
+        );
+        notice.data.insert(
+            "properties_changed".into(),
+            Value::Bool(contact.properties != self.contact.properties),
+        );
+        notice.data.insert("reached".into(), Value::Array(reached));
+        out.push(notice);
     }
 }
 
@@ -154,13 +220,17 @@ fn handoff(state: &ContactState, run: &Run) -> Value {
     })
 }
 
-fn consent(state: &ContactState, kind: NoticeKind, at: Millis) -> Notice {
-    base(
+fn consent(state: &ContactState, kind: NoticeKind, at: Millis, source: &ConsentSource) -> Notice {
+    let mut notice = base(
         state,
         kind,
         format!("{}:{}:{at}", state.contact.id, kind.as_str()),
         at,
-    )
+    );
+    let mut consent = serde_json::to_value(source).unwrap_or(Value::Null);
+    consent["category"] = Value::String("marketing".into());
+    notice.data.insert("consent".into(), consent);
+    notice
 }
 
 /// A status that is news for its message (`None` for one that says nothing an outside

@@ -154,7 +154,9 @@ impl Engine {
         self.drive(state, index, None, false, now, &mut tx);
         self.route_deferred(state, now, &mut tx);
         self.start_queued(state, now, &mut tx);
-        before.changes(state, now, &mut tx.notices);
+        let source = crate::state::ConsentSource::named("flow");
+        before.changes(state, now, &source, &mut tx.notices);
+        before.contact_changed(state, &tx.counters, now, &mut tx.notices);
         state.prune_finished();
         tx
     }

@@ -287,6 +287,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the workspace's contacts, with simple filters in the query (`POST
+         *     /contacts/search` takes every condition).
+         */
+        get: operations["list_contacts"];
+        put?: never;
+        /**
+         * Adds a contact (or changes the one Spool knows with this number). A number on the
+         *     suppression list is refused: its owner was erased or objected to being contacted.
+         */
+        post: operations["create_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tags or untags up to 10,000 contacts at once (listed by number, or matched by an
+         *     audience). Each contact's change starts the journeys listening for a tag being added.
+         */
+        post: operations["bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Exports the contacts a list's filters match (all without filters) as CSV: number, name,
+         *     tags, consent, language, time zone and every property. Importing it back gives the same
+         *     contacts.
+         */
+        get: operations["export_contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's latest imports. */
+        get: operations["list_imports"];
+        put?: never;
+        /**
+         * Uploads a CSV file of contacts (the request's body, as it is; `?name=` names it). Nothing
+         *     is imported yet: the answer says what columns the file has and what each seems to hold.
+         */
+        post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/imports/{import}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import: where it stands, with its counts. */
+        get: operations["read_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/imports/{import}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What importing the file with this mapping would do, changing nothing: rows accepted,
+         *     rejected (line, column and why), duplicates, suppressed numbers, new and known contacts,
+         *     consent.
+         */
+        post: operations["dry_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/imports/{import}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts importing, in the background: read the import to follow its progress. */
+        post: operations["start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Searches the workspace's contacts with any conditions (an audience). */
+        post: operations["search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace}/contacts/{phone}": {
         parameters: {
             query?: never;
@@ -313,6 +471,26 @@ export interface paths {
          *     consent given start the journeys listening for them.
          */
         patch: operations["update"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace}/contacts/{phone}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contact's consent ledger: every opt-in and opt-out, with where it came from, who made
+         *     it, the basis stated and the text shown.
+         */
+        get: operations["consent_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/workspaces/{workspace}/contacts/{phone}/messages": {
@@ -1201,6 +1379,10 @@ export interface components {
             to?: string | null;
             team?: string | null;
         };
+        /** @description Conditions that must all hold. No condition: every contact. */
+        Audience: {
+            all?: components["schemas"]["Condition"][];
+        };
         AuditEntry: {
             /** Format: int64 */
             id: number;
@@ -1209,6 +1391,21 @@ export interface components {
             action: string;
             target: string;
             details: Record<string, unknown>;
+        };
+        /** @description Tags or untags many contacts: those listed, or those an audience matches now. */
+        BulkChange: {
+            /** @description Numbers (E.164); or give `audience`. */
+            phones?: string[] | null;
+            audience?: components["schemas"]["Audience"] | null;
+            add_tags?: string[];
+            remove_tags?: string[];
+        };
+        /** @description How many contacts a bulk change reached. */
+        BulkDone: {
+            /** @description Changes taken (applied moments later, in order with each contact's events). */
+            changed: number;
+            /** @description Numbers listed that Spool does not know (nothing was created for them). */
+            unknown: string[];
         };
         /**
          * @description What to change; what is absent stays as it is. A token or secret is replaced only when
@@ -1319,7 +1516,72 @@ export interface components {
          * @description What went wrong, stable for clients to key on (`error.code`).
          * @enum {string}
          */
-        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "unknown_step" | "invalid_stub" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "empty_change" | "run_ended" | "window_closed" | "no_opt_in" | "template_not_approved" | "invalid_assignee" | "ticket_claimed" | "ticket_closed" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
+        Code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal" | "invalid_body" | "malformed_json" | "database_unavailable" | "store_unavailable" | "hashing_failed" | "misconfigured" | "export_failed" | "version_unreadable" | "csrf_token_missing" | "invalid_api_key" | "invalid_credentials" | "weak_password" | "invalid_workspace_id" | "workspace_exists" | "invalid_email" | "member_exists" | "last_admin" | "name_required" | "invalid_secret" | "invalid_ai_model" | "flow_exists" | "invalid_flow_id" | "flow_id_mismatch" | "not_a_flow" | "note_too_long" | "flow_invalid" | "if_match_required" | "invalid_if_match" | "revision_conflict" | "hook_taken" | "not_published" | "invalid_source" | "invalid_start_at" | "invalid_fast_forward" | "invalid_duration" | "invalid_contact" | "invalid_message" | "unknown_choice" | "unknown_step" | "invalid_stub" | "no_timer_pending" | "no_handoff" | "invalid_phone" | "invalid_name" | "invalid_tag" | "invalid_property" | "invalid_locale" | "invalid_consent" | "invalid_audience" | "invalid_cursor" | "suppressed" | "invalid_import" | "import_started" | "empty_change" | "run_ended" | "window_closed" | "no_opt_in" | "template_not_approved" | "invalid_assignee" | "ticket_claimed" | "ticket_closed" | "invalid_query" | "unknown_parameter" | "invalid_version" | "invalid_from" | "invalid_to" | "invalid_range" | "range_too_long" | "unknown_hook" | "hook_not_compiled" | "hook_misrouted" | "contact_missing" | "invalid_idempotency_key" | "invalid_signature" | "webhook_secret_missing" | "secret_unusable" | "invalid_channel" | "phone_number_taken" | "secret_key_missing" | "channel_unreadable" | "private_target" | "invalid_subscription" | "delivery_not_failed";
+        /** @description One condition on a contact. */
+        Condition: {
+            tag: string;
+            /** @enum {string} */
+            kind: "tag";
+        } | {
+            tag: string;
+            /** @enum {string} */
+            kind: "not_tag";
+        } | {
+            name: string;
+            test: components["schemas"]["PropertyTest"];
+            value?: Record<string, unknown> | null;
+            /** @enum {string} */
+            kind: "property";
+        } | {
+            given: boolean;
+            /** @enum {string} */
+            kind: "marketing_consent";
+        } | {
+            /** Format: int32 */
+            days: number;
+            /** @enum {string} */
+            kind: "wrote_within";
+        } | {
+            /** Format: int32 */
+            days: number;
+            /** @enum {string} */
+            kind: "silent_for";
+        } | {
+            flow_id: string;
+            node_id?: string | null;
+            /** @enum {string} */
+            kind: "reached";
+        } | {
+            ad_id: string;
+            /** @enum {string} */
+            kind: "from_ad";
+        } | {
+            channel: string;
+            /** @enum {string} */
+            kind: "channel";
+        } | {
+            text: string;
+            /** @enum {string} */
+            kind: "search";
+        };
+        /** @description One opt-in or opt-out, as the API shows it. */
+        ConsentEntry: {
+            /** @description `marketing` (or `utility`). */
+            category: string;
+            opted_in: boolean;
+            /** @description `keyword`, `flow`, `api`, `operator`, `import`, `user_preferences` or `131050`. */
+            source: string;
+            actor?: string | null;
+            basis?: string | null;
+            text?: string | null;
+            /** @description RFC 3339. */
+            at: string;
+        };
+        /** @description Every opt-in and opt-out of a contact. */
+        ConsentLedger: {
+            /** @description Oldest first. */
+            entries: components["schemas"]["ConsentEntry"][];
+        };
         /** @description Who the fake contact is. */
         ContactOptions: {
             /** @description Their WhatsApp number, in international form (`+15550100001`); this is the default. */
@@ -1349,6 +1611,13 @@ export interface components {
             properties?: Record<string, unknown>;
             /** @description Records (true) or withdraws (false) consent to Marketing templates. */
             marketing_opt_in?: boolean | null;
+            /**
+             * @description Why consent may be relied on, kept in the consent ledger with the change (e.g.
+             *     "ticked the WhatsApp box on the checkout page").
+             */
+            consent_basis?: string | null;
+            /** @description The words the person was shown when they consented, kept in the ledger. */
+            consent_text?: string | null;
             /**
              * @description The language the contact reads, as WhatsApp spells locales: `pt_BR`, `en_US`, `es`
              *     (`pt-BR` is read as `pt_BR`).
@@ -1453,6 +1722,26 @@ export interface components {
          * @enum {string}
          */
         Direction: "contact" | "flow" | "system";
+        /** @description One contact as lists show it. */
+        DirectoryEntry: {
+            /** @description E.164 with `+`; null for a contact WhatsApp names only by BSUID. */
+            phone?: string | null;
+            bsuid?: string | null;
+            name?: string | null;
+            tags: string[];
+            properties: Record<string, unknown>;
+            marketing_opt_in: boolean;
+            marketing_opt_in_at?: components["schemas"]["i64"] | null;
+            last_inbound_at?: components["schemas"]["i64"] | null;
+            channel?: string | null;
+            timezone?: string | null;
+            locale?: string | null;
+            /** @description The Click-to-WhatsApp ad of their first tap, and of their latest. */
+            first_ad?: string | null;
+            last_ad?: string | null;
+            /** @description When Spool first met the contact (ms since the epoch). */
+            created_at: components["schemas"]["i64"];
+        };
         /** @description One line of the conversation. */
         Entry: {
             /**
@@ -1575,6 +1864,76 @@ export interface components {
              *     of a contact first met by BSUID that this number was linked to).
              */
             contact_id: string;
+        };
+        ImportList: {
+            /** @description Newest first. */
+            imports: components["schemas"]["ImportView"][];
+        };
+        /** @description What an import did, or would do. */
+        ImportReport: {
+            /**
+             * Format: int64
+             * @description Rows read (blank lines aside).
+             */
+            rows: number;
+            /**
+             * Format: int64
+             * @description Rows that make a contact (suppressed ones aside).
+             */
+            accepted: number;
+            /**
+             * Format: int64
+             * @description Of those, contacts Spool does not know yet, and contacts it knows (updated).
+             */
+            new_contacts: number;
+            /** Format: int64 */
+            existing_contacts: number;
+            /** Format: int64 */
+            rejected: number;
+            /** @description The first 100 rejected rows: line, column, value, why. */
+            rejections: Record<string, unknown>[];
+            /**
+             * Format: int64
+             * @description Rows whose number came earlier in the file (the first is kept).
+             */
+            duplicates: number;
+            /**
+             * Format: int64
+             * @description Rows whose number is on the suppression list (erased or objected): never imported.
+             */
+            suppressed: number;
+            /** Format: int64 */
+            consent_given: number;
+            /** Format: int64 */
+            consent_refused: number;
+            /**
+             * Format: int64
+             * @description Rows that say nothing of consent: no Marketing consent is recorded for them.
+             */
+            consent_not_stated: number;
+        };
+        /** @description An import: its file's columns, the suggested mapping, where it stands. */
+        ImportView: {
+            id: string;
+            file_name: string;
+            /** @description `uploaded` (not started), `importing`, `done` or `failed`. */
+            state: string;
+            /** @description The file's columns, as its first line names them. */
+            headers: string[];
+            /** @description `comma`, `semicolon` or `tab`. */
+            delimiter: string;
+            /** @description A guess of what each column holds (`{"kind": "phone"}`, …), one per column. */
+            suggested: Record<string, unknown>[];
+            /**
+             * Format: int64
+             * @description Rows read so far.
+             */
+            processed: number;
+            report?: components["schemas"]["ImportReport"] | null;
+            /** @description Why it failed. */
+            error?: string | null;
+            created_by: string;
+            created_at: string;
         };
         /** @description The link, its secrets never shown. */
         LinkView: {
@@ -1701,6 +2060,19 @@ export interface components {
             /** @description Send Marketing templates through the Marketing Messages API: false unless given. */
             marketing_messages_api?: boolean | null;
         };
+        /** @description A new contact. */
+        NewContact: {
+            /** @description E.164, with or without `+`. */
+            phone: string;
+            name?: string | null;
+            tags?: string[];
+            properties?: Record<string, unknown>;
+            /** @description Marketing consent, with its basis (required with `true`). */
+            marketing_opt_in?: boolean | null;
+            consent_basis?: string | null;
+            consent_text?: string | null;
+            locale?: string | null;
+        };
         /** @description A Chatwoot API inbox to mirror handed-over conversations into. */
         NewLink: {
             /** @description e.g. `https://chatwoot.example.com`. */
@@ -1798,11 +2170,36 @@ export interface components {
              */
             timed_out: number;
         };
+        /** @description A page of contacts. */
+        Page: {
+            contacts: components["schemas"]["DirectoryEntry"][];
+            /** @description Give it as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
         PasswordChange: {
             current_password: string;
             /** @description At least 12 characters. */
             new_password: string;
         };
+        /** @description What an import is started (or dry-run) with. */
+        Plan: {
+            /**
+             * @description One entry per column of the file, in order (`{"kind": "phone"}`, `{"kind":
+             *     "property", "name": "city"}`, `{"kind": "ignore"}`…); the suggested mapping when
+             *     absent.
+             */
+            columns?: Record<string, unknown>[] | null;
+            /** @description ISO 3166 country (`PT`, `BR`) of numbers written without their country code. */
+            default_country?: string | null;
+            /**
+             * @description Why the consent the file records may be relied on (e.g. "customers who ticked the
+             *     WhatsApp box at checkout"): required when the file has a consent column, kept in
+             *     each contact's consent ledger.
+             */
+            consent_basis?: string | null;
+        };
+        /** @enum {string} */
+        PropertyTest: "equals" | "not_equals" | "contains" | "greater_than" | "less_than" | "exists" | "missing";
         PublishImpact: {
             /**
              * Format: int32
@@ -1930,6 +2327,18 @@ export interface components {
              */
             more?: boolean;
         };
+        /** @description A search: who, in what order, from where. */
+        Search: {
+            audience?: components["schemas"]["Audience"];
+            sort?: components["schemas"]["Sort"];
+            /** @description `next_cursor` of the previous page. */
+            cursor?: string | null;
+            /**
+             * Format: int64
+             * @description 1 to 500 (50 when absent).
+             */
+            limit?: number | null;
+        };
         SecretInfo: {
             name: string;
             updated_at: string;
@@ -1990,6 +2399,11 @@ export interface components {
                 [key: string]: components["schemas"]["Stub"];
             };
         };
+        /**
+         * @description The order of a list.
+         * @enum {string}
+         */
+        Sort: "last_inbound" | "name" | "created" | "phone";
         /** @description Which version of the flow to simulate. */
         Source: string | {
             /** Format: int32 */
@@ -2317,6 +2731,8 @@ export interface components {
             /** @description Your role in it. */
             role: components["schemas"]["Role"];
         };
+        /** Format: int64 */
+        i64: number;
     };
     responses: never;
     parameters: never;
@@ -4339,6 +4755,989 @@ export interface operations {
             };
         };
     };
+    list_contacts: {
+        parameters: {
+            query?: {
+                /** @description Name or number contains this */
+                q?: string;
+                /** @description Has this tag (repeat for several) */
+                tag?: string;
+                /** @description `given` or `none` (Marketing) */
+                consent?: string;
+                /** @description Wrote within this many days */
+                wrote_within_days?: number;
+                /** @description Reached this journey (with `node`: this step of it) */
+                flow?: string;
+                node?: string;
+                /** @description Came from this Click-to-WhatsApp ad */
+                ad?: string;
+                /** @description Last wrote to this number (channel id) */
+                channel?: string;
+                sort?: components["schemas"]["Sort"];
+                cursor?: string;
+                /** @description 1 to 500 (50 when absent) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewContact"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description A bad number or change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The number is suppressed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkDone"];
+                };
+            };
+            /** @description No contacts, no change, or too many contacts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_contacts: {
+        parameters: {
+            query?: {
+                q?: string;
+                tag?: string;
+                consent?: string;
+                wrote_within_days?: number;
+                flow?: string;
+                node?: string;
+                ad?: string;
+                channel?: string;
+            };
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_imports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportList"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload: {
+        parameters: {
+            query?: {
+                /** @description The file's name, as shown later */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description Not a CSV file Spool can read (why, in words) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Larger than 64 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                import: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description A parameter that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dry_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                import: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Plan"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description The mapping needs fixing (`details.problems`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Imported already: its file is gone */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                import: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Plan"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description The mapping needs fixing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Started already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Search"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is of the right shape, and a value in it is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     read_contact: {
         parameters: {
             query?: never;
@@ -4571,6 +5970,81 @@ export interface operations {
             };
             /** @description The body is of the right shape, and a value in it is not acceptable */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A failure of the server's own; its cause is in the server's log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the store cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    consent_ledger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                phone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentLedger"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, and no valid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role is not enough, or a session change without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such workspace that the caller can see, or nothing at this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

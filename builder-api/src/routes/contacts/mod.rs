@@ -20,24 +20,34 @@ use serde_json::{Map, Value, json};
 use spool_nodes::identity::{ContactIdentity, Phone};
 use spool_nodes::{DAY, Millis, Run};
 use spool_runtime::ScopedId;
-use spool_runtime::state::{ContactChange, ContactState};
+use spool_runtime::state::{ConsentSource, ContactChange, ContactState};
 use spool_runtime::{Event, EventKind};
 use utoipa::ToSchema;
 
-use crate::auth::{Caller, Role, sha256_hex};
+use crate::auth::{Actor, Caller, Role, sha256_hex};
 use crate::error::{ApiError, Code};
 use crate::routes::parse_json;
 use crate::state::AppState;
 use crate::time::rfc3339;
 
+mod directory;
 mod erase;
 mod runs;
 
+pub(crate) use directory::audience_of_query;
 pub use runs::{HistoryEntry, RunDetail, RunView, WaitView};
 use runs::{run_view, version_numbers};
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
+        .route("/contacts", web::get().to(directory::list))
+        .route("/contacts", web::post().to(directory::create))
+        .route("/contacts/search", web::post().to(directory::search))
+        .route("/contacts/bulk", web::post().to(directory::bulk))
+        .route(
+            "/contacts/{phone}/consent",
+            web::get().to(directory::consent_ledger),
+        )
         .route("/contacts/{phone}", web::get().to(read))
         .route("/contacts/{phone}", web::patch().to(update))
         .route("/contacts/{phone}", web::delete().to(erase::erase))
@@ -53,8 +63,31 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 #[derive(Debug, utoipa::OpenApi)]
 #[openapi(
-    paths(read, update, erase::erase, runs::read_run, runs::cancel_run),
+    paths(
+        read,
+        update,
+        erase::erase,
+        runs::read_run,
+        runs::cancel_run,
+        directory::list,
+        directory::search,
+        directory::create,
+        directory::bulk,
+        directory::consent_ledger
+    ),
     components(schemas(
+        directory::Search,
+        directory::NewContact,
+        directory::BulkChange,
+        directory::BulkDone,
+        directory::ConsentLedger,
+        crate::consent::ConsentEntry,
+        crate::directory::Audience,
+        crate::directory::Condition,
+        crate::directory::PropertyTest,
+        crate::directory::Page,
+        crate::directory::DirectoryEntry,
+        crate::directory::Sort,
         ContactView,
         Window,
         RunView,
@@ -132,6 +165,13 @@ pub struct ContactPatch {
     /// Records (true) or withdraws (false) consent to Marketing templates.
     #[serde(default)]
     pub marketing_opt_in: Option<bool>,
+    /// Why consent may be relied on, kept in the consent ledger with the change (e.g.
+    /// "ticked the WhatsApp box on the checkout page").
+    #[serde(default)]
+    pub consent_basis: Option<String>,
+    /// The words the person was shown when they consented, kept in the ledger.
+    #[serde(default)]
+    pub consent_text: Option<String>,
     /// The language the contact reads, as WhatsApp spells locales: `pt_BR`, `en_US`, `es`
     /// (`pt-BR` is read as `pt_BR`).
     #[serde(default)]
@@ -188,6 +228,20 @@ pub fn phone_in_path(raw: &str) -> Result<Phone, ApiError> {
             Err(error)
         }
     }
+}
+
+/// A number given in a body, written as people write them (`+351 912 345 678`,
+/// `00351…`): it must carry its country code.
+pub(crate) fn phone_in_body(raw: &str) -> Result<Phone, ApiError> {
+    Phone::parse(raw).map_err(|reason| {
+        let mut error = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidPhone,
+            format!("{raw:?} is not a WhatsApp number with its country code: {reason}."),
+        );
+        error.details = json!({ "phone": raw });
+        error
+    })
 }
 
 /// The runtime's id for a number in this workspace: its own, or the one of the contact (met
@@ -333,7 +387,7 @@ fn locale_of(raw: &str) -> Option<String> {
 }
 
 /// Checks a change and turns it into the runtime's.
-fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
+pub(super) fn change_of(patch: ContactPatch, caller: &Caller) -> Result<ContactChange, ApiError> {
     if let Some(name) = &patch.name
         && (name.trim().is_empty() || name.chars().count() > 200)
     {
@@ -370,6 +424,28 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
             format!("A property name is 1 to 64 characters; {key:?} is not."),
         ));
     }
+    if patch.marketing_opt_in.is_none()
+        && (patch.consent_basis.is_some() || patch.consent_text.is_some())
+    {
+        return Err(invalid(
+            Code::InvalidConsent,
+            "`consent_basis` and `consent_text` go with `marketing_opt_in`.".into(),
+        ));
+    }
+    if patch
+        .consent_basis
+        .as_ref()
+        .is_some_and(|basis| basis.chars().count() > 500)
+        || patch
+            .consent_text
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > 2_000)
+    {
+        return Err(invalid(
+            Code::InvalidConsent,
+            "`consent_basis` is at most 500 characters and `consent_text` at most 2,000.".into(),
+        ));
+    }
     let locale = match patch.locale.as_deref() {
         None => None,
         Some(raw) => Some(locale_of(raw).ok_or_else(|| {
@@ -381,8 +457,18 @@ fn change_of(patch: ContactPatch) -> Result<ContactChange, ApiError> {
             )
         })?),
     };
+    let consent_source = patch.marketing_opt_in.map(|_| ConsentSource {
+        source: match caller.actor {
+            Actor::User { .. } => "operator".to_owned(),
+            Actor::ApiKey { .. } => "api".to_owned(),
+        },
+        actor: Some(caller.actor.label()),
+        basis: patch.consent_basis.clone(),
+        text: patch.consent_text.clone(),
+    });
     let change = ContactChange {
         locale,
+        consent_source,
         name: patch.name,
         marketing_opt_in: patch.marketing_opt_in,
         add_tags: patch.add_tags,
@@ -423,7 +509,7 @@ pub async fn update(
     caller.require(Role::Editor)?;
     let phone = phone_in_path(&path.phone)?;
     let wa_id = phone.digits().to_owned();
-    let change = change_of(parse_json::<ContactPatch>(&body)?)?;
+    let change = change_of(parse_json::<ContactPatch>(&body)?, &caller)?;
     let id = contact_id(&state, &caller, &phone).await?;
     let now = state.now();
     let event = Event::new(id, wa_id.clone(), now, EventKind::UpdateContact { change });
