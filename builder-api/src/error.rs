@@ -158,6 +158,14 @@ codes! {
     InvalidImport = "invalid_import",
     /// The import was started already.
     ImportStarted = "import_started",
+    /// A campaign's flow, audience or timing cannot be used.
+    InvalidCampaign = "invalid_campaign",
+    /// The campaign is not in a state this can be done in (`details.state`).
+    CampaignState = "campaign_state",
+    /// The campaign would pass the number's messaging limit (`details.preflight`).
+    OverMessagingLimit = "over_messaging_limit",
+    /// Another one of its kind has this name.
+    NameTaken = "name_taken",
     /// A change that changes nothing.
     EmptyChange = "empty_change",
     /// The run has ended already.

@@ -8,6 +8,7 @@ pub mod ai_models;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod campaigns;
 pub mod channels;
 pub mod chatwoot;
 pub mod config;

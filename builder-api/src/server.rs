@@ -221,6 +221,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             Arc::new(crate::conversation::History::new(db.clone())),
             Arc::new(crate::directory::Directory::new(db.clone())),
             Arc::new(crate::consent::Ledger::new(db.clone())),
+            Arc::new(crate::campaigns::observer::Campaigns::new(db.clone())),
             Arc::new(crate::chatwoot::ChatwootQueue::new(
                 db.clone(),
                 chatwoot.clone(),
@@ -265,6 +266,10 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         chatwoot,
         config: config.clone(),
     });
+    workers.spawn(crate::campaigns::driver::run(
+        state.clone(),
+        stop.subscribe(),
+    ));
     // Imports a stopped server left half done go on here.
     let resuming = state.clone();
     tokio::spawn(async move {

@@ -7,3 +7,10 @@ pub fn rfc3339(millis: i64) -> String {
         .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default()
 }
+
+/// An RFC 3339 time as milliseconds since the epoch; `None` when it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|time| time.timestamp_millis())
+}

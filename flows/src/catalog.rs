@@ -111,7 +111,7 @@ const ENTRIES: &[Entry] = &[
     entry(NodeType::CtwaReferral, "ctwa_referral", "Ad click", Category::Trigger, "Starts when a contact writes after tapping a Click-to-WhatsApp ad."),
     entry(NodeType::Webhook, "webhook", "Webhook", Category::Trigger, "Starts when another system (a shop, a CRM) sends JSON to this journey's URL."),
     entry(NodeType::Event, "event", "Contact event", Category::Trigger, "Starts when a contact gets or loses a tag, or opts in or out."),
-    entry(NodeType::Broadcast, "broadcast", "Broadcast", Category::Trigger, "Starts for every contact in an audience, by hand or at a scheduled time. Not available yet: broadcasts validate, but nothing sends them, so a flow only a broadcast starts does not start."),
+    entry(NodeType::Broadcast, "broadcast", "Broadcast", Category::Trigger, "Starts for every contact a campaign sends to: its audience, now or at its time (Campaigns)."),
     entry(NodeType::Condition, "condition", "Condition", Category::Logic, "Goes one way if a rule holds, the other way if not."),
     entry(NodeType::Switch, "switch", "Switch", Category::Logic, "Goes the way of the first rule that holds, or the default way."),
     entry(NodeType::Split, "split", "A/B split", Category::Logic, "Sends contacts down branches by weight; a contact always gets the same branch."),

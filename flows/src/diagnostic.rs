@@ -170,7 +170,7 @@ codes! {
     DuplicateNodeId => "duplicate_node_id": "Two nodes share an id.",
     DuplicateHook => "duplicate_hook": "Two webhook triggers of the flow listen on the same hook.",
     MissingTrigger => "missing_trigger": "Nothing starts the flow: it has no trigger node.",
-    BroadcastNotSent => "broadcast_not_sent": "The flow's only trigger is a broadcast, and broadcasts cannot be sent yet: nothing will start it.",
+    BroadcastSettingsUnused => "broadcast_settings_unused": "A campaign says who a broadcast reaches and when: the trigger's own tags, segment and schedule are not used.",
     EdgeFromUnknownNode => "edge_from_unknown_node": "An edge starts at a node that does not exist.",
     EdgeToUnknownNode => "edge_to_unknown_node": "An edge leads to a node that does not exist.",
     UnknownPort => "unknown_port": "An edge leaves a node through a port its type does not have.",

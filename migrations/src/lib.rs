@@ -36,6 +36,8 @@ mod m20261206_000020_chatwoot;
 mod m20261207_000010_contact_directory;
 mod m20261207_000020_consent_ledger;
 mod m20261207_000030_contact_imports;
+mod m20261207_000040_segments;
+mod m20261207_000050_campaigns;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -67,6 +69,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_contact_directory::Migration),
             Box::new(m20261207_000020_consent_ledger::Migration),
             Box::new(m20261207_000030_contact_imports::Migration),
+            Box::new(m20261207_000040_segments::Migration),
+            Box::new(m20261207_000050_campaigns::Migration),
         ]
     }
 }

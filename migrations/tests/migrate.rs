@@ -5,16 +5,18 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 use sea_orm_migration::MigratorTrait;
 use spool_migrations::Migrator;
 
-const TABLES: [&str; 44] = [
+const TABLES: [&str; 47] = [
     "ai_models",
     "api_keys",
     "audit_log",
+    "campaign_recipients",
+    "campaigns",
     "chatwoot_conversations",
     "chatwoot_links",
     "chatwoot_outbox",
     "consent_events",
-    "contact_imports",
     "contact_directory",
+    "contact_imports",
     "contact_properties",
     "contact_reached",
     "contact_tags",
@@ -38,6 +40,7 @@ const TABLES: [&str; 44] = [
     "runtime_seen",
     "runtime_timers",
     "secrets",
+    "segments",
     "sessions",
     "suppression_keys",
     "suppressions",

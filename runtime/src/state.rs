@@ -338,6 +338,10 @@ pub enum EventKind {
     /// A broadcast reaching this contact.
     Broadcast {
         flow_id: String,
+        /// The campaign that sends it: the run's `payload.campaign_id`, and its notices
+        /// carry it, so the campaign follows what became of each recipient.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign: Option<String>,
     },
     /// A person sends the contact into another journey (from the inbox): it starts at its
     /// business-side trigger (broadcast, event, webhook) or else its first, as a broadcast

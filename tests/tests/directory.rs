@@ -74,7 +74,12 @@ fn sorted(numbers: &[&str]) -> Vec<String> {
 }
 
 fn numbers(page: &Response) -> Vec<String> {
-    page.body["contacts"]
+    phones_of(&page.body["contacts"])
+}
+
+/// The numbers (digits) of a list of contacts, in its order.
+fn phones_of(contacts: &Value) -> Vec<String> {
+    contacts
         .as_array()
         .expect("contacts")
         .iter()
@@ -304,6 +309,49 @@ async fn every_condition_finds_exactly_its_members(db: Database) {
         "{}",
         mixed.text
     );
+
+    // A segment is a saved audience: its count and sample are whoever matches now.
+    let segments = "/api/v1/workspaces/default/segments";
+    let consented = json!({ "all": [{ "kind": "marketing_consent", "given": true }] });
+    let preview = admin.post(&format!("{segments}/preview"), &consented).await;
+    assert_eq!(preview.status, 200, "{}", preview.text);
+    assert_eq!(preview.body["count"], 2);
+    let mut sample = phones_of(&preview.body["sample"]);
+    sample.sort();
+    assert_eq!(sample, sorted(&[ANA, CARLA]));
+    let saved = admin
+        .post(
+            segments,
+            &json!({ "name": "Opted in", "audience": consented }),
+        )
+        .await;
+    assert_eq!(saved.status, 201, "{}", saved.text);
+    assert_eq!(saved.body["count"], 2);
+    let taken = admin
+        .post(
+            segments,
+            &json!({ "name": "Opted in", "audience": { "all": [] } }),
+        )
+        .await;
+    assert_eq!(taken.status, 409, "{}", taken.text);
+    let id = saved.body["id"].as_str().expect("an id");
+    let narrowed = admin
+        .send(
+            admin
+                .request(reqwest::Method::PUT, &format!("{segments}/{id}"))
+                .json(&json!({ "name": "Opted-in VIPs", "audience": { "all": [
+                    { "kind": "marketing_consent", "given": true }, { "kind": "tag", "tag": "vip" }
+                ] } })),
+        )
+        .await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.text);
+    assert_eq!(narrowed.body["count"], 1);
+    let listed = admin.get(segments).await;
+    assert_eq!(listed.body["segments"][0]["name"], "Opted-in VIPs");
+    let gone = admin
+        .send(admin.request(reqwest::Method::DELETE, &format!("{segments}/{id}")))
+        .await;
+    assert_eq!(gone.status, 204);
 
     // The directory agrees with the contact as the runtime holds it.
     let listed = admin.get(&format!("{CONTACTS}?q=ana")).await;

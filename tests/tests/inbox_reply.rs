@@ -74,7 +74,7 @@ pub(crate) fn writes(phone: &str, text: &str, ago: i64) -> Vec<u8> {
 }
 
 /// Meta's webhook body: WhatsApp's word on a message Spool sent (`sent` is Meta's request).
-fn status(sent: &Value, status: &str) -> Vec<u8> {
+pub(crate) fn status(sent: &Value, status: &str) -> Vec<u8> {
     json!({
         "object": "whatsapp_business_account",
         "entry": [{ "id": "102290129340398", "changes": [{ "field": "messages", "value": {

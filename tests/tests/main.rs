@@ -5,6 +5,7 @@
 
 mod ai_model;
 mod api;
+mod campaigns;
 mod channels;
 mod chatwoot;
 mod cli;

@@ -265,7 +265,7 @@ fn checked_plan(row: &contact_import::Model, plan: &Plan) -> Result<(Sniffed, Ma
 /// rejected (line, column and why), duplicates, suppressed numbers, new and known contacts,
 /// consent.
 #[utoipa::path(
-    post, path = "/api/v1/workspaces/{workspace}/contacts/imports/{import}/dry-run", tag = "contacts",
+    post, path = "/api/v1/workspaces/{workspace}/contacts/imports/{import}/dry-run", tag = "contacts", operation_id = "dry_run_import",
     params(("workspace" = String, Path), ("import" = String, Path)),
     request_body = Plan,
     responses(
@@ -317,7 +317,7 @@ fn import_error(err: imports::ImportError) -> ApiError {
 
 /// Starts importing, in the background: read the import to follow its progress.
 #[utoipa::path(
-    post, path = "/api/v1/workspaces/{workspace}/contacts/imports/{import}/start", tag = "contacts",
+    post, path = "/api/v1/workspaces/{workspace}/contacts/imports/{import}/start", tag = "contacts", operation_id = "start_import",
     params(("workspace" = String, Path), ("import" = String, Path)),
     request_body = Plan,
     responses(

@@ -16,6 +16,7 @@ pub mod ai_model;
 pub mod analytics;
 pub mod api_keys;
 pub mod audit_log;
+pub mod campaigns;
 pub mod change;
 pub mod channels;
 pub mod chatwoot;
@@ -38,6 +39,7 @@ pub mod node_types;
 pub mod openapi;
 pub mod reply;
 pub mod secrets;
+pub mod segments;
 pub mod session;
 pub mod simulator;
 pub mod templates;
@@ -70,6 +72,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         // Before contacts: `/contacts/imports` is not a number.
                         .configure(imports::configure)
                         .configure(contacts::configure)
+                        .configure(segments::configure)
+                        .configure(campaigns::configure)
                         .configure(handoffs::configure)
                         .configure(conversation::configure)
                         .configure(reply::configure)

@@ -22,7 +22,9 @@ use utoipa::OpenApi;
         (name = "flows", description = "Drafts, validation, publishing, versions"),
         (name = "account", description = "Sign-in, workspaces, members, API keys, secrets, the AI model, network settings, the audit log"),
         (name = "simulator", description = "Talk to a flow as a fake contact"),
-        (name = "contacts", description = "Contacts and their runs; erasure"),
+        (name = "contacts", description = "Contacts and their runs; the directory, consent, imports and exports; erasure"),
+        (name = "segments", description = "Saved audiences: who a broadcast is for"),
+        (name = "campaigns", description = "Broadcasts: a published flow sent to a segment, now or at a time, paced and checked"),
         (name = "handoffs", description = "The handoff queue: contacts a journey handed to a person"),
         (name = "analytics", description = "Funnel counts per version and node"),
         (name = "webhooks", description = "Journeys started by other systems"),
@@ -53,6 +55,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::simulator::Api::openapi());
     doc.merge(super::contacts::Api::openapi());
     doc.merge(super::imports::Api::openapi());
+    doc.merge(super::segments::Api::openapi());
+    doc.merge(super::campaigns::Api::openapi());
     doc.merge(super::handoffs::Api::openapi());
     doc.merge(super::conversation::Api::openapi());
     doc.merge(super::reply::Api::openapi());

@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Untyped;
-use crate::catalog::NodeType;
 use crate::config::NodeKind;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Flow, Settings};
@@ -60,7 +59,7 @@ pub(super) fn trigger(flow: &Flow, untyped: &Untyped, diagnostics: &mut Vec<Diag
             "Nothing starts this flow. Add a trigger: a message received, an ad click, a webhook, a contact event or a broadcast.",
         ));
     }
-    broadcast_only(flow, untyped, diagnostics);
+    broadcast_settings(flow, diagnostics);
     has_trigger || declared_trigger
 }
 
@@ -90,32 +89,23 @@ pub(super) fn hooks(flow: &Flow, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Broadcasts validate, but nothing sends them yet: a flow only a broadcast starts is
-/// published to no effect, which its author should hear before wondering why.
-fn broadcast_only(flow: &Flow, untyped: &Untyped, diagnostics: &mut Vec<Diagnostic>) {
-    let triggers = flow
-        .nodes
-        .iter()
-        .map(|node| (node.id.as_str(), node.kind.node_type()))
-        .chain(
-            untyped
-                .iter()
-                .filter_map(|(id, node_type)| Some((id.as_str(), (*node_type)?))),
-        )
-        .filter(|(_, node_type)| node_type.is_trigger())
-        .collect::<Vec<_>>();
-    let only_broadcasts = !triggers.is_empty()
-        && triggers
-            .iter()
-            .all(|(_, node_type)| *node_type == NodeType::Broadcast);
-    if let (true, Some((id, _))) = (only_broadcasts, triggers.first()) {
-        diagnostics.push(
-            Diagnostic::warning(
-                Code::BroadcastNotSent,
-                "Broadcasts cannot be sent yet; this flow will not start. Add another trigger to start it meanwhile.",
-            )
-            .on_node(*id),
-        );
+/// Who a broadcast reaches and when is the campaign's to say (`POST /campaigns`): audience
+/// settings on the trigger itself would be ignored, which their author should hear.
+fn broadcast_settings(flow: &Flow, diagnostics: &mut Vec<Diagnostic>) {
+    for node in &flow.nodes {
+        if let NodeKind::Broadcast(broadcast) = &node.kind
+            && (!broadcast.tags.is_empty()
+                || broadcast.segment.is_some()
+                || broadcast.schedule.is_some())
+        {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::BroadcastSettingsUnused,
+                    "A campaign says who this broadcast reaches and when: these tags, segment and schedule are not used. Choose the audience and time in the campaign.",
+                )
+                .on_node(&node.id),
+            );
+        }
     }
 }
 

@@ -52,7 +52,7 @@ impl Engine {
         };
         tx.notices.extend(notices::message_notice(
             state,
-            Some(&state.runs[index].flow_id),
+            Some(&state.runs[index]),
             report,
         ));
         let flow = self.flows.version(&state.runs[index].version);

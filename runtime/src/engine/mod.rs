@@ -16,7 +16,7 @@ mod triggers;
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use spool_flows::NodeKind;
 use spool_flows::config::ContactEvent;
 use spool_nodes::{
@@ -172,7 +172,22 @@ impl Engine {
                     &mut tx,
                 );
             }
-            EventKind::Broadcast { flow_id } | EventKind::StartFlow { flow_id } => {
+            EventKind::Broadcast { flow_id, campaign } => {
+                let payload = campaign
+                    .as_ref()
+                    .map_or(Value::Null, |campaign| json!({ "campaign_id": campaign }));
+                self.start(
+                    state,
+                    flow_id,
+                    None,
+                    payload,
+                    Origin::Business,
+                    None,
+                    now,
+                    &mut tx,
+                );
+            }
+            EventKind::StartFlow { flow_id } => {
                 self.start(
                     state,
                     flow_id,

@@ -195,6 +195,9 @@ fn run_notice(state: &ContactState, run: &Run, kind: NoticeKind, now: Millis) ->
     if let Some(reason) = &run.reason {
         about["reason"] = Value::String(reason.clone());
     }
+    if let Some(campaign) = run.payload.get("campaign_id") {
+        about["campaign_id"] = campaign.clone();
+    }
     notice.data.insert("run".into(), about);
     notice
 }
@@ -237,7 +240,7 @@ fn consent(state: &ContactState, kind: NoticeKind, at: Millis, source: &ConsentS
 /// system acts on: a message held while WhatsApp assesses quality is still on its way).
 pub(super) fn message_notice(
     state: &ContactState,
-    flow_id: Option<&str>,
+    run: Option<&Run>,
     report: &StatusReport,
 ) -> Option<Notice> {
     let kind = match report.status {
@@ -259,8 +262,11 @@ pub(super) fn message_notice(
         "node_id": report.message.node_id,
         "status": report.status.as_str(),
     });
-    if let Some(flow_id) = flow_id {
-        message["flow_id"] = Value::String(ScopedId::local_of(flow_id).to_owned());
+    if let Some(run) = run {
+        message["flow_id"] = Value::String(ScopedId::local_of(&run.flow_id).to_owned());
+        if let Some(campaign) = run.payload.get("campaign_id") {
+            message["campaign_id"] = campaign.clone();
+        }
     }
     if let Some(wamid) = &report.wamid {
         message["wamid"] = Value::String(wamid.clone());
@@ -314,6 +320,13 @@ pub(super) fn queued_notice(state: &ContactState, message: &Outbound, now: Milli
             "author": message.author,
         }),
     );
+    let campaign = state
+        .run(&message.run_id)
+        .and_then(|run| run.payload.get("campaign_id"));
+    if let (Some(campaign), Some(Value::Object(about))) = (campaign, notice.data.get_mut("message"))
+    {
+        about.insert("campaign_id".into(), campaign.clone());
+    }
     notice
 }
 
