@@ -8,6 +8,12 @@ import { ContactSearch } from "./contacts/ContactSearch";
 import { RunPage } from "./contacts/RunPage";
 import { FlowList } from "./flows/FlowList";
 import { FlowPage } from "./flows/FlowPage";
+import { ContactsPage } from "./audience/ContactsPage";
+import { ImportPage } from "./audience/ImportPage";
+import { SegmentsPage } from "./audience/SegmentsPage";
+import { CampaignPage } from "./campaigns/CampaignPage";
+import { CampaignsPage } from "./campaigns/CampaignsPage";
+import { NewCampaignPage } from "./campaigns/NewCampaignPage";
 import { InboxLink } from "./inbox/InboxLink";
 import { InboxPage } from "./inbox/InboxPage";
 import { navigate, routeOf, usePath } from "./lib/router";
@@ -83,9 +89,43 @@ function Header() {
       {workspace && (
         <InboxLink key={workspace} workspace={workspace} current={screen === "inbox"} />
       )}
+      <NavLink path="/contacts" current={["contacts", "import", "segments"].includes(screen)}>
+        Contacts
+      </NavLink>
+      <NavLink
+        path="/campaigns"
+        current={["campaigns", "new-campaign", "campaign"].includes(screen)}
+      >
+        Campaigns
+      </NavLink>
       <ContactSearch />
       <AccountMenu />
     </header>
+  );
+}
+
+function NavLink({
+  path,
+  current,
+  children,
+}: {
+  path: string;
+  current: boolean;
+  children: string;
+}) {
+  return (
+    <a
+      href={path}
+      className="nav-link"
+      aria-current={current ? "page" : undefined}
+      onClick={(event) => {
+        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+        event.preventDefault();
+        navigate(path);
+      }}
+    >
+      {children}
+    </a>
   );
 }
 
@@ -111,6 +151,24 @@ function Screen() {
   }
   if (route.screen === "inbox") {
     return <InboxPage key={workspace} workspace={workspace} ticket={route.ticket} />;
+  }
+  if (route.screen === "contacts") return <ContactsPage key={workspace} workspace={workspace} />;
+  if (route.screen === "import") {
+    return (
+      <ImportPage key={`${workspace}/${route.id ?? ""}`} workspace={workspace} id={route.id} />
+    );
+  }
+  if (route.screen === "segments") {
+    return (
+      <SegmentsPage key={`${workspace}/${route.id ?? ""}`} workspace={workspace} id={route.id} />
+    );
+  }
+  if (route.screen === "campaigns") return <CampaignsPage key={workspace} workspace={workspace} />;
+  if (route.screen === "new-campaign") {
+    return <NewCampaignPage key={workspace} workspace={workspace} />;
+  }
+  if (route.screen === "campaign") {
+    return <CampaignPage key={`${workspace}/${route.id}`} workspace={workspace} id={route.id} />;
   }
   if (route.screen === "run") {
     return (

@@ -31,6 +31,16 @@ export type Route =
   | { screen: "run"; phone: string; run: string }
   /** The handoff queue, with one ticket open when the address names it. */
   | { screen: "inbox"; ticket?: string }
+  /** Every contact of the workspace, with filters. */
+  | { screen: "contacts" }
+  /** Importing a file of contacts (a new upload, or one already uploaded). */
+  | { screen: "import"; id?: string }
+  /** Saved audiences, with one open (or a new one) when the address names it. */
+  | { screen: "segments"; id?: string }
+  /** Broadcast campaigns. */
+  | { screen: "campaigns" }
+  | { screen: "new-campaign" }
+  | { screen: "campaign"; id: string }
   | { screen: "missing" };
 
 function decoded(part: string): string | undefined {
@@ -51,6 +61,16 @@ export function routeOf(path: string): Route {
     const ticket = decoded(inbox[1]);
     return ticket ? { screen: "inbox", ticket } : { screen: "missing" };
   }
+  if (path === "/contacts" || path === "/contacts/") return { screen: "contacts" };
+  const imports = /^\/contacts\/import(?:\/(imp_[A-Za-z0-9]{1,64}))?\/?$/.exec(path);
+  if (imports) return imports[1] ? { screen: "import", id: imports[1] } : { screen: "import" };
+  const segments = /^\/segments(?:\/([A-Za-z0-9_-]{1,64}))?\/?$/.exec(path);
+  if (segments)
+    return segments[1] ? { screen: "segments", id: segments[1] } : { screen: "segments" };
+  if (path === "/campaigns" || path === "/campaigns/") return { screen: "campaigns" };
+  if (path === "/campaigns/new" || path === "/campaigns/new/") return { screen: "new-campaign" };
+  const campaign = /^\/campaigns\/(cmp_[A-Za-z0-9]{1,64})\/?$/.exec(path);
+  if (campaign?.[1]) return { screen: "campaign", id: campaign[1] };
   // A contact by its number (digits, or `+`/%2B and digits); the page says when it is not one.
   const contact = /^\/contacts\/([^/]{1,40})(?:\/runs\/([^/]{1,128}))?\/?$/.exec(path);
   const phone = contact?.[1] === undefined ? undefined : decoded(contact[1]);
