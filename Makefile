@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test fmt lint bench bench-http bench-whatsapp api-fuzz bench-idle bench-publish bench-editor schema build check-toolchain services web web-check web-e2e check-node
+.PHONY: run test fmt lint bench bench-http bench-whatsapp bench-import api-fuzz bench-idle bench-publish bench-editor schema build check-toolchain services web web-check web-e2e check-node
 
 # The editor (web/): `npm ci` again only when the lockfile changed (the stamp lives in
 # node_modules, so deleting that reinstalls too); `npm run build` again only when a source
@@ -80,6 +80,10 @@ bench-http: check-toolchain
 ## bench-whatsapp: Meta webhooks in, answers out through a fake Cloud API, with wrk (release build; minutes)
 bench-whatsapp: check-toolchain
 	./scripts/bench-whatsapp.sh
+
+## bench-import: a CSV of 100,000 contacts uploaded, dry-run and imported over HTTP (RELEASE=1, REDIS_URL=…; minutes)
+bench-import: check-toolchain
+	./scripts/bench-import.sh
 
 ## api-fuzz: schemathesis against a fresh `spool serve` with the example flows (about a minute; not part of `make test`)
 api-fuzz: check-toolchain

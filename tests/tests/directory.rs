@@ -429,6 +429,21 @@ async fn bulk_tags_consent_ledger_and_erasure(db: Database) {
     assert_eq!(entries[1]["source"], "keyword");
     assert_eq!(entries[1]["text"], "STOP");
 
+    // Ana asks for her data: one document with her profile, consent and messages.
+    let export = admin.get(&format!("{CONTACTS}/%2B{ANA}/export")).await;
+    assert_eq!(export.status, 200, "{}", export.text);
+    assert_eq!(export.body["about"], format!("+{ANA}"));
+    assert_eq!(export.body["profile"]["name"], "Ana Pereira");
+    assert_eq!(export.body["consent"], ledger.body["entries"]);
+    let words: Vec<&str> = export.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|message| message["content"]["body"].as_str())
+        .collect();
+    assert_eq!(words, ["STOP"], "{}", export.text);
+    assert!(export.body["processing"]["recipients"].is_string());
+
     // Consent without a basis is refused before anything is kept.
     let refused = admin
         .post(

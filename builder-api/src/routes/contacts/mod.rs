@@ -30,6 +30,7 @@ use crate::routes::parse_json;
 use crate::state::AppState;
 use crate::time::rfc3339;
 
+mod access;
 mod directory;
 mod erase;
 mod runs;
@@ -48,6 +49,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/contacts/{phone}/consent",
             web::get().to(directory::consent_ledger),
         )
+        .route("/contacts/{phone}/export", web::get().to(access::export))
         .route("/contacts/{phone}", web::get().to(read))
         .route("/contacts/{phone}", web::patch().to(update))
         .route("/contacts/{phone}", web::delete().to(erase::erase))
@@ -73,7 +75,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         directory::search,
         directory::create,
         directory::bulk,
-        directory::consent_ledger
+        directory::consent_ledger,
+        access::export
     ),
     components(schemas(
         directory::Search,
