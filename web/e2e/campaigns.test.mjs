@@ -214,8 +214,8 @@ describe("campaigns", () => {
     await page.goto("/campaigns/new");
     await fillBasics("Weekend reminder");
     await page.getByRole("radio", { name: "At a date and time" }).check();
-    await page.getByLabel("Date and time").fill("2031-03-14T10:00");
-    await page.getByLabel("Time zone").selectOption("Europe/Berlin");
+    await page.getByLabel("Date and time", { exact: true }).fill("2031-03-14T10:00");
+    await page.getByLabel("Time zone", { exact: true }).selectOption("Europe/Berlin");
     await page.getByRole("checkbox", { name: /In each person's own time zone/ }).check();
     await page.getByRole("checkbox", { name: /Quiet hours/ }).check();
     await page.getByRole("button", { name: "Create draft" }).click();
@@ -236,8 +236,9 @@ describe("campaigns", () => {
     await state.filter({ hasText: "Paused" }).waitFor();
     assert.equal(
       await page.locator(".cmp-paused").textContent(),
-      `Paused. Paused by ${spool.email}. Nobody more gets it until it is resumed; messages already sent stay sent.`,
+      `Paused by ${spool.email}. Nobody more gets it until it is resumed; messages already sent stay sent.`,
     );
+    assert.equal(await page.getByTestId("progress-words").textContent(), "Not started yet");
     await screenshot(page, "campaigns-paused");
     assert.equal(await page.getByRole("button", { name: "Pause" }).count(), 0);
 
@@ -302,7 +303,7 @@ describe("campaigns", () => {
 
     await page.getByRole("link", { name: "← All campaigns" }).click();
     const rows = page.locator(".cmp-table tbody tr");
-    await rows.nth(4).waitFor();
+    await rows.nth(3).waitFor();
     const row = (name) => rows.filter({ has: page.getByRole("link", { name, exact: true }) });
     assert.deepEqual(
       (await row("Spring sale for VIPs").locator("td").allTextContents()).slice(0, 5),
@@ -313,6 +314,10 @@ describe("campaigns", () => {
       "VIPs",
       "Cancelled",
     ]);
+    assert.match(
+      await row("Weekend reminder").locator("td").nth(5).textContent(),
+      /^Was to send .+2031/,
+    );
     await screenshot(page, "campaigns-list");
     page.allowConsole(/409 \(Conflict\)/);
     assert.deepEqual(page.problems(), []);

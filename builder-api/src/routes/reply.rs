@@ -162,10 +162,15 @@ pub async fn reply(
         _ => {}
     }
 
-    let contact = committed_contact(&state, &ticket.contact_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("The contact of this conversation was erased."))?
-        .contact;
+    // The ticket may know of a message the store's state is about to have (its batch is
+    // being committed): the window is judged on a state at least as recent as the ticket.
+    let heard = ticket.last_inbound_at;
+    let contact = crate::routes::contacts::committed(&state, &ticket.contact_id, |found| {
+        heard.is_none_or(|heard| found.contact.last_inbound_at.is_some_and(|at| at >= heard))
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("The contact of this conversation was erased."))?
+    .contact;
     let now = state.now();
     let window_closed = || {
         let closed_at = contact.last_inbound_at.map(|at| rfc3339(at + DAY));
@@ -336,21 +341,4 @@ fn approved_category(
         .find(|translation| translation.language == template.language)
         .and_then(|translation| translation.category)
         .ok_or_else(not_approved)
-}
-
-/// The contact a ticket is about. The ticket is written by an observer of the batch that
-/// handed the contact over, just before that batch is committed in the store: for a moment
-/// the ticket can be read and the contact's state not yet (erasure deletes the ticket too,
-/// so a ticket whose contact stays missing is one whose contact was erased since).
-async fn committed_contact(
-    state: &AppState,
-    contact_id: &str,
-) -> Result<Option<spool_runtime::state::ContactState>, ApiError> {
-    for _ in 0..40 {
-        if let Some(found) = state.store.contact(contact_id).await? {
-            return Ok(Some(found));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    Ok(None)
 }

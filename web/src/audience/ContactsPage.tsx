@@ -154,6 +154,7 @@ export function ContactsPage({ workspace }: { workspace: string }) {
           <label className="filter">
             <span>Search</span>
             <input
+              aria-label="Search"
               type="search"
               placeholder="Name or number"
               value={quick.q}
@@ -162,7 +163,11 @@ export function ContactsPage({ workspace }: { workspace: string }) {
           </label>
           <label className="filter">
             <span>Tag</span>
-            <select value={quick.tag} onChange={(e) => setQuick({ ...quick, tag: e.target.value })}>
+            <select
+              aria-label="Tag"
+              value={quick.tag}
+              onChange={(e) => setQuick({ ...quick, tag: e.target.value })}
+            >
               <option value="">Any tag</option>
               {tags.map((t) => (
                 <option key={t} value={t}>
@@ -174,6 +179,7 @@ export function ContactsPage({ workspace }: { workspace: string }) {
           <label className="filter">
             <span>Offers</span>
             <select
+              aria-label="Offers"
               value={quick.consent}
               onChange={(e) => setQuick({ ...quick, consent: e.target.value as Quick["consent"] })}
             >
@@ -185,6 +191,7 @@ export function ContactsPage({ workspace }: { workspace: string }) {
           <label className="filter">
             <span>Last wrote</span>
             <select
+              aria-label="Last wrote"
               value={quick.wrote}
               onChange={(e) => setQuick({ ...quick, wrote: e.target.value })}
             >
@@ -197,7 +204,11 @@ export function ContactsPage({ workspace }: { workspace: string }) {
           </label>
           <label className="filter">
             <span>Order</span>
-            <select value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
+            <select
+              aria-label="Order"
+              value={sort}
+              onChange={(e) => setSort(e.target.value as Sort)}
+            >
               {SORTS.map((s) => (
                 <option key={s.sort} value={s.sort}>
                   {s.label}

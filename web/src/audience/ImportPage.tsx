@@ -406,16 +406,18 @@ function MatchRow({
       <th scope="row" className="match-header">
         <label htmlFor={id}>{header || "(no header)"}</label>
       </th>
-      <td className="match-samples">
-        {samples && samples.length > 0 ? (
-          samples.map((s, i) => (
-            <span key={i} className="sample">
-              {s}
-            </span>
-          ))
-        ) : (
-          <span className="muted">{samples ? "empty" : ""}</span>
-        )}
+      <td>
+        <div className="match-samples">
+          {samples && samples.length > 0 ? (
+            samples.map((s, i) => (
+              <span key={i} className="sample">
+                {s}
+              </span>
+            ))
+          ) : (
+            <span className="muted">{samples ? "empty" : ""}</span>
+          )}
+        </div>
       </td>
       <td>
         <div className="match-choice">

@@ -48,7 +48,9 @@ export function useSeenTags(workspace: string) {
     queryKey: [...directoryKey(workspace), "tags"],
     queryFn: async () => {
       const page = await searchPage(workspace, { all: [] }, "last_inbound", null, 500);
-      return [...new Set(page.contacts.flatMap((c) => c.tags))].toSorted((a, b) => a.localeCompare(b));
+      return [...new Set(page.contacts.flatMap((c) => c.tags))].toSorted((a, b) =>
+        a.localeCompare(b),
+      );
     },
   });
 }

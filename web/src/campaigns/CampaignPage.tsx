@@ -99,8 +99,8 @@ function CampaignView({ workspace, campaign }: { workspace: string; campaign: Ca
 
       {campaign.state === "paused" && (
         <div className="cmp-paused" role="status">
-          <strong>Paused.</strong> {pauseWords(campaign.pause_reason)} Nobody more gets it until it
-          is resumed; messages already sent stay sent.
+          <strong>{pauseWords(campaign.pause_reason) || "Paused."}</strong> Nobody more gets it
+          until it is resumed; messages already sent stay sent.
         </div>
       )}
       {campaign.state === "cancelled" && campaign.pause_reason && (
@@ -275,7 +275,7 @@ function Recipients({ workspace, campaign }: { workspace: string; campaign: Camp
         <p className="muted">
           {state
             ? `Nobody is “${recipientStateWords(state)}”.`
-            : campaign.state === "scheduled"
+            : campaign.progress.total === 0 && campaign.state !== "completed"
               ? "The recipients are chosen when the campaign starts."
               : "Nobody yet."}
         </p>

@@ -343,67 +343,64 @@ export function NewCampaignPage({ workspace }: { workspace: string }) {
                 </div>
                 {form.when === "later" && (
                   <div className="cmp-row">
-                    <label>
-                      Date and time
+                    <div className="cmp-labelled">
+                      <label htmlFor={id}>Date and time</label>
                       <input
                         id={id}
                         type="datetime-local"
                         value={form.at}
                         onChange={(e) => set("at", e.target.value)}
                       />
-                    </label>
-                    <label>
-                      Time zone
-                      <select value={form.zone} onChange={(e) => set("zone", e.target.value)}>
+                    </div>
+                    <div className="cmp-labelled">
+                      <label htmlFor={`${id}-zone`}>Time zone</label>
+                      <select
+                        id={`${id}-zone`}
+                        value={form.zone}
+                        onChange={(e) => set("zone", e.target.value)}
+                      >
                         {zones.map((zone) => (
                           <option key={zone} value={zone}>
                             {zone.replaceAll("_", " ")}
                           </option>
                         ))}
                       </select>
-                    </label>
+                    </div>
                   </div>
                 )}
                 {form.when === "later" && (
-                  <label className="cmp-check">
-                    <input
-                      type="checkbox"
-                      checked={form.localTime}
-                      onChange={(e) => set("localTime", e.target.checked)}
-                    />
-                    In each person's own time zone
-                    <small>
-                      Everyone gets it at this time of day where they live; people whose time zone
-                      is not known get it in {form.zone.replaceAll("_", " ")}.
-                    </small>
-                  </label>
-                )}
-                <label className="cmp-check">
-                  <input
-                    type="checkbox"
-                    checked={form.quiet}
-                    onChange={(e) => set("quiet", e.target.checked)}
+                  <Check
+                    checked={form.localTime}
+                    onChange={(checked) => set("localTime", checked)}
+                    label="In each person's own time zone"
+                    hint={`Everyone gets it at this time of day where they live; people whose time zone is not known get it in ${form.zone.replaceAll("_", " ")}.`}
                   />
-                  Quiet hours: send nobody anything at night
-                </label>
+                )}
+                <Check
+                  checked={form.quiet}
+                  onChange={(checked) => set("quiet", checked)}
+                  label="Quiet hours: send nobody anything at night"
+                />
                 {form.quiet && (
                   <div className="cmp-row">
-                    <label>
-                      From
+                    <div className="cmp-labelled">
+                      <label htmlFor={`${id}-from`}>From</label>
                       <input
+                        id={`${id}-from`}
                         type="time"
                         value={form.quietStart}
                         onChange={(e) => set("quietStart", e.target.value)}
                       />
-                    </label>
-                    <label>
-                      To
+                    </div>
+                    <div className="cmp-labelled">
+                      <label htmlFor={`${id}-to`}>To</label>
                       <input
+                        id={`${id}-to`}
                         type="time"
                         value={form.quietEnd}
                         onChange={(e) => set("quietEnd", e.target.value)}
                       />
-                    </label>
+                    </div>
                     <small>Messages due in these hours wait until they end.</small>
                   </div>
                 )}
@@ -413,18 +410,12 @@ export function NewCampaignPage({ workspace }: { workspace: string }) {
 
           <Step number={5} title="WhatsApp's daily limit">
             {() => (
-              <label className="cmp-check">
-                <input
-                  type="checkbox"
-                  checked={form.split}
-                  onChange={(e) => set("split", e.target.checked)}
-                />
-                Spread over several days if WhatsApp's daily limit is reached
-                <small>
-                  WhatsApp limits how many new people a number may start conversations with each
-                  day. Without this, a campaign that does not fit is not sent.
-                </small>
-              </label>
+              <Check
+                checked={form.split}
+                onChange={(checked) => set("split", checked)}
+                label="Spread over several days if WhatsApp's daily limit is reached"
+                hint="WhatsApp limits how many new people a number may start conversations with each day. Without this, a campaign that does not fit is not sent."
+              />
             )}
           </Step>
         </fieldset>
@@ -486,5 +477,32 @@ function Step({
         <ErrorNote error={problem} />
       </div>
     </section>
+  );
+}
+
+function Check({
+  checked,
+  onChange,
+  label,
+  hint,
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  label: string;
+  hint?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="cmp-check">
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      />
+      <label htmlFor={id}>{label}</label>
+      {hint && <small id={`${id}-hint`}>{hint}</small>}
+    </div>
   );
 }

@@ -89,6 +89,7 @@ describe("progress maths", () => {
       "Waiting for its time",
     );
     expect(progressWords({ state: "cancelled", progress: progress({}, 0) })).toBe("Nothing sent");
+    expect(progressWords({ state: "paused", progress: progress({}, 0) })).toBe("Not started yet");
   });
 
   it("splits everyone into the bar's bands, adding up to 100%", () => {

@@ -148,6 +148,8 @@ export function progressWords(campaign: Pick<Campaign, "state" | "progress">): s
     if (campaign.state === "draft") return "Not sent yet";
     if (campaign.state === "scheduled") return "Waiting for its time";
     if (campaign.state === "cancelled") return "Nothing sent";
+    if (campaign.state === "paused") return "Not started yet";
+    if (campaign.state === "sending") return "Choosing who gets it…";
     return "Nobody to send to";
   }
   return `${count(sentCount(progress))} of ${count(progress.total)} sent`;
@@ -181,6 +183,9 @@ export function pauseWords(reason: string | null | undefined): string {
 export function whenWords(campaign: Campaign, format: (iso: string) => string = shortTime): string {
   if (campaign.finished_at) return `Ended ${format(campaign.finished_at)}`;
   if (campaign.started_at) return `Started ${format(campaign.started_at)}`;
+  if (campaign.state === "cancelled") {
+    return campaign.send_at ? `Was to send ${format(campaign.send_at)}` : "Never started";
+  }
   if (campaign.send_at) {
     const local = campaign.local_time ? " in each person's own time" : "";
     return `${campaign.state === "draft" ? "To send" : "Sends"} ${format(campaign.send_at)}${local}`;

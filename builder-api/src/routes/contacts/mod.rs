@@ -284,6 +284,27 @@ async fn find(
     Ok(found.map(|found| (id, found)))
 }
 
+/// The state of a contact that a database row names (a handoff ticket, a run's position).
+/// Those rows are written by observers of the batch that made them, just before the batch
+/// is committed in the store: for a moment the row can be read and the state not yet, so
+/// this waits up to 2 s for a state for which `ready` holds. `None`: no such state came
+/// (the contact was erased since, or the row was about another moment of it).
+pub(crate) async fn committed(
+    state: &AppState,
+    contact_id: &str,
+    ready: impl Fn(&ContactState) -> bool,
+) -> Result<Option<ContactState>, ApiError> {
+    let mut last = None;
+    for _ in 0..40 {
+        last = state.store.contact(contact_id).await?;
+        if last.as_ref().is_some_and(&ready) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Ok(last)
+}
+
 /// A flow id as the workspace knows it (the runtime's has the workspace in front).
 fn unscoped(flow_id: &str) -> String {
     ScopedId::local_of(flow_id).to_owned()

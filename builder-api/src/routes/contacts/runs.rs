@@ -14,7 +14,7 @@ use spool_runtime::{Event, EventKind};
 use utoipa::ToSchema;
 
 use super::{
-    Accepted, RunPath, audit_name, find, millis_to_text, phone_in_path, unknown_contact, unscoped,
+    Accepted, RunPath, audit_name, millis_to_text, phone_in_path, unknown_contact, unscoped,
 };
 use crate::audit;
 use crate::auth::{Caller, Role};
@@ -191,7 +191,9 @@ async fn find_run(
 ) -> Result<(String, String, ContactState, usize), ApiError> {
     let phone = phone_in_path(&path.phone)?;
     let wa_id = phone.digits().to_owned();
-    let (contact_id, found) = find(state, caller, &phone)
+    // A run named by a ticket or a step's waiting list may belong to a batch being committed.
+    let contact_id = super::contact_id(state, caller, &phone).await?;
+    let found = super::committed(state, &contact_id, |found| found.run(&path.run).is_some())
         .await?
         .ok_or_else(unknown_contact)?;
     let index = found
