@@ -226,6 +226,8 @@ describe("campaigns", () => {
     await page.waitForURL(/\/campaigns\/cmp_/);
     const state = page.getByTestId("campaign-state");
     await state.filter({ hasText: "Scheduled" }).waitFor();
+    // The journey's name replaces its id once the flows are read.
+    await page.locator(".page-head .muted").filter({ hasText: "Spring sale to VIPs" }).waitFor();
     assert.match(
       await page.locator(".page-head .muted").textContent(),
       /^Spring sale to VIPs · Sends .+ in each person's own time · quiet from 21:00 to 08:00$/,

@@ -70,8 +70,16 @@ describe("the canvas", () => {
     await page.getByRole("searchbox", { name: "Search steps" }).fill("text");
     await page
       .locator('.palette-item[data-type="send_text"]')
-      .dragTo(canvas, { targetPosition: { x: 520, y: 200 } });
+      .dragTo(canvas, { targetPosition: { x: 440, y: 200 } });
     await node(page, "send_text").waitFor();
+    // Its ports stay well inside the canvas (the palette and the settings panel take its
+    // sides): a wire dragged within 40 px of an edge pans the canvas under the pointer.
+    const right = await centre(handle(page, "send_text", "next"));
+    const box = await canvas.boundingBox();
+    assert.ok(
+      right.x < box.x + box.width - 60,
+      `send_text's port is at ${right.x}, too near the edge`,
+    );
 
     // Connect "next" of the trigger to the text.
     await drag(

@@ -164,9 +164,16 @@ pub async fn reply(
 
     // The ticket may know of a message the store's state is about to have (its batch is
     // being committed): the window is judged on a state at least as recent as the ticket.
+    // The ticket keeps when a message arrived, the state when WhatsApp stamped it (to the
+    // second, and up to 2 s before it arrived): within 3 s they are the same message.
     let heard = ticket.last_inbound_at;
     let contact = crate::routes::contacts::committed(&state, &ticket.contact_id, |found| {
-        heard.is_none_or(|heard| found.contact.last_inbound_at.is_some_and(|at| at >= heard))
+        heard.is_none_or(|heard| {
+            found
+                .contact
+                .last_inbound_at
+                .is_some_and(|at| at + 3 * spool_nodes::SECOND >= heard)
+        })
     })
     .await?
     .ok_or_else(|| ApiError::not_found("The contact of this conversation was erased."))?
