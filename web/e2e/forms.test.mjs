@@ -132,7 +132,9 @@ describe("editing, checking and publishing a flow", () => {
     await versions.getByText("Live").waitFor();
     await versions.getByText(/First version: \d+ steps/).waitFor();
 
-    // A second version, with what changed since the first.
+    // A second version, with what changed since the first (the whole flow in view: the
+    // version history beside the canvas may have left that step outside it).
+    await page.locator(".react-flow__controls-fitview").click();
     await node("nurture_cold").click();
     await field("config.text").fill(
       "Thanks, {{ contact.name }}! Our guides: https://example.com/guides.",

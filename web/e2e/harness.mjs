@@ -158,5 +158,10 @@ export async function drag(page, from, to) {
   await page.mouse.down();
   await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
   await page.mouse.move(to.x, to.y, { steps: 5 });
+  // A last small move and a frame's pause over the target: the canvas notices the port
+  // under the pointer on a pointer move, and a slower browser may not have yet.
+  await page.mouse.move(to.x + 1, to.y + 1);
+  await page.mouse.move(to.x, to.y);
+  await page.waitForTimeout(50);
   await page.mouse.up();
 }
